@@ -1,0 +1,116 @@
+"""The ``quantum-frames`` command line: parse, call the public API, print.
+
+This is the one place that turns a :class:`QuantumFramesError` into a one-line message and a
+non-zero exit code (no traceback unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import polars as pl
+
+from quantum_frames._version import __version__
+from quantum_frames.errors import QuantumFramesError
+from quantum_frames.frames import QuantumFrames
+
+__all__ = ["main", "summary"]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def summary(q: QuantumFrames, *, team: str | None = None, columns: int = 6) -> str:
+    """A short readable account of a load: tables, one team's flat DNA columns, timings."""
+    lines = [repr(q), ""]
+    teams = q.teams
+    if teams.height:
+        row = teams.filter(pl.col("team_name") == team) if team else teams.head(1)
+        if row.height == 0:
+            row = teams.head(1)
+        flat = q.report.filter(pl.col("source").is_in(q.raw.teams.columns))
+        picked = flat.filter(pl.col("null_fraction") < 1)["column"].head(columns).to_list()
+        record = row.select("team_name", "league", "tier", *picked).row(0, named=True)
+        lines.append("One team, a few flattened DNA columns:")
+        width = max(len(k) for k in record)
+        lines += [f"  {k:<{width}}  {v}" for k, v in record.items()]
+        lines.append("")
+    if q.conflicts.height:
+        lines.append("Type conflicts kept as JSON text (see q.report):")
+        lines += [f"  {r['column']}: {r['conflict']}" for r in q.conflicts.iter_rows(named=True)]
+        lines.append("")
+    if q.timings:
+        shown = ("catalog", "teams", "friction", "strategies", "flatten", "total")
+        parts = [f"{k} {q.timings[k]:.2f}s" for k in shown if k in q.timings]
+        lines.append("Timings: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quantum-frames",
+        description="The V3 team-intelligence tables as flattened Polars frames.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def source_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--dsn", help="PostgreSQL DSN (default: env QF_DSN; password: PGPASSWORD)")
+        p.add_argument("--schema", default="quantum", help="schema of the V3 tables")
+
+    load = sub.add_parser("load", help="load the tables from PostgreSQL and print a summary")
+    source_args(load)
+    load.add_argument("--separator", default=".", help="flat column name separator")
+    load.add_argument("--team", help="the team shown in the summary")
+
+    seed = sub.add_parser("seed-db", help="create the V3 tables and fill them with synthetic data")
+    source_args(seed)
+    seed.add_argument("--scale", type=int, default=1, help="copies of the 96 teams (default 1)")
+    seed.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    seed.add_argument("--replace", action="store_true", help="drop existing V3 tables first")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (QuantumFramesError, ValueError) as exc:
+        if args.debug:
+            raise
+        print(f"quantum-frames: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("quantum-frames: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "load":
+        from quantum_frames.readers import read_postgres
+
+        q = read_postgres(args.dsn, schema=args.schema, separator=args.separator)
+        print(summary(q, team=args.team))
+        return 0
+    if args.command == "seed-db":
+        from quantum_frames.sample.generator import generate
+        from quantum_frames.sample.seed import seed_postgres
+
+        def progress(table: str, rows: int, seconds: float) -> None:
+            print(f"  {table:<11}{rows:>9,} rows  {seconds:.2f}s", file=sys.stderr)
+
+        print(f"generating synthetic data, scale {args.scale} …", file=sys.stderr)
+        tables = generate(args.scale, seed=args.seed)
+        print(f"writing to schema {args.schema!r} …", file=sys.stderr)
+        seed_postgres(args.dsn, tables, schema=args.schema, replace=args.replace, progress=progress)
+        print(f"seeded {args.schema} with synthetic data (scale {args.scale}).")
+        return 0
+    return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

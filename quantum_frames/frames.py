@@ -1,0 +1,98 @@
+"""The :class:`QuantumFrames` container: the three flattened tables and where they came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+import polars as pl
+
+__all__ = ["TABLES", "QuantumFrames", "SourceTables"]
+
+#: The logical tables, in the order they are always shown.
+TABLES: Final = ("teams", "friction", "strategies")
+
+
+@dataclass(frozen=True)
+class SourceTables:
+    """The lossless source tables: JSON kept as the text PostgreSQL holds, arrays as lists."""
+
+    teams: pl.DataFrame
+    friction: pl.DataFrame
+    strategies: pl.DataFrame
+
+    def items(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        """``(name, frame)`` pairs in :data:`TABLES` order."""
+        for name in TABLES:
+            yield name, getattr(self, name)
+
+
+@dataclass(frozen=True, repr=False)
+class QuantumFrames:
+    """The three V3 tables as flattened Polars frames.
+
+    Attributes:
+        teams: one row per team, every JSON vector flattened (``market_dna.best_strategy`` …).
+        friction: one row per directional (home, away) pair, with both team names.
+        strategies: one row per (team, strategy), with the team name.
+        raw: the lossless source tables (JSON as text), for snapshots and re-flattening.
+        report: the flatten report, one row per flat column (see ``qf.flatten_with_report``).
+        source: where the data came from (never a password).
+        options: the flatten options used (``separator``, ``max_depth``).
+        timings: seconds spent per stage of the load.
+        loaded_at: when the data was loaded (UTC).
+    """
+
+    teams: pl.DataFrame
+    friction: pl.DataFrame
+    strategies: pl.DataFrame
+    raw: SourceTables
+    report: pl.DataFrame
+    source: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    timings: Mapping[str, float] = field(default_factory=dict)
+    loaded_at: datetime | None = None
+
+    def tables(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        """``(name, flattened frame)`` pairs in :data:`TABLES` order."""
+        for name in TABLES:
+            yield name, getattr(self, name)
+
+    @property
+    def conflicts(self) -> pl.DataFrame:
+        """The flat columns whose JSON rows disagreed in type (kept as JSON text)."""
+        return self.report.filter(pl.col("conflict").is_not_null())
+
+    def describe_source(self) -> str:
+        """One line: where the data came from."""
+        src = self.source
+        kind = src.get("kind", "unknown")
+        if kind == "postgresql":
+            port = f":{src['port']}" if src.get("port") else ""
+            where = f"{src.get('user', '')}@{src.get('host', '')}{port}"
+            return f"postgresql://{where}/{src.get('dbname', '')} (schema {src.get('schema')})"
+        return str(src.get("path") or kind)
+
+    def __repr__(self) -> str:
+        when = f", loaded {self.loaded_at:%Y-%m-%d %H:%M} UTC" if self.loaded_at else ""
+        lines = [f"QuantumFrames from {self.describe_source()}{when}"]
+        json_sources = self.report.group_by("source").agg(
+            pl.len().alias("flat"), pl.col("conflict").is_not_null().sum().alias("conflicts")
+        )
+        for name, frame in self.tables():
+            raw = getattr(self.raw, name)
+            mine = json_sources.filter(pl.col("source").is_in(raw.columns))
+            detail = ""
+            if mine.height:
+                detail = f"  ({mine.height} JSON columns → {mine['flat'].sum()} flat"
+                conflicts = int(mine["conflicts"].sum())
+                detail += f", {conflicts} with type conflicts)" if conflicts else ")"
+            lines.append(f"  {name:<11}{frame.height:>9,} rows × {frame.width:>4} columns{detail}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return "<pre>" + escape(repr(self)) + "</pre>"

@@ -1,0 +1,175 @@
+"""Readers: assemble source → flatten → :class:`QuantumFrames`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import polars as pl
+
+from quantum_frames._dsn import Dsn
+from quantum_frames.errors import SourceError
+from quantum_frames.flatten import REPORT_SCHEMA, flatten_with_report
+from quantum_frames.frames import TABLES, QuantumFrames, SourceTables
+from quantum_frames.source import DEFAULT_TABLES, fetch_tables
+
+__all__ = ["build_frames", "read_postgres"]
+
+logger = logging.getLogger("quantum_frames")
+
+
+def read_postgres(
+    dsn: str | None = None,
+    *,
+    schema: str = "quantum",
+    tables: Mapping[str, str] | None = None,
+    separator: str = ".",
+    max_depth: int | None = None,
+    connect_timeout: float = 10.0,
+    statement_timeout: float | None = 600.0,
+    retries: int = 0,
+    partition_rows: int = 20_000,
+    partition_num: int | None = None,
+) -> QuantumFrames:
+    """Load the three V3 tables from PostgreSQL into flattened Polars frames.
+
+    One read-only session per connection (``default_transaction_read_only``), binary protocol
+    through connectorx; tables of ``partition_rows`` rows or more are read in parallel
+    partitions on their integer primary key. Columns are discovered from the catalog: only the
+    key columns are required (SPEC §2.4), every other column is carried through, every
+    JSON/JSONB column is flattened on all rows (SPEC §3).
+
+    Args:
+        dsn: ``postgresql://user@host:5432/db`` or ``host=… dbname=…``; default env ``QF_DSN``.
+            A password missing from it is taken from ``PGPASSWORD`` (or ``~/.pgpass``).
+        schema: the schema holding the tables.
+        tables: physical table names per logical table (``teams``, ``friction``,
+            ``strategies``) when they differ from the V3 defaults.
+        separator: joins a column name and its JSON keys in flat column names.
+        max_depth: objects nested deeper than this many keys stay JSON text.
+        connect_timeout: seconds to wait for the server to accept a connection.
+        statement_timeout: seconds a single read may take on the server (None: no limit).
+        retries: how many more times to try when the server cannot be reached.
+        partition_rows: tables with at least this many rows are read in partitions.
+        partition_num: partitions per large table (default: the number of CPU cores).
+
+    Returns:
+        QuantumFrames with ``teams``, ``friction``, ``strategies``, the lossless ``raw``
+        tables and the flatten ``report``.
+
+    Raises:
+        SourceError: the server cannot be reached or read (password never shown).
+        MissingTableError, MissingColumnError: the schema lacks a required table or column.
+        FlattenCollisionError: two JSON paths give one column name; pass another separator.
+    """
+    if retries < 0:
+        msg = f"retries must be 0 or more, got {retries!r}."
+        raise ValueError(msg)
+    mapping = {**DEFAULT_TABLES, **(tables or {})}
+    unknown = sorted(set(mapping) - set(TABLES))
+    if unknown:
+        msg = f"tables= takes the keys {list(TABLES)}; got unknown {unknown}."
+        raise ValueError(msg)
+    parsed = Dsn.parse(dsn)
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    for attempt in range(retries + 1):
+        try:
+            fetched = fetch_tables(
+                parsed,
+                schema=schema,
+                tables=mapping,
+                connect_timeout=connect_timeout,
+                statement_timeout=statement_timeout,
+                partition_rows=partition_rows,
+                partition_num=partition_num or os.cpu_count() or 2,
+            )
+            break
+        except SourceError:
+            if attempt == retries:
+                raise
+            wait = min(2.0**attempt, 10.0)
+            logger.warning(
+                "load failed (attempt %d of %d), retrying in %.0fs", attempt + 1, retries + 1, wait
+            )
+            time.sleep(wait)
+    fetch_s = time.perf_counter() - t0
+    raw = SourceTables(**_with_team_names(fetched.frames))
+    json_cols = {name: info.json_columns for name, info in fetched.tables.items()}
+    source = {
+        "kind": "postgresql",
+        **parsed.public(),
+        "schema": schema,
+        "tables": {name: info.name for name, info in fetched.tables.items()},
+        "server_version": fetched.server_version,
+    }
+    q = build_frames(
+        raw,
+        json_columns=json_cols,
+        source=source,
+        separator=separator,
+        max_depth=max_depth,
+        loaded_at=started,
+    )
+    timings = {**fetched.timings, "fetch": fetch_s, **q.timings}
+    timings["total"] = time.perf_counter() - t0
+    return QuantumFrames(**{**q.__dict__, "timings": timings})
+
+
+def build_frames(
+    raw: SourceTables,
+    *,
+    json_columns: Mapping[str, list[str]] | None = None,
+    source: Mapping[str, object] | None = None,
+    separator: str = ".",
+    max_depth: int | None = None,
+    loaded_at: datetime | None = None,
+) -> QuantumFrames:
+    """Flatten lossless source tables into :class:`QuantumFrames`.
+
+    ``json_columns`` names the JSON columns per table (as the catalog said); default: every
+    String column whose values are JSON objects.
+    """
+    t0 = time.perf_counter()
+    flat: dict[str, pl.DataFrame] = {}
+    reports = []
+    for name, frame in raw.items():
+        cols = None if json_columns is None else json_columns.get(name, [])
+        flat[name], report = flatten_with_report(
+            frame, cols, separator=separator, max_depth=max_depth
+        )
+        reports.append(report)
+    report = pl.concat(reports) if reports else pl.DataFrame(schema=REPORT_SCHEMA)
+    return QuantumFrames(
+        teams=flat["teams"],
+        friction=flat["friction"],
+        strategies=flat["strategies"],
+        raw=raw,
+        report=report,
+        source=dict(source or {}),
+        options={"separator": separator, "max_depth": max_depth},
+        timings={"flatten": time.perf_counter() - t0},
+        loaded_at=loaded_at,
+    )
+
+
+def _with_team_names(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Give friction and strategies the team names when their tables hold only ids."""
+    teams = frames["teams"]
+    names = teams.select("team_id", "team_name")
+    out = dict(frames)
+    friction = frames["friction"]
+    for side in ("home", "away"):
+        id_col, name_col = f"team_{side}_id", f"team_{side}_name"
+        if name_col not in friction.columns:
+            renamed = names.rename({"team_id": id_col, "team_name": name_col})
+            friction = friction.join(renamed, on=id_col, how="left", maintain_order="left")
+    out["friction"] = friction
+    strategies = frames["strategies"]
+    if "team_name" not in strategies.columns:
+        strategies = strategies.join(names, on="team_id", how="left", maintain_order="left")
+    out["strategies"] = strategies
+    return out

@@ -1,0 +1,78 @@
+"""Checks that a flattened frame holds exactly the JSON leaves of its source (test helper).
+
+Walking the JSON in Python row by row is fine here: this is the independent oracle the
+vectorised flattener is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+
+def _normalise(value: Any) -> Any:
+    """Drop null members and empty objects, as the flat form cannot tell them from absent."""
+    if isinstance(value, dict):
+        out = {k: _normalise(v) for k, v in value.items()}
+        out = {k: v for k, v in out.items() if v is not None}
+        return out or None
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
+
+
+def _equal(flat: Any, source: Any) -> bool:
+    if isinstance(flat, float) and isinstance(source, int | float) and not isinstance(source, bool):
+        return flat == source or (math.isnan(flat) and math.isnan(source))
+    return _normalise(flat) == _normalise(source)
+
+
+def assert_leaves_match(
+    raw: pl.DataFrame,
+    flat: pl.DataFrame,
+    report: pl.DataFrame,
+    columns: Iterable[str],
+    *,
+    separator: str = ".",
+) -> int:
+    """Assert every JSON leaf of ``raw[columns]`` equals its flat column, and nothing else is
+    in the flat columns. Returns how many non-null leaves were compared."""
+    cols = list(columns)
+    mine = report.filter(pl.col("source").is_in(cols))
+    conflict = {r["column"] for r in mine.iter_rows(named=True) if r["conflict"] is not None}
+    flat_cols = mine["column"].to_list()
+    assert raw.height == flat.height
+    compared = 0
+    flat_rows = flat.select(flat_cols).to_dicts()
+    for i, row in enumerate(raw.select(cols).to_dicts()):
+        expected: dict[str, Any] = {}
+        for col in cols:
+            text = row[col]
+            doc = json.loads(text) if text is not None else None
+            _walk(col, doc, set(flat_cols), separator, expected, where=f"row {i}")
+        got = flat_rows[i]
+        for name, value in got.items():
+            want = expected.pop(name, None)
+            if name in conflict and value is not None:
+                value = json.loads(value)
+            assert _equal(value, want), f"row {i}, column {name}: flat {value!r} != source {want!r}"
+            compared += value is not None
+        leftover = {k: v for k, v in expected.items() if _normalise(v) is not None}
+        assert not leftover, f"row {i}: source leaves with no flat column: {leftover}"
+    return compared
+
+
+def _walk(
+    name: str, value: Any, flat_cols: set[str], sep: str, out: dict[str, Any], *, where: str
+) -> None:
+    if name in flat_cols or not isinstance(value, dict):
+        if name in out:
+            raise AssertionError(f"{where}: two source paths give column {name!r}")
+        out[name] = value
+        return
+    for key, child in value.items():
+        _walk(f"{name}{sep}{key}", child, flat_cols, sep, out, where=where)
