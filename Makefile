@@ -23,10 +23,16 @@ lint: $(STAMP)
 test: lint
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py $(ARGS)
 
-bench-quick: $(STAMP)
+bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick
 
 clean:
