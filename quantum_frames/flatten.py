@@ -20,6 +20,7 @@ always gives the same columns.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -223,13 +224,49 @@ def _claim(
 
 def _decode_text_columns(
     df: pl.DataFrame, cols: Sequence[str], max_depth: int | None
-) -> Iterator[_Leaf]:
+) -> list[_Leaf]:
+    """Decode JSON text columns; groups of columns run in parallel, one DuckDB each.
+
+    DuckDB's ``json_group_structure`` aggregate runs on one thread, so the columns are split
+    into groups of about equal text size, each decoded on its own connection and thread.
+    """
     if not cols:
-        return
+        return []
+    groups = _balanced_groups(df, cols, _WORKERS)
+    if len(groups) == 1:
+        return _decode_group(df, groups[0], max_depth)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(groups), thread_name_prefix="qf-flatten") as pool:
+        results = list(pool.map(lambda g: _decode_group(df, g, max_depth), groups))
+    by_source: dict[str, list[_Leaf]] = {}
+    for leaf in (leaf for result in results for leaf in result):
+        by_source.setdefault(leaf.source, []).append(leaf)
+    return [leaf for c in cols for leaf in by_source.get(c, [])]
+
+
+_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
+
+
+def _balanced_groups(df: pl.DataFrame, cols: Sequence[str], n: int) -> list[list[str]]:
+    """Split ``cols`` into at most ``n`` groups of about equal total text length."""
+    if n == 1 or len(cols) == 1 or df.height < 1_000:
+        return [list(cols)]
+    sizes = df.select(pl.col(c).str.len_bytes().sum() for c in cols).row(0)
+    groups: list[list[str]] = [[] for _ in range(min(n, len(cols)))]
+    totals = [0] * len(groups)
+    for col, size in sorted(zip(cols, sizes, strict=True), key=lambda cs: -(cs[1] or 0)):
+        i = totals.index(min(totals))
+        groups[i].append(col)
+        totals[i] += size or 0
+    return [g for g in groups if g]
+
+
+def _decode_group(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) -> list[_Leaf]:
     import duckdb
 
     table = df.select(cols).to_arrow()
-    con = duckdb.connect(config={"threads": 2})
+    con = duckdb.connect(config={"threads": 1})
     try:
         con.register("qf_json", table)
         structures = _structures(con, df, cols)
@@ -254,7 +291,7 @@ def _decode_text_columns(
             )
             for i, leaf in enumerate(fallbacks):
                 leaf.values = _json_nulls(texts.get_column(f"f{i}"))
-        yield from leaves
+        return leaves
     finally:
         con.close()
 

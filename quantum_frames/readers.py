@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 
@@ -14,7 +15,7 @@ from quantum_frames._dsn import Dsn
 from quantum_frames.errors import SourceError
 from quantum_frames.flatten import REPORT_SCHEMA, flatten_with_report
 from quantum_frames.frames import TABLES, QuantumFrames, SourceTables
-from quantum_frames.source import DEFAULT_TABLES, fetch_tables
+from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
 
 __all__ = ["build_frames", "read_postgres"]
 
@@ -78,7 +79,7 @@ def read_postgres(
     t0 = time.perf_counter()
     for attempt in range(retries + 1):
         try:
-            fetched = fetch_tables(
+            fetched, flat = _fetch_and_flatten(
                 parsed,
                 schema=schema,
                 tables=mapping,
@@ -86,6 +87,8 @@ def read_postgres(
                 statement_timeout=statement_timeout,
                 partition_rows=partition_rows,
                 partition_num=partition_num or os.cpu_count() or 2,
+                separator=separator,
+                max_depth=max_depth,
             )
             break
         except SourceError:
@@ -96,9 +99,8 @@ def read_postgres(
                 "load failed (attempt %d of %d), retrying in %.0fs", attempt + 1, retries + 1, wait
             )
             time.sleep(wait)
-    fetch_s = time.perf_counter() - t0
-    raw = SourceTables(**_with_team_names(fetched.frames))
-    json_cols = {name: info.json_columns for name, info in fetched.tables.items()}
+    raw = _with_team_names(fetched.frames)
+    flat_frames = _with_team_names({name: frame for name, (frame, _) in flat.items()})
     source = {
         "kind": "postgresql",
         **parsed.public(),
@@ -106,17 +108,54 @@ def read_postgres(
         "tables": {name: info.name for name, info in fetched.tables.items()},
         "server_version": fetched.server_version,
     }
-    q = build_frames(
-        raw,
-        json_columns=json_cols,
+    timings = dict(fetched.timings)
+    timings["total"] = time.perf_counter() - t0
+    return QuantumFrames(
+        teams=flat_frames["teams"],
+        friction=flat_frames["friction"],
+        strategies=flat_frames["strategies"],
+        raw=SourceTables(**raw),
+        report=pl.concat([flat[name][1] for name in TABLES]),
         source=source,
-        separator=separator,
-        max_depth=max_depth,
+        options={"separator": separator, "max_depth": max_depth},
+        timings=timings,
         loaded_at=started,
     )
-    timings = {**fetched.timings, "fetch": fetch_s, **q.timings}
-    timings["total"] = time.perf_counter() - t0
-    return QuantumFrames(**{**q.__dict__, "timings": timings})
+
+
+def _fetch_and_flatten(
+    dsn: Dsn,
+    *,
+    separator: str,
+    max_depth: int | None,
+    **fetch_options: Any,
+) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
+    """Fetch table after table; each one is flattened in the background while the next is
+    fetched, so decoding overlaps the network and the server's work."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    futures: dict[str, Future[tuple[pl.DataFrame, pl.DataFrame]]] = {}
+    flatten_s: dict[str, float] = {}
+
+    def flatten_one(
+        name: str, frame: pl.DataFrame, json_cols: list[str]
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        t = time.perf_counter()
+        result = flatten_with_report(frame, json_cols, separator=separator, max_depth=max_depth)
+        flatten_s[name] = time.perf_counter() - t
+        return result
+
+    with ThreadPoolExecutor(1, thread_name_prefix="qf-load") as pool:
+
+        def on_table(info: TableInfo, frame: pl.DataFrame, _seconds: float) -> None:
+            futures[info.logical] = pool.submit(flatten_one, info.logical, frame, info.json_columns)
+
+        fetched = fetch_tables(dsn, on_table=on_table, **fetch_options)
+        t = time.perf_counter()
+        flat = {name: future.result() for name, future in futures.items()}
+    fetched.timings["flatten"] = sum(flatten_s.values())
+    fetched.timings["flatten_wait"] = time.perf_counter() - t
+    return fetched, flat
 
 
 def build_frames(

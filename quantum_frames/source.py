@@ -189,7 +189,7 @@ def fetch_tables(
     statement_timeout: float | None,
     partition_rows: int,
     partition_num: int,
-    on_table: Callable[[str, pl.DataFrame, float], None] | None = None,
+    on_table: Callable[[TableInfo, pl.DataFrame, float], None] | None = None,
 ) -> FetchResult:
     """Fetch ``tables`` (logical → physical name) from ``schema`` as lossless frames.
 
@@ -209,7 +209,7 @@ def fetch_tables(
         timings[logical] = time.perf_counter() - t
         logger.info("fetched %s: %d rows in %.2fs", info.display, frame.height, timings[logical])
         if on_table is not None:
-            on_table(logical, frames[logical], timings[logical])
+            on_table(info, frames[logical], timings[logical])
     return FetchResult(frames, infos, timings, server_version=server_version)
 
 
