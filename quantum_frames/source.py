@@ -202,7 +202,10 @@ def fetch_tables(
     timings = {"catalog": time.perf_counter() - t0}
     uri = live.connectorx_uri(**_session_params(connect_timeout, statement_timeout))
     frames: dict[str, pl.DataFrame] = {}
-    for logical, info in infos.items():
+    # The largest table first: whatever the caller does with each table as it arrives (the
+    # loader flattens it) then overlaps with fetching the others.
+    by_size = sorted(infos.items(), key=lambda item: -item[1].est_rows)
+    for logical, info in by_size:
         t = time.perf_counter()
         frame = _read_table(live, uri, info, partition_rows, partition_num)
         frames[logical] = _type_back(frame, info)
@@ -210,6 +213,7 @@ def fetch_tables(
         logger.info("fetched %s: %d rows in %.2fs", info.display, frame.height, timings[logical])
         if on_table is not None:
             on_table(info, frames[logical], timings[logical])
+    frames = {name: frames[name] for name in infos}  # back in the caller's order
     return FetchResult(frames, infos, timings, server_version=server_version)
 
 
