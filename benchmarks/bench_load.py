@@ -39,9 +39,9 @@ import psycopg
 
 import quantum_frames as qf
 from quantum_frames._dsn import Dsn
-from quantum_frames.sample.generator import generate
-from quantum_frames.sample.seed import seed_postgres
 from quantum_frames.source import DEFAULT_TABLES
+from quantum_frames.synthetic.generator import generate
+from quantum_frames.synthetic.seed import seed_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = list(DEFAULT_TABLES.values())

@@ -16,20 +16,30 @@ from quantum_frames.errors import (
     MissingTableError,
     QuantumFramesError,
     SchemaError,
+    SnapshotError,
     SourceError,
 )
 from quantum_frames.flatten import flatten, flatten_with_report, json_columns, unflatten
 from quantum_frames.frames import QuantumFrames, SourceTables
-from quantum_frames.readers import build_frames, read_postgres
+from quantum_frames.readers import build_frames, read_postgres, sample, sample_path
+from quantum_frames.snapshots import (
+    LazySnapshot,
+    list_snapshots,
+    read_snapshot,
+    scan_snapshot,
+    write_snapshot,
+)
 
 __all__ = [
     "FlattenCollisionError",
     "FlattenError",
+    "LazySnapshot",
     "MissingColumnError",
     "MissingTableError",
     "QuantumFrames",
     "QuantumFramesError",
     "SchemaError",
+    "SnapshotError",
     "SourceError",
     "SourceTables",
     "__version__",
@@ -37,6 +47,12 @@ __all__ = [
     "flatten",
     "flatten_with_report",
     "json_columns",
+    "list_snapshots",
     "read_postgres",
+    "read_snapshot",
+    "sample",
+    "sample_path",
+    "scan_snapshot",
     "unflatten",
+    "write_snapshot",
 ]

@@ -97,8 +97,8 @@ def _run(args: argparse.Namespace) -> int:
         print(summary(q, team=args.team))
         return 0
     if args.command == "seed-db":
-        from quantum_frames.sample.generator import generate
-        from quantum_frames.sample.seed import seed_postgres
+        from quantum_frames.synthetic.generator import generate
+        from quantum_frames.synthetic.seed import seed_postgres
 
         def progress(table: str, rows: int, seconds: float) -> None:
             print(f"  {table:<11}{rows:>9,} rows  {seconds:.2f}s", file=sys.stderr)

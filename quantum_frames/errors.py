@@ -17,6 +17,7 @@ __all__ = [
     "MissingTableError",
     "QuantumFramesError",
     "SchemaError",
+    "SnapshotError",
     "SourceError",
 ]
 
@@ -114,6 +115,21 @@ class FlattenCollisionError(FlattenError):
             "(e.g. separator='__' or '/') that does not occur in the keys."
         )
         super().__init__(msg, column=column)
+
+
+class SnapshotError(QuantumFramesError, OSError):
+    """A snapshot is missing, damaged, incomplete, or cannot be written as asked.
+
+    Attributes:
+        path: the file or directory that is wrong.
+    """
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 def _render_path(path: Sequence[str]) -> str:

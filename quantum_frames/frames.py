@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
@@ -43,6 +45,7 @@ class QuantumFrames:
         options: the flatten options used (``separator``, ``max_depth``).
         timings: seconds spent per stage of the load.
         loaded_at: when the data was loaded (UTC).
+        as_of: the date the data describes, for snapshots (None: as loaded).
     """
 
     teams: pl.DataFrame
@@ -54,6 +57,7 @@ class QuantumFrames:
     options: Mapping[str, Any] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
     loaded_at: datetime | None = None
+    as_of: datetime | None = None
 
     def tables(self) -> Iterator[tuple[str, pl.DataFrame]]:
         """``(name, flattened frame)`` pairs in :data:`TABLES` order."""
@@ -65,6 +69,44 @@ class QuantumFrames:
         """The flat columns whose JSON rows disagreed in type (kept as JSON text)."""
         return self.report.filter(pl.col("conflict").is_not_null())
 
+    def write_snapshot(
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        as_of: date | datetime | str | None = None,
+        overwrite: bool = False,
+        partition_by: str | Sequence[str] | None = None,
+    ) -> Path:
+        """Write a snapshot directory (SPEC §5); see :func:`quantum_frames.snapshots.write_snapshot`."""
+        from quantum_frames.snapshots.writer import write_snapshot
+
+        return write_snapshot(
+            self, path, as_of=as_of, overwrite=overwrite, partition_by=partition_by
+        )
+
+    def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:
+        """Flatten the lossless source again with other options (works offline)."""
+        from quantum_frames.flatten import flatten_with_report
+
+        sources = set(self.report["source"].to_list())
+        flat: dict[str, pl.DataFrame] = {}
+        reports = []
+        for name, raw in self.raw.items():
+            cols = [c for c in raw.columns if c in sources]
+            flat[name], report = flatten_with_report(
+                raw, cols, separator=separator, max_depth=max_depth
+            )
+            reports.append(report)
+        return replace(
+            self,
+            teams=flat["teams"],
+            friction=flat["friction"],
+            strategies=flat["strategies"],
+            report=pl.concat(reports),
+            options={"separator": separator, "max_depth": max_depth},
+        )
+
     def describe_source(self) -> str:
         """One line: where the data came from."""
         src = self.source
@@ -73,10 +115,14 @@ class QuantumFrames:
             port = f":{src['port']}" if src.get("port") else ""
             where = f"{src.get('user', '')}@{src.get('host', '')}{port}"
             return f"postgresql://{where}/{src.get('dbname', '')} (schema {src.get('schema')})"
-        return str(src.get("path") or kind)
+        if "snapshot" in src:
+            return f"snapshot {src['snapshot']} ({kind})"
+        return str(src.get("label") or kind)
 
     def __repr__(self) -> str:
         when = f", loaded {self.loaded_at:%Y-%m-%d %H:%M} UTC" if self.loaded_at else ""
+        if self.as_of is not None:
+            when += f", as of {self.as_of:%Y-%m-%d %H:%M} UTC"
         lines = [f"QuantumFrames from {self.describe_source()}{when}"]
         json_sources = self.report.group_by("source").agg(
             pl.len().alias("flat"), pl.col("conflict").is_not_null().sum().alias("conflicts")

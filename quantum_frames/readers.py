@@ -7,6 +7,8 @@ import os
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,7 +19,7 @@ from quantum_frames.flatten import REPORT_SCHEMA, flatten_with_report
 from quantum_frames.frames import TABLES, QuantumFrames, SourceTables
 from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
 
-__all__ = ["build_frames", "read_postgres"]
+__all__ = ["build_frames", "read_postgres", "sample", "sample_path"]
 
 logger = logging.getLogger("quantum_frames")
 
@@ -212,3 +214,22 @@ def _with_team_names(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFra
         strategies = strategies.join(names, on="team_id", how="left", maintain_order="left")
     out["strategies"] = strategies
     return out
+
+
+def sample_path() -> Path:
+    """Where the bundled sample snapshot lives inside the installed package."""
+    return Path(str(resources.files("quantum_frames.synthetic").joinpath("snapshot")))
+
+
+def sample() -> QuantumFrames:
+    """The bundled SYNTHETIC sample (96 teams, 2025-2026): no database, no network.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> q.teams.height, q.friction.height
+        (96, 1752)
+    """
+    from quantum_frames.snapshots.reader import read_snapshot
+
+    return read_snapshot(sample_path())

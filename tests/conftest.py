@@ -17,8 +17,8 @@ from urllib.parse import quote
 import psycopg
 import pytest
 
-from quantum_frames.sample.generator import generate
-from quantum_frames.sample.seed import seed_postgres
+from quantum_frames.synthetic.generator import generate
+from quantum_frames.synthetic.seed import seed_postgres
 
 
 @pytest.fixture(scope="session")

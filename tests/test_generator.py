@@ -9,8 +9,8 @@ import polars as pl
 import psycopg
 import pytest
 
-from quantum_frames.sample.generator import LEAGUES, TEAM_JSON_COLUMNS, generate, normalize_name
-from quantum_frames.sample.seed import SeedError, schema_ddl, seed_postgres
+from quantum_frames.synthetic.generator import LEAGUES, TEAM_JSON_COLUMNS, generate, normalize_name
+from quantum_frames.synthetic.seed import SeedError, schema_ddl, seed_postgres
 
 
 def ddl_columns(ddl: str, table: str) -> list[str]:

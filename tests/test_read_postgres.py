@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames._dsn import Dsn
-from quantum_frames.sample.generator import TEAM_JSON_COLUMNS, generate
-from quantum_frames.sample.seed import seed_postgres
+from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
+from quantum_frames.synthetic.seed import seed_postgres
 from tests._leaves import assert_leaves_match
 
 FRICTION_JSON = ["friction_vector", "style_matchup", "market_edges"]

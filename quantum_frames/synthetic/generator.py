@@ -27,9 +27,18 @@ from polars._typing import PolarsDataType
 
 from quantum_frames.frames import SourceTables
 
-__all__ = ["LEAGUES", "SEASON", "TEAM_JSON_COLUMNS", "generate", "normalize_name"]
+__all__ = [
+    "LEAGUES",
+    "SEASON",
+    "SEED",
+    "SYNTHETIC_LABEL",
+    "TEAM_JSON_COLUMNS",
+    "generate",
+    "normalize_name",
+]
 
 SEASON: Final = "2025-2026"
+SEED: Final = 42
 SYNTHETIC_LABEL: Final = "SYNTHETIC sample data — generated, not real"
 
 LEAGUES: Final[dict[str, tuple[str, ...]]] = {
@@ -110,7 +119,7 @@ def normalize_name(name: str) -> str:
     return " ".join(ascii_only.casefold().split())
 
 
-def generate(scale: int = 1, *, seed: int = 42) -> SourceTables:
+def generate(scale: int = 1, *, seed: int = SEED) -> SourceTables:
     """Generate the three V3 tables (SYNTHETIC) as lossless source frames.
 
     Args:

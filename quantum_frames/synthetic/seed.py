@@ -30,7 +30,7 @@ class SeedError(QuantumFramesError, RuntimeError):
 
 def schema_ddl() -> str:
     """The CREATE TABLE statements of ``data/schema.sql`` (without the schema header)."""
-    text = resources.files("quantum_frames.sample").joinpath("schema.sql").read_text("utf-8")
+    text = resources.files("quantum_frames.synthetic").joinpath("schema.sql").read_text("utf-8")
     return text.split(_MARKER, 1)[1]
 
 
@@ -46,7 +46,7 @@ def seed_postgres(
 
     Args:
         dsn: where to write (env ``QF_DSN`` when None).
-        tables: the rows, e.g. from :func:`quantum_frames.sample.generator.generate`.
+        tables: the rows, e.g. from :func:`quantum_frames.synthetic.generator.generate`.
         schema: created when missing.
         replace: drop the three tables first when they exist; without it an existing table
             is an error and nothing is touched.

@@ -1,0 +1,189 @@
+"""The snapshot manifest: what a snapshot holds, where it came from, and how to check it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, Final
+
+from quantum_frames.errors import SnapshotError
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "MANIFEST",
+    "Manifest",
+    "parse_when",
+    "sha256_of",
+]
+
+FORMAT: Final = "quantum_frames.snapshot"
+FORMAT_VERSION: Final = 1
+MANIFEST: Final = "manifest.json"
+#: Parquet key-value metadata key pointing a stray file back to its snapshot.
+PARQUET_KEY: Final = "quantum_frames.snapshot"
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def parse_when(value: date | datetime | str, *, end_of_day: bool = False) -> datetime:
+    """A date, datetime or ISO string → an aware UTC datetime.
+
+    A bare date means its start, or its end with ``end_of_day`` ("at or before 2025-10-01"
+    includes a snapshot taken at noon that day). Naive date-times are taken as UTC.
+    """
+    if isinstance(value, str):
+        text = value.strip().replace("Z", "+00:00")
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            msg = f"{value!r} is not a date or date-time; use ISO 8601, e.g. '2025-10-01' or '2025-10-01T18:00:00Z'."
+            raise ValueError(msg) from None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, date):
+        moment = time.max if end_of_day else time.min
+        return datetime.combine(value, moment, tzinfo=UTC)
+    msg = f"expected a date, datetime or ISO string, got {type(value).__name__}."
+    raise TypeError(msg)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed, validated ``manifest.json``."""
+
+    data: dict[str, Any]
+    path: Path
+
+    @classmethod
+    def load(cls, snapshot: Path) -> Manifest:
+        path = snapshot / MANIFEST
+        if not path.is_file():
+            msg = f"{snapshot} is not a snapshot: it has no {MANIFEST}. Hint: pass the snapshot directory written by write_snapshot, or a folder of them."
+            raise SnapshotError(msg, path=path)
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            msg = f"{path} is not valid JSON ({exc}); the snapshot is damaged. Hint: restore it or write it again."
+            raise SnapshotError(msg, path=path) from None
+        manifest = cls(data, path)
+        manifest.validate()
+        return manifest
+
+    def validate(self) -> None:
+        d = self.data
+        problems = []
+        if not isinstance(d, dict) or d.get("format") != FORMAT:
+            problems.append(f"'format' is not {FORMAT!r}")
+        elif d.get("format_version") != FORMAT_VERSION:
+            problems.append(
+                f"format_version {d.get('format_version')!r} is not {FORMAT_VERSION} "
+                "(written by another version of quantum_frames?)"
+            )
+        else:
+            for key in ("created_at", "as_of", "tables", "source", "flatten", "snapshot_id"):
+                if key not in d:
+                    problems.append(f"'{key}' is missing")
+            tables = d.get("tables")
+            if isinstance(tables, dict):
+                for name in ("teams", "friction", "strategies"):
+                    problems += self._table_problems(name, tables.get(name))
+            else:
+                problems.append("'tables' is not an object")
+            for key in ("created_at", "as_of"):
+                if key in d:
+                    try:
+                        parse_when(str(d[key]))
+                    except ValueError:
+                        problems.append(f"'{key}' is not a date-time")
+        if problems:
+            msg = f"{self.path} is not a valid manifest: {'; '.join(problems)}. Hint: the manifest was edited or damaged; restore it or write the snapshot again."
+            raise SnapshotError(msg, path=self.path)
+
+    @staticmethod
+    def _table_problems(name: str, table: Any) -> list[str]:
+        if not isinstance(table, dict):
+            return [f"table {name!r} is missing"]
+        problems = []
+        if not isinstance(table.get("rows"), int) or table["rows"] < 0:
+            problems.append(f"table {name!r}: 'rows' is not a count")
+        for kind in ("flat", "raw"):
+            part = table.get(kind)
+            if (
+                not isinstance(part, dict)
+                or not isinstance(part.get("files"), list)
+                or not isinstance(part.get("columns"), list)
+            ):
+                problems.append(f"table {name!r}: '{kind}' lacks files or columns")
+                continue
+            for entry in part["files"]:
+                if not (
+                    isinstance(entry, dict)
+                    and isinstance(entry.get("file"), str)
+                    and isinstance(entry.get("sha256"), str)
+                    and isinstance(entry.get("bytes"), int)
+                ):
+                    problems.append(
+                        f"table {name!r}: a '{kind}' file entry lacks file, bytes or sha256"
+                    )
+                elif entry["file"].startswith("/") or ".." in Path(entry["file"]).parts:
+                    problems.append(
+                        f"table {name!r}: file {entry['file']!r} points outside the snapshot"
+                    )
+        return problems
+
+    @property
+    def snapshot(self) -> Path:
+        return self.path.parent
+
+    @property
+    def as_of(self) -> datetime:
+        return parse_when(str(self.data["as_of"]))
+
+    @property
+    def created_at(self) -> datetime:
+        return parse_when(str(self.data["created_at"]))
+
+    def files(self) -> list[dict[str, Any]]:
+        """Every data file entry, flat and raw, of every table."""
+        return [
+            entry
+            for table in self.data["tables"].values()
+            for kind in ("flat", "raw")
+            for entry in table[kind]["files"]
+        ]
+
+    def verify(self) -> None:
+        """Check every file's presence, size and SHA-256, and that no file is extra."""
+        root = self.snapshot
+        listed = {MANIFEST}
+        for entry in self.files():
+            path = root / entry["file"]
+            listed.add(entry["file"])
+            if not path.is_file():
+                msg = f"snapshot {root}: file {entry['file']} is missing. Hint: the snapshot is incomplete; restore it or write it again."
+                raise SnapshotError(msg, path=path)
+            size = path.stat().st_size
+            if size != entry["bytes"]:
+                msg = f"snapshot {root}: file {entry['file']} has {size} bytes, the manifest says {entry['bytes']} (truncated or replaced). Hint: restore it or write the snapshot again."
+                raise SnapshotError(msg, path=path)
+            if sha256_of(path) != entry["sha256"]:
+                msg = f"snapshot {root}: file {entry['file']} fails its SHA-256 check (its bytes changed). Hint: restore it or write the snapshot again."
+                raise SnapshotError(msg, path=path)
+        extra = sorted(
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and str(p.relative_to(root)) not in listed
+        )
+        if extra:
+            msg = f"snapshot {root}: file(s) {', '.join(extra)} are not in the manifest. Hint: remove them, or write the snapshot again."
+            raise SnapshotError(msg, path=root / extra[0])

@@ -1,0 +1,265 @@
+"""Writing snapshots, atomically.
+
+Everything is written into a hidden temporary directory next to the target
+(``.<name>.tmp-<pid>-<random>``), fsynced, the manifest last, then renamed into place in one
+step. A crash, a kill or a full disk at any point leaves no directory under the target name;
+the leftovers are hidden, ignored by readers, and removed by the next write once their writer
+is gone. The rename refuses a target that exists, so of two writers racing for one target
+exactly one wins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from quantum_frames._version import __version__
+from quantum_frames.errors import SnapshotError
+from quantum_frames.frames import QuantumFrames
+from quantum_frames.snapshots.manifest import (
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    PARQUET_KEY,
+    parse_when,
+    sha256_of,
+)
+
+__all__ = ["write_snapshot"]
+
+_TMP = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-(?:old)?[0-9a-f]+$")
+
+
+def write_snapshot(
+    q: QuantumFrames,
+    path: str | os.PathLike[str],
+    /,
+    *,
+    as_of: date | datetime | str | None = None,
+    overwrite: bool = False,
+    partition_by: str | Sequence[str] | None = None,
+    snapshot_id: str | None = None,
+    created_at: datetime | None = None,
+    progress: Callable[[str, int], None] | None = None,
+) -> Path:
+    """Write ``q`` as a snapshot directory at ``path`` (see SPEC §5) and return the path.
+
+    Args:
+        q: the frames to write.
+        path: the snapshot directory to create; its parent is created when missing.
+        as_of: the date the data describes (default: now). A bare date means its start.
+        overwrite: replace an existing snapshot at ``path``; without it, that is an error.
+        partition_by: column(s) to Hive-partition the flattened tables on (e.g. "league"),
+            for tables that have them.
+        snapshot_id, created_at: fixed values, for reproducible snapshots (the bundled sample).
+        progress: called with (file, rows) after each file.
+
+    Raises:
+        SnapshotError: ``path`` exists (and overwrite is False), is a file, or the write failed;
+            nothing is left under ``path`` then.
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        msg = f"{target} is a file, not a snapshot directory. Hint: pass a directory path."
+        raise SnapshotError(msg, path=target)
+    if target.exists() and not overwrite:
+        msg = f"{target} already exists; nothing was written. Hint: pass overwrite=True to replace it, or choose another path."
+        raise SnapshotError(msg, path=target)
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(parent)
+    now = created_at or datetime.now(UTC)
+    manifest: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "snapshot_id": snapshot_id or uuid.uuid4().hex,
+        "created_at": _iso(now),
+        "as_of": _iso(parse_when(as_of) if as_of is not None else now),
+        "library_version": __version__,
+        "source": _public_source(q.source),
+        "flatten": dict(q.options),
+        "partition_by": _as_list(partition_by),
+        "tables": {},
+    }
+    tmp = parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        for name, flat in q.tables():
+            raw = getattr(q.raw, name)
+            pointer = {
+                "manifest": f"../{MANIFEST}",
+                "snapshot_id": manifest["snapshot_id"],
+                "table": name,
+            }
+            report = q.report.filter(pl.col("source").is_in(raw.columns))
+            parts = _as_list(partition_by)
+            flat_files = _write_table(tmp, name, flat, {**pointer, "kind": "flat"}, parts, progress)
+            raw_files = _write_table(
+                tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, [], progress
+            )
+            manifest["tables"][name] = {
+                "rows": flat.height,
+                "flat": {"files": flat_files, "columns": _flat_columns(flat, report)},
+                "raw": {"files": raw_files, "columns": _raw_columns(raw, report)},
+            }
+        _write_json(tmp / MANIFEST, manifest)
+        _fsync_dir(tmp)
+        _publish(tmp, target, overwrite=overwrite)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, SnapshotError | KeyboardInterrupt | SystemExit):
+            raise
+        msg = f"writing snapshot {target} failed: {exc}. Nothing was written under {target}."
+        raise SnapshotError(msg, path=target) from exc
+    return target
+
+
+def _write_table(
+    root: Path,
+    name: str,
+    frame: pl.DataFrame,
+    pointer: dict[str, str],
+    partition_by: list[str],
+    progress: Callable[[str, int], None] | None,
+) -> list[dict[str, Any]]:
+    meta = {PARQUET_KEY: json.dumps(pointer)}
+    parts = [c for c in partition_by if c in frame.columns]
+    if not parts:
+        rel = f"{name}.parquet"
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(path, compression="zstd", metadata=meta)
+        _fsync(path)
+        if progress is not None:
+            progress(rel, frame.height)
+        return [_entry(root, path)]
+    # Hive layout: <name>/<col>=<value>/part-0.parquet; a hidden row number keeps the order.
+    ordered = frame.with_row_index("__qf_row")
+    out_dir = root / name
+    ordered.write_parquet(
+        out_dir, compression="zstd", partition_by=parts, metadata=meta, mkdir=True
+    )
+    files = sorted(p for p in out_dir.rglob("*.parquet"))
+    for path in files:
+        _fsync(path)
+    if progress is not None:
+        progress(f"{name}/", frame.height)
+    return [_entry(root, p) for p in files]
+
+
+def _entry(root: Path, path: Path) -> dict[str, Any]:
+    return {
+        "file": path.relative_to(root).as_posix(),
+        "bytes": path.stat().st_size,
+        "sha256": sha256_of(path),
+    }
+
+
+def _flat_columns(frame: pl.DataFrame, report: pl.DataFrame) -> list[dict[str, Any]]:
+    by_name = {r["column"]: r for r in report.iter_rows(named=True)}
+    columns = []
+    for name, dtype in frame.schema.items():
+        info: dict[str, Any] = {"name": name, "dtype": str(dtype)}
+        r = by_name.get(name)
+        if r is not None:
+            info |= {
+                "source": r["source"],
+                "path": r["path"],
+                "null_fraction": r["null_fraction"],
+                "conflict": r["conflict"],
+            }
+        columns.append(info)
+    return columns
+
+
+def _raw_columns(frame: pl.DataFrame, report: pl.DataFrame) -> list[dict[str, Any]]:
+    json_sources = set(report["source"].to_list())
+    return [
+        {"name": n, "dtype": str(d), "json": n in json_sources} for n, d in frame.schema.items()
+    ]
+
+
+def _public_source(source: Any) -> dict[str, Any]:
+    """The source as recorded: never a password, whatever the caller put in it."""
+    clean = {k: v for k, v in dict(source).items() if "pass" not in str(k).lower()}
+    result: dict[str, Any] = json.loads(json.dumps(clean, default=str))
+    return result
+
+
+def _as_list(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    _fsync(path)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    for sub in sorted({p.parent for p in path.rglob("*")} | {path}):
+        with contextlib.suppress(OSError):
+            _fsync(sub)
+
+
+def _publish(tmp: Path, target: Path, *, overwrite: bool) -> None:
+    """Rename ``tmp`` to ``target``: atomic, and refusing a target that appeared meanwhile."""
+    old: Path | None = None
+    if overwrite and target.exists():
+        old = target.with_name(f".{target.name}.tmp-{os.getpid()}-old{uuid.uuid4().hex[:8]}")
+        target.rename(old)
+    try:
+        tmp.rename(target)  # fails on a non-empty directory: another writer won
+    except OSError:
+        if old is not None:
+            old.rename(target)
+        if target.exists():
+            msg = f"{target} was created by another writer while this one was writing; nothing of this write was kept. Hint: choose another path, or pass overwrite=True."
+            raise SnapshotError(msg, path=target) from None
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    _fsync(target.parent)
+
+
+def _remove_stale_temporaries(parent: Path) -> None:
+    """Remove leftovers of writers that died (their process is gone)."""
+    for entry in parent.iterdir():
+        match = _TMP.match(entry.name)
+        if match and entry.is_dir() and not _alive(int(match["pid"])):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
