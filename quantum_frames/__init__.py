@@ -18,6 +18,7 @@ from quantum_frames.errors import (
     SchemaError,
     SnapshotError,
     SourceError,
+    SqlError,
 )
 from quantum_frames.flatten import flatten, flatten_with_report, json_columns, unflatten
 from quantum_frames.frames import QuantumFrames, SourceTables
@@ -42,6 +43,7 @@ __all__ = [
     "SnapshotError",
     "SourceError",
     "SourceTables",
+    "SqlError",
     "__version__",
     "build_frames",
     "flatten",

@@ -48,6 +48,41 @@ def summary(q: QuantumFrames, *, team: str | None = None, columns: int = 6) -> s
     return "\n".join(lines)
 
 
+def snapshot_info(path: str, *, verify: bool = True) -> str:
+    """A readable account of a snapshot's manifest (or of every snapshot in a folder)."""
+    from pathlib import Path
+
+    from quantum_frames.snapshots.manifest import MANIFEST, Manifest
+    from quantum_frames.snapshots.reader import list_snapshots
+
+    root = Path(path)
+    if root.is_dir() and not (root / MANIFEST).exists():
+        listed = list_snapshots(root)
+        with pl.Config(tbl_rows=50, tbl_cols=10, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+            return f"{listed.height} snapshot(s) in {root}:\n{listed.drop('snapshot_id')}"
+    m = Manifest.load(root)
+    if verify:
+        m.verify()
+    d = m.data
+    src = d["source"]
+    where = ", ".join(f"{k}={v}" for k, v in src.items() if k not in {"tables"} and v)
+    lines = [
+        f"snapshot {root}  ({'verified: every SHA-256 matches' if verify else 'not verified'})",
+        f"  as of       {m.as_of:%Y-%m-%d %H:%M:%S} UTC",
+        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {d.get('library_version', '?')}",
+        f"  source      {where}",
+        f"  flatten     {d['flatten']}",
+    ]
+    for name, table in d["tables"].items():
+        size = sum(f["bytes"] for f in table["flat"]["files"] + table["raw"]["files"])
+        lines.append(
+            f"  {name:<11} {table['rows']:>9,} rows  {len(table['flat']['columns']):>4} flat columns  "
+            f"{len(table['raw']['columns']):>3} source columns  {size / 1e6:6.2f} MB in "
+            f"{len(table['flat']['files']) + len(table['raw']['files'])} files"
+        )
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="quantum-frames",
@@ -65,6 +100,17 @@ def _parser() -> argparse.ArgumentParser:
     source_args(load)
     load.add_argument("--separator", default=".", help="flat column name separator")
     load.add_argument("--team", help="the team shown in the summary")
+
+    snap = sub.add_parser("snapshot", help="load from PostgreSQL and write a snapshot directory")
+    source_args(snap)
+    snap.add_argument("--out", required=True, help="the snapshot directory to create")
+    snap.add_argument("--as-of", help="the date the data describes (default: now)")
+    snap.add_argument("--partition-by", help="Hive-partition the flat tables on this column")
+    snap.add_argument("--overwrite", action="store_true", help="replace an existing snapshot")
+
+    info = sub.add_parser("info", help="describe a snapshot (or a folder of them)")
+    info.add_argument("path", help="a snapshot directory or a folder of snapshots")
+    info.add_argument("--no-verify", action="store_true", help="skip the checksum verification")
 
     seed = sub.add_parser("seed-db", help="create the V3 tables and fill them with synthetic data")
     source_args(seed)
@@ -95,6 +141,24 @@ def _run(args: argparse.Namespace) -> int:
 
         q = read_postgres(args.dsn, schema=args.schema, separator=args.separator)
         print(summary(q, team=args.team))
+        return 0
+    if args.command == "snapshot":
+        from quantum_frames.readers import read_postgres
+
+        def say(line: str) -> None:
+            print(f"  {line}", file=sys.stderr)
+
+        q = read_postgres(args.dsn, schema=args.schema, progress=say)
+        path = q.write_snapshot(
+            args.out,
+            as_of=args.as_of,
+            overwrite=args.overwrite,
+            partition_by=args.partition_by,
+        )
+        print(f"wrote snapshot {path}")
+        return 0
+    if args.command == "info":
+        print(snapshot_info(args.path, verify=not args.no_verify))
         return 0
     if args.command == "seed-db":
         from quantum_frames.synthetic.generator import generate

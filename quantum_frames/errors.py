@@ -19,6 +19,7 @@ __all__ = [
     "SchemaError",
     "SnapshotError",
     "SourceError",
+    "SqlError",
 ]
 
 
@@ -130,6 +131,18 @@ class SnapshotError(QuantumFramesError, OSError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class SqlError(QuantumFramesError, ValueError):
+    """DuckDB could not run a query over the frames.
+
+    Attributes:
+        query: the query text.
+    """
+
+    def __init__(self, message: str, *, query: str) -> None:
+        super().__init__(message)
+        self.query = query
 
 
 def _render_path(path: Sequence[str]) -> str:

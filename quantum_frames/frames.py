@@ -107,6 +107,24 @@ class QuantumFrames:
             options={"separator": separator, "max_depth": max_depth},
         )
 
+    def sql(self, query: str, /) -> pl.DataFrame:
+        """DuckDB SQL over ``teams``, ``friction``, ``strategies`` (and ``raw_*``); see ``qf.sql``."""
+        from quantum_frames.sql import sql
+
+        return sql(self, query)
+
+    def diff(self, other: QuantumFrames, /) -> pl.DataFrame:
+        """What changed from ``self`` to ``other``, one row per change (see ``ops.diff``)."""
+        from quantum_frames.ops.diff import diff
+
+        return diff(self, other)
+
+    def to_duckdb(self, path: str | os.PathLike[str], /, *, overwrite: bool = False) -> Path:
+        """Write a DuckDB database file with the flattened tables and the lossless ones."""
+        from quantum_frames.sql import to_duckdb
+
+        return to_duckdb(self, path, overwrite=overwrite)
+
     def describe_source(self) -> str:
         """One line: where the data came from."""
         src = self.source

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -36,6 +36,7 @@ def read_postgres(
     retries: int = 0,
     partition_rows: int = 20_000,
     partition_num: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> QuantumFrames:
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
@@ -58,6 +59,7 @@ def read_postgres(
         retries: how many more times to try when the server cannot be reached.
         partition_rows: tables with at least this many rows are read in partitions.
         partition_num: partitions per large table (default: the number of CPU cores).
+        progress: called with a short line as each table is fetched and flattened.
 
     Returns:
         QuantumFrames with ``teams``, ``friction``, ``strategies``, the lossless ``raw``
@@ -91,6 +93,7 @@ def read_postgres(
                 partition_num=partition_num or os.cpu_count() or 2,
                 separator=separator,
                 max_depth=max_depth,
+                progress=progress,
             )
             break
         except SourceError:
@@ -130,6 +133,7 @@ def _fetch_and_flatten(
     *,
     separator: str,
     max_depth: int | None,
+    progress: Callable[[str], None] | None,
     **fetch_options: Any,
 ) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
     """Fetch table after table; each one is flattened in the background while the next is
@@ -145,11 +149,17 @@ def _fetch_and_flatten(
         t = time.perf_counter()
         result = flatten_with_report(frame, json_cols, separator=separator, max_depth=max_depth)
         flatten_s[name] = time.perf_counter() - t
+        if progress is not None:
+            progress(
+                f"flattened {name}: {len(json_cols)} JSON columns → {result[0].width} columns in {flatten_s[name]:.2f}s"
+            )
         return result
 
     with ThreadPoolExecutor(1, thread_name_prefix="qf-load") as pool:
 
-        def on_table(info: TableInfo, frame: pl.DataFrame, _seconds: float) -> None:
+        def on_table(info: TableInfo, frame: pl.DataFrame, seconds: float) -> None:
+            if progress is not None:
+                progress(f"fetched {info.display}: {frame.height:,} rows in {seconds:.2f}s")
             futures[info.logical] = pool.submit(flatten_one, info.logical, frame, info.json_columns)
 
         fetched = fetch_tables(dsn, on_table=on_table, **fetch_options)

@@ -44,3 +44,38 @@ def test_errors_are_one_line_without_traceback_or_password(unused_port: int) -> 
     assert len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
     assert "Hunter2" not in proc.stderr + proc.stdout
+
+
+def test_snapshot_then_info(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, sample_schema: str, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    out = Path(str(tmp_path)) / "snap"
+    code = main(
+        [
+            "snapshot",
+            "--dsn",
+            pg_dsn,
+            "--schema",
+            sample_schema,
+            "--out",
+            str(out),
+            "--as-of",
+            "2025-10-01",
+        ]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "fetched" in captured.err and "team_quantum_dna_v3: 96 rows" in captured.err
+    assert "flattened teams" in captured.err
+    assert main(["info", str(out)]) == 0
+    info = capsys.readouterr().out
+    assert (
+        "verified" in info and "as of       2025-10-01 00:00:00 UTC" in info and "96 rows" in info
+    )
+    assert main(["info", str(out.parent)]) == 0
+    assert "1 snapshot(s)" in capsys.readouterr().out
+    (out / "teams.parquet").write_bytes(b"junk")
+    assert main(["info", str(out)]) == 1
+    assert "teams.parquet" in capsys.readouterr().err
