@@ -6,9 +6,12 @@ Cases, each run side by side in one process, ``--repeat`` times, medians reporte
                   /dev/null: what the server itself needs to hand the data out;
   (b) connectorx  raw ``SELECT *`` of the three tables into Polars (no flattening);
   (c) quantum     ``qf.read_postgres`` — fetch, type, flatten every JSONB column;
-  (d) pandas      ``pandas.read_sql`` + ``pandas.json_normalize`` of every JSONB column.
+  (d) pandas      ``pandas.read_sql`` + ``pandas.json_normalize`` of every JSONB column;
+  (e) write       ``q.write_snapshot`` of the loaded frames (flat + lossless, zstd, SHA-256);
+  (f) read        ``qf.read_snapshot`` of that snapshot, every checksum verified.
 
-Targets (issue 2): (c) ≤ 1.5 × (a); (d) / (c) ≥ 6. The results, with the machine they ran on,
+Targets: (c) ≤ 1.5 × (a) and (d) / (c) ≥ 6 (issue 2); (c) / (f) ≥ 20 and (e) ≤ 0.5 × (c)
+(issue 3). The results, with the machine they ran on,
 go to BENCHMARKS.md (the section for this scale is replaced).
 
 Usage: python benchmarks/bench_load.py [--scale 50] [--repeat 3] [--quick] [--dsn DSN]
@@ -136,6 +139,22 @@ def case_pandas(dsn: str, schema: str) -> Callable[[], None]:
     return run
 
 
+def case_snapshots(
+    dsn: str, schema: str, folder: Path
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    q = qf.read_postgres(dsn, schema=schema)
+    target = folder / "snap"
+
+    def write() -> None:
+        q.write_snapshot(target, overwrite=True)
+
+    def read() -> None:
+        qf.read_snapshot(target)
+
+    write()
+    return write, read
+
+
 def measure(cases: dict[str, Callable[[], None]], repeat: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeat):
@@ -177,6 +196,10 @@ def report(scale: int, repeat: int, times: dict[str, list[float]], where: str) -
     if "(d) pandas read_sql + json_normalize" in med:
         ratio = med["(d) pandas read_sql + json_normalize"] / quantum
         lines.append(f"- (d) / (c) = **{ratio:.1f}** (target ≥ 6)")
+    if "(f) read_snapshot (verified)" in med:
+        read, write = med["(f) read_snapshot (verified)"], med["(e) write_snapshot"]
+        lines.append(f"- (c) / (f) = **{quantum / read:.1f}** (target ≥ 20)")
+        lines.append(f"- (e) / (c) = **{write / quantum:.2f}** (target ≤ 0.5)")
     lines.append(
         "- all runs (s): "
         + "; ".join(f"{k}: {', '.join(f'{t:.2f}' for t in v)}" for k, v in times.items())
@@ -229,9 +252,14 @@ def main() -> int:
         }
         if not args.no_pandas:
             cases["(d) pandas read_sql + json_normalize"] = case_pandas(dsn, schema)
+        snapdir = Path(tempfile.mkdtemp(prefix="qf-bench-snap-"))
+        cases["(e) write_snapshot"], cases["(f) read_snapshot (verified)"] = case_snapshots(
+            dsn, schema, snapdir
+        )
         case_quantum(dsn, schema)()  # warm-up: imports, caches
         times = measure(cases, args.repeat)
         section = report(args.scale, args.repeat, times, machine(dsn))
+        shutil.rmtree(snapdir, ignore_errors=True)
     print()
     print(section)
     if not args.no_write:

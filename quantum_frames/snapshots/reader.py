@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -50,16 +51,16 @@ def read_snapshot(
     """
     manifest = resolve_snapshot(path, as_of=as_of)
     if verify:
-        manifest.verify()
-    root = manifest.snapshot
-    flat: dict[str, pl.DataFrame] = {}
-    raw: dict[str, pl.DataFrame] = {}
-    reports = []
-    for name in TABLES:
-        table = manifest.data["tables"][name]
-        flat[name] = _read_part(root, name, "flat", table["flat"], table["rows"])
-        raw[name] = _read_part(root, name, "raw", table["raw"], table["rows"])
-        reports.append(_report(table["flat"]["columns"]))
+        manifest.check_files()
+    with ThreadPoolExecutor(4, thread_name_prefix="qf-verify") as pool:
+        pending = manifest.start_digests(pool) if verify else []
+        try:
+            flat, raw = _read_all(manifest)
+        except SnapshotError:
+            manifest.check_digests(pending)  # a changed file explains a failed read best
+            raise
+        manifest.check_digests(pending)
+    reports = [_report(manifest.data["tables"][name]["flat"]["columns"]) for name in TABLES]
     d = manifest.data
     return QuantumFrames(
         teams=flat["teams"],
@@ -67,12 +68,32 @@ def read_snapshot(
         strategies=flat["strategies"],
         raw=SourceTables(**raw),
         report=pl.concat(reports),
-        source={**d["source"], "snapshot": str(root)},
+        source={**d["source"], "snapshot": str(manifest.snapshot)},
         options=dict(d["flatten"]),
         timings={},
         loaded_at=manifest.created_at,
         as_of=manifest.as_of,
     )
+
+
+def _read_all(manifest: Manifest) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+    root = manifest.snapshot
+    parts = [
+        (name, kind, manifest.data["tables"][name][kind], manifest.data["tables"][name]["rows"])
+        for name in TABLES
+        for kind in ("flat", "raw")
+    ]
+    try:  # all six files decoded at once, in parallel
+        frames = pl.collect_all([_scan_part(root, part) for _, _, part, _ in parts])
+    except Exception:  # find the damaged one and say which
+        frames = [_read_part(root, name, kind, part, rows) for name, kind, part, rows in parts]
+    got = {
+        (name, kind): _checked(root, name, kind, part, rows, frame)
+        for (name, kind, part, rows), frame in zip(parts, frames, strict=True)
+    }
+    flat = {name: got[name, "flat"] for name in TABLES}
+    raw = {name: got[name, "raw"] for name in TABLES}
+    return flat, raw
 
 
 @dataclass(frozen=True)
@@ -194,44 +215,27 @@ def _read_part(
     root: Path, name: str, kind: str, part: Mapping[str, Any], rows: int
 ) -> pl.DataFrame:
     files = [root / e["file"] for e in part["files"]]
-    columns = [c["name"] for c in part["columns"]]
     try:
-        if len(files) == 1 and not _is_partitioned(part):
-            frame = pl.read_parquet(files[0])
-        else:
-            frame = (
-                pl.scan_parquet(files, hive_partitioning=True)
-                .sort("__qf_row")
-                .drop("__qf_row")
-                .collect()
-            )
-            frame = frame.select(
-                pl.col(c["name"]).cast(_dtype_of(frame, c)) for c in part["columns"]
-            )
-    except SnapshotError:
-        raise
+        return _scan_part(root, part).collect()
     except Exception as exc:  # polars/pyarrow errors on damaged Parquet
-        msg = f"snapshot {root}: cannot read the {kind} {name} table ({type(exc).__name__}: {exc}). Hint: restore the snapshot or write it again."
+        msg = f"snapshot {root}: cannot read the {kind} {name} table from {', '.join(e['file'] for e in part['files'])} ({type(exc).__name__}: {exc}). Hint: restore the snapshot or write it again."
         raise SnapshotError(msg, path=files[0] if files else root) from None
+
+
+def _checked(
+    root: Path, name: str, kind: str, part: Mapping[str, Any], rows: int, frame: pl.DataFrame
+) -> pl.DataFrame:
     got = [(n, str(d)) for n, d in frame.schema.items()]
     want = [(c["name"], c["dtype"]) for c in part["columns"]]
     if got != want or frame.height != rows:
-        msg = f"snapshot {root}: the {kind} {name} table does not match its manifest ({frame.height} rows, columns {columns[:3]}…). Hint: restore the snapshot or write it again."
-        raise SnapshotError(msg, path=files[0] if files else root)
+        first = part["files"][0]["file"] if part["files"] else ""
+        msg = f"snapshot {root}: the {kind} {name} table ({first}) does not match its manifest: {frame.height} rows (manifest: {rows}), columns and dtypes {'match' if got == want else 'differ'}. Hint: restore the snapshot or write it again."
+        raise SnapshotError(msg, path=root / first)
     return frame
 
 
 def _is_partitioned(part: Mapping[str, Any]) -> bool:
     return any("=" in e["file"] for e in part["files"])
-
-
-def _dtype_of(frame: pl.DataFrame, column: Mapping[str, Any]) -> pl.DataType:
-    """The dtype the manifest records (Hive partition columns come back as strings)."""
-    return (
-        frame.schema[column["name"]]
-        if str(frame.schema[column["name"]]) == column["dtype"]
-        else _parse_dtype(column["dtype"], frame.schema[column["name"]])
-    )
 
 
 def _parse_dtype(text: str, fallback: pl.DataType) -> pl.DataType:
@@ -249,7 +253,11 @@ def _scan_part(root: Path, part: Mapping[str, Any]) -> pl.LazyFrame:
     files = [root / e["file"] for e in part["files"]]
     if len(files) == 1 and not _is_partitioned(part):
         return pl.scan_parquet(files[0])
-    return pl.scan_parquet(files, hive_partitioning=True).sort("__qf_row").drop("__qf_row")
+    lf = pl.scan_parquet(files, hive_partitioning=True).sort("__qf_row").drop("__qf_row")
+    schema = lf.collect_schema()
+    return lf.select(
+        pl.col(c["name"]).cast(_parse_dtype(c["dtype"], schema[c["name"]])) for c in part["columns"]
+    )
 
 
 def _report(columns: list[Mapping[str, Any]]) -> pl.DataFrame:
