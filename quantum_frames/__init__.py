@@ -19,9 +19,15 @@ from quantum_frames.errors import (
     SnapshotError,
     SourceError,
     SqlError,
+    UnknownNameError,
+    UnknownTeamError,
 )
 from quantum_frames.flatten import flatten, flatten_with_report, json_columns, unflatten
-from quantum_frames.frames import QuantumFrames, SourceTables
+from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
+from quantum_frames.ops.friction import UnresolvedTeamsWarning
+from quantum_frames.ops.tags import has_all_tags, has_any_tag, has_tag, tag_count
+from quantum_frames.ops.tiers import TIERS, is_elite, tier_order
 from quantum_frames.readers import build_frames, read_postgres, sample, sample_path
 from quantum_frames.snapshots import (
     LazySnapshot,
@@ -32,8 +38,10 @@ from quantum_frames.snapshots import (
 )
 
 __all__ = [
+    "TIERS",
     "FlattenCollisionError",
     "FlattenError",
+    "FrictionFrame",
     "LazySnapshot",
     "MissingColumnError",
     "MissingTableError",
@@ -44,10 +52,17 @@ __all__ = [
     "SourceError",
     "SourceTables",
     "SqlError",
+    "UnknownNameError",
+    "UnknownTeamError",
+    "UnresolvedTeamsWarning",
     "__version__",
     "build_frames",
     "flatten",
     "flatten_with_report",
+    "has_all_tags",
+    "has_any_tag",
+    "has_tag",
+    "is_elite",
     "json_columns",
     "list_snapshots",
     "read_postgres",
@@ -55,6 +70,10 @@ __all__ = [
     "sample",
     "sample_path",
     "scan_snapshot",
+    "tag_count",
+    "tier_order",
     "unflatten",
     "write_snapshot",
 ]
+
+del _namespace

@@ -20,6 +20,8 @@ __all__ = [
     "SnapshotError",
     "SourceError",
     "SqlError",
+    "UnknownNameError",
+    "UnknownTeamError",
 ]
 
 
@@ -143,6 +145,37 @@ class SqlError(QuantumFramesError, ValueError):
     def __init__(self, message: str, *, query: str) -> None:
         super().__init__(message)
         self.query = query
+
+
+class UnknownNameError(QuantumFramesError, KeyError):
+    """A name (team, tag, league, tier) that the data does not hold.
+
+    Attributes:
+        kind: what was looked up ("team", "tag", "league", "tier").
+        name: the name as given.
+        suggestions: the closest names the data holds.
+    """
+
+    def __init__(self, kind: str, name: str, suggestions: Sequence[str], *, hint: str = "") -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        close = ", ".join(map(repr, self.suggestions)) if self.suggestions else "none close"
+        msg = f"unknown {kind} {name!r}. Hint: did you mean one of these: {close}?"
+        if hint:
+            msg += f" {hint}"
+        super().__init__(msg)
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+class UnknownTeamError(UnknownNameError):
+    """A team name that matches no team, even ignoring case and accents."""
+
+    def __init__(self, name: str, suggestions: Sequence[str]) -> None:
+        super().__init__("team", name, suggestions)
+        self.team = name
 
 
 def _render_path(path: Sequence[str]) -> str:

@@ -7,14 +7,42 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeVar, cast
 
 import polars as pl
 
 __all__ = ["TABLES", "QuantumFrames", "SourceTables"]
 
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
+
 #: The logical tables, in the order they are always shown.
 TABLES: Final = ("teams", "friction", "strategies")
+
+
+class FrictionFrame(pl.DataFrame):
+    """The flattened friction table — a plain ``pl.DataFrame`` — that can also be called to
+    look up one directional pair: ``q.friction("Liverpool", "Everton")`` → friction_score.
+
+    Every operation on it returns a plain DataFrame.
+    """
+
+    teams: pl.DataFrame
+
+    @classmethod
+    def wrap(cls, frame: pl.DataFrame, teams: pl.DataFrame) -> FrictionFrame:
+        out = cast("FrictionFrame", cls._from_pydf(frame._df))
+        out.teams = teams
+        return out
+
+    def __call__(self, home: str, away: str, /) -> float | None:
+        """The friction_score of (home, away); None if the pair has no row.
+
+        Raises:
+            UnknownTeamError: either name matches no team (with the closest names).
+        """
+        from quantum_frames.ops.friction import friction
+
+        return friction(self, self.teams, home, away)
 
 
 @dataclass(frozen=True)
@@ -59,6 +87,10 @@ class QuantumFrames:
     loaded_at: datetime | None = None
     as_of: datetime | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.friction, FrictionFrame) or self.friction.teams is not self.teams:
+            object.__setattr__(self, "friction", FrictionFrame.wrap(self.friction, self.teams))
+
     def tables(self) -> Iterator[tuple[str, pl.DataFrame]]:
         """``(name, flattened frame)`` pairs in :data:`TABLES` order."""
         for name in TABLES:
@@ -68,6 +100,131 @@ class QuantumFrames:
     def conflicts(self) -> pl.DataFrame:
         """The flat columns whose JSON rows disagreed in type (kept as JSON text)."""
         return self.report.filter(pl.col("conflict").is_not_null())
+
+    # --- operations (thin delegations to quantum_frames.ops) ---------------------------------
+
+    @property
+    def _json_sources(self) -> set[str]:
+        return set(self.report["source"].to_list())
+
+    def team(self, name: str, /) -> dict[str, Any]:
+        """One team as a dict, JSON vectors nested back; case- and accent-tolerant."""
+        from quantum_frames.ops.teams import team
+
+        return team(self.raw.teams, name, json_columns=self._json_sources)
+
+    def dna_vector(self, team: str, vector: str, /) -> Any:
+        """One JSON vector of one team as a dict (None when NULL)."""
+        from quantum_frames.ops.teams import dna_vector
+
+        return dna_vector(self.raw.teams, team, vector, json_columns=self._json_sources)
+
+    def teams_with_tags(
+        self, *tags: str, match: Literal["all", "any", "none"] = "all", strict: bool = True
+    ) -> pl.DataFrame:
+        """Teams carrying all / any / none of ``tags`` (globs like ``GK_*`` allowed)."""
+        from quantum_frames.ops.tags import teams_with_tags
+
+        return teams_with_tags(self.teams, *tags, match=match, strict=strict)
+
+    def teams_in_tier(self, *tiers: str) -> pl.DataFrame:
+        """Teams in any of ``tiers`` (ELITE, TOP6, MID, BOTTOM)."""
+        from quantum_frames.ops.tiers import teams_in_tier
+
+        return teams_in_tier(self.teams, *tiers)
+
+    def elite_teams(self) -> pl.DataFrame:
+        """The ELITE teams."""
+        from quantum_frames.ops.tiers import elite_teams
+
+        return elite_teams(self.teams)
+
+    def teams_in_league(self, *leagues: str) -> pl.DataFrame:
+        """Teams of any of ``leagues``."""
+        from quantum_frames.ops.tiers import teams_in_league
+
+        return teams_in_league(self.teams, *leagues)
+
+    def tier_ranking(self, by: str | None = None, *, within: str | None = "league") -> pl.DataFrame:
+        """Teams ordered by tier then tier_rank (or ``by``, descending), with a ``rank`` column."""
+        from quantum_frames.ops.tiers import tier_ranking
+
+        return tier_ranking(self.teams, by, within=within)
+
+    def tag_counts(self) -> pl.DataFrame:
+        """How many teams carry each tag."""
+        from quantum_frames.ops.tags import tag_counts
+
+        return tag_counts(self.teams)
+
+    def tag_cooccurrence(self) -> pl.DataFrame:
+        """Tag × tag: how many teams carry both."""
+        from quantum_frames.ops.tags import tag_cooccurrence
+
+        return tag_cooccurrence(self.teams)
+
+    def high_friction_matchups(self, threshold: float = 0.7) -> pl.DataFrame:
+        """Pairs with friction_score ≥ threshold, highest first."""
+        from quantum_frames.ops.friction import high_friction_matchups
+
+        return high_friction_matchups(self.friction, threshold)
+
+    def friction_matrix(self, league: str | None = None) -> pl.DataFrame:
+        """Wide home × away frame of friction_score."""
+        from quantum_frames.ops.friction import friction_matrix
+
+        return friction_matrix(self.friction, league)
+
+    def friction_for(
+        self,
+        fixtures: FrameT,
+        /,
+        home: str = "home",
+        away: str = "away",
+        *,
+        on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+    ) -> FrameT:
+        """Fixtures joined with the friction of their (home, away) pair, vectorised."""
+        from quantum_frames.ops.friction import friction_for
+
+        return friction_for(self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown)
+
+    def strategies_for(self, team: str, /) -> pl.DataFrame:
+        """The strategies of one team, highest conviction first."""
+        from quantum_frames.ops.strategies import strategies_for
+
+        return strategies_for(self.strategies, self.teams, team)
+
+    def strategies_by_conviction(self, min_conviction: float, /) -> pl.DataFrame:
+        """Strategies with conviction ≥ ``min_conviction``, highest first."""
+        from quantum_frames.ops.strategies import strategies_by_conviction
+
+        return strategies_by_conviction(self.strategies, min_conviction)
+
+    def best_strategy(
+        self, team: str, context: Mapping[str, Any] | None = None, /
+    ) -> dict[str, Any] | None:
+        """The best active strategy of ``team`` whose context_filters match ``context``."""
+        from quantum_frames.ops.strategies import best_strategy
+
+        return best_strategy(
+            self.strategies, self.raw.strategies, self.teams, team, context,
+            separator=self.options.get("separator", "."), json_columns=self._json_sources,
+        )  # fmt: skip
+
+    def best_strategies(self, fixtures: FrameT, /, *, team: str = "team") -> FrameT:
+        """For each fixture row, the best strategy of its team for the row's context."""
+        from quantum_frames.ops.strategies import best_strategies
+
+        return best_strategies(
+            self.strategies,
+            self.teams,
+            fixtures,
+            team=team,
+            separator=self.options.get("separator", "."),
+        )
+
+    # --- snapshots, SQL ------------------------------------------------------------------------
 
     def write_snapshot(
         self,

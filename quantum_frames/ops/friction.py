@@ -1,0 +1,181 @@
+"""Friction: directional team-vs-team lookups, matchups, the matrix, fixtures joined."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal, TypeVar
+
+import polars as pl
+
+from quantum_frames.errors import UnknownTeamError
+from quantum_frames.ops.names import closest, name_key, resolve_team_ids, team_keys
+
+__all__ = [
+    "UnresolvedTeamsWarning",
+    "friction",
+    "friction_for",
+    "friction_matrix",
+    "high_friction_matchups",
+]
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+_KEYS = ("team_home_id", "team_away_id")
+_NOT_JOINED = {
+    "friction_id", "team_home_id", "team_away_id", "team_home_name", "team_away_name",
+    "league", "season", "created_at", "updated_at",
+}  # fmt: skip
+
+
+class UnresolvedTeamsWarning(UserWarning):
+    """Some fixture team names match no team; their rows got null friction."""
+
+
+def _check_threshold(threshold: float) -> float:
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not 0 <= threshold <= 1
+    ):
+        msg = f"threshold must be a number in [0, 1] (friction_score is 0–1), got {threshold!r}."
+        raise ValueError(msg)
+    return float(threshold)
+
+
+def friction(
+    friction_df: pl.DataFrame, teams: pl.DataFrame, /, home: str, away: str
+) -> float | None:
+    """The friction_score of (home, away) — directional; None if the pair has no row.
+
+    Raises:
+        UnknownTeamError: either name matches no team.
+    """
+    home_id, away_id = resolve_team_ids(teams, [home, away])
+    hit = friction_df.filter(
+        (pl.col("team_home_id") == home_id) & (pl.col("team_away_id") == away_id)
+    )
+    if hit.is_empty():
+        return None
+    value = hit.get_column("friction_score").item(0)
+    return None if value is None else float(value)
+
+
+def high_friction_matchups(friction_df: Frame, /, threshold: float = 0.7) -> Frame:
+    """Pairs with friction_score ≥ threshold, highest first, with both team names."""
+    limit = _check_threshold(threshold)
+    return friction_df.filter(pl.col("friction_score") >= limit).sort(
+        ["friction_score", "team_home_name", "team_away_name"], descending=[True, False, False]
+    )
+
+
+def friction_matrix(friction_df: pl.DataFrame, /, league: str | None = None) -> pl.DataFrame:
+    """A wide home × away frame of friction_score (first column ``home``), names sorted."""
+    df = friction_df if league is None else friction_df.filter(pl.col("league") == league)
+    if league is not None and df.is_empty():
+        known = friction_df.get_column("league").drop_nulls().unique().sort().to_list()
+        from quantum_frames.ops.names import check_known
+
+        check_known("league", [league], known)
+    names = sorted(set(df["team_home_name"].to_list()) | set(df["team_away_name"].to_list()))
+    wide = df.pivot(
+        on="team_away_name",
+        index="team_home_name",
+        values="friction_score",
+        aggregate_function="first",
+    )
+    grid = pl.DataFrame({"team_home_name": names}).join(wide, on="team_home_name", how="left")
+    columns = [pl.col(n) if n in grid.columns else pl.lit(None, pl.Float64).alias(n) for n in names]
+    return grid.select(pl.col("team_home_name").alias("home"), *columns)
+
+
+def friction_for(
+    friction_df: pl.DataFrame | pl.LazyFrame,
+    teams: pl.DataFrame | pl.LazyFrame,
+    fixtures: Frame,
+    /,
+    home: str = "home",
+    away: str = "away",
+    *,
+    on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+) -> Frame:
+    """Each fixture joined with the friction of its (home, away) pair, vectorised.
+
+    Names are matched like :func:`quantum_frames.ops.teams.team` (case and accents ignored).
+    Every fixture row is kept, in order; ``home_team_id``/``away_team_id`` are null for a
+    name that matches no team, and such names are reported (``on_unknown``: a warning, an
+    :class:`UnknownTeamError`, or nothing). Friction columns whose names clash with fixture
+    columns get a ``_friction`` suffix.
+    """
+    if on_unknown not in ("warn", "raise", "ignore"):
+        msg = f"on_unknown must be 'warn', 'raise' or 'ignore', got {on_unknown!r}."
+        raise ValueError(msg)
+    fx_cols = fixtures.lazy().collect_schema().names()
+    for arg, col in (("home", home), ("away", away)):
+        if col not in fx_cols:
+            msg = f"{arg}={col!r} is not a column of the fixtures (columns: {fx_cols})."
+            raise ValueError(msg)
+    keys = team_keys(teams).lazy().select("key", "team_id")
+    fr = friction_df.lazy()
+    fr_cols = [c for c in fr.collect_schema().names() if c not in _NOT_JOINED]
+    clash = {c: f"{c}_friction" for c in fr_cols if c in fx_cols}
+    joined = (
+        fixtures.lazy()
+        .with_columns(
+            name_key(pl.col(home)).alias("__home_key"), name_key(pl.col(away)).alias("__away_key")
+        )
+        .join(
+            keys.rename({"key": "__home_key", "team_id": "home_team_id"}),
+            on="__home_key",
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            keys.rename({"key": "__away_key", "team_id": "away_team_id"}),
+            on="__away_key",
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            fr.select(*_KEYS, *fr_cols).rename(
+                {"team_home_id": "home_team_id", "team_away_id": "away_team_id", **clash}
+            ),
+            on=["home_team_id", "away_team_id"],
+            how="left",
+            maintain_order="left",
+        )
+        .drop("__home_key", "__away_key")
+    )
+    if isinstance(fixtures, pl.LazyFrame):
+        return joined
+    out = joined.collect()
+    if on_unknown != "ignore":
+        _report_unresolved(out, fixtures, home, away, teams, on_unknown)
+    return out
+
+
+def _report_unresolved(
+    out: pl.DataFrame,
+    fixtures: pl.DataFrame,
+    home: str,
+    away: str,
+    teams: pl.DataFrame | pl.LazyFrame,
+    on_unknown: str,
+) -> None:
+    bad = pl.concat(
+        [
+            fixtures.get_column(home).filter(out["home_team_id"].is_null()),
+            fixtures.get_column(away).filter(out["away_team_id"].is_null()),
+        ]
+    ).unique(maintain_order=True)
+    if bad.is_empty():
+        return
+    names = teams.lazy().select("team_name").collect().get_column("team_name").to_list()
+    shown = list(bad.to_list()[:10])
+    if on_unknown == "raise":
+        first = next((n for n in shown if n is not None), None)
+        raise UnknownTeamError(str(first), closest(str(first), names))
+    detail = "; ".join(
+        f"{n!r} (closest: {', '.join(closest(str(n), names, 3)) or 'none'})" for n in shown
+    )
+    more = f" and {bad.len() - 10} more" if bad.len() > 10 else ""
+    msg = f"{bad.len()} fixture team name(s) match no team, their rows have null friction: {detail}{more}."
+    warnings.warn(msg, UnresolvedTeamsWarning, stacklevel=4)

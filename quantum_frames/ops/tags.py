@@ -1,0 +1,179 @@
+"""Tags: filters, expressions, frequencies and co-occurrence over ``narrative_fingerprint_tags``."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, TypeVar
+
+import polars as pl
+
+from quantum_frames.ops.names import check_known
+
+__all__ = [
+    "TAGS",
+    "has_all_tags",
+    "has_any_tag",
+    "has_tag",
+    "tag_cooccurrence",
+    "tag_count",
+    "tag_counts",
+    "teams_with_tags",
+]
+
+#: The tag column of the teams table.
+TAGS = "narrative_fingerprint_tags"
+
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
+Match = Literal["all", "any", "none"]
+
+
+def _is_glob(tag: str) -> bool:
+    return any(ch in tag for ch in "*?[")
+
+
+def _glob_regex(tag: str) -> str:
+    """A shell glob (``GK_*``, ``?``, ``[AB]``) as an anchored Rust regex."""
+    out = []
+    i = 0
+    while i < len(tag):
+        ch = tag[i]
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch == "[" and "]" in tag[i + 1 :]:
+            end = tag.index("]", i + 1)
+            body = tag[i + 1 : end]
+            negate = body.startswith("!")
+            body = re.sub(r"([\\\]\^])", r"\\\1", body[1:] if negate else body)
+            out.append(f"[{'^' if negate else ''}{body}]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "^" + "".join(out) + "$"
+
+
+def has_tag(tag: str, *, column: str = TAGS) -> pl.Expr:
+    """True where the team carries ``tag`` (a glob like ``GK_*`` matches any such tag).
+
+    Works in ``filter``/``with_columns`` on eager and lazy frames; a NULL tag array is empty.
+
+    Examples:
+        >>> import polars as pl, quantum_frames as qf
+        >>> df = pl.DataFrame({"narrative_fingerprint_tags": [["GK_Alisson", "GEGENPRESS"], [], None]})
+        >>> df.select(qf.has_tag("GK_*")).to_series().to_list()
+        [True, False, False]
+    """
+    if not isinstance(tag, str) or not tag:
+        msg = f"a tag is a non-empty string, got {tag!r}."
+        raise ValueError(msg)
+    tags = pl.col(column)
+    if _is_glob(tag):
+        hit = tags.list.eval(pl.element().str.contains(_glob_regex(tag))).list.any()
+    else:
+        hit = tags.list.contains(pl.lit(tag, pl.String))
+    return hit.fill_null(False).alias(f"has_tag({tag})")
+
+
+def has_any_tag(*tags: str, column: str = TAGS) -> pl.Expr:
+    """True where the team carries at least one of ``tags``."""
+    _need(tags)
+    return pl.any_horizontal(has_tag(t, column=column) for t in tags).alias("has_any_tag")
+
+
+def has_all_tags(*tags: str, column: str = TAGS) -> pl.Expr:
+    """True where the team carries every one of ``tags``."""
+    _need(tags)
+    return pl.all_horizontal(has_tag(t, column=column) for t in tags).alias("has_all_tags")
+
+
+def tag_count(*, column: str = TAGS) -> pl.Expr:
+    """The number of tags of each team (0 for a NULL or empty array)."""
+    return pl.col(column).list.len().fill_null(0).alias("tag_count")
+
+
+def _need(tags: tuple[str, ...]) -> None:
+    if not tags:
+        msg = "give at least one tag."
+        raise ValueError(msg)
+
+
+def teams_with_tags(
+    teams: Frame, /, *tags: str, match: Match = "all", strict: bool = True, column: str = TAGS
+) -> Frame:
+    """The teams whose tags match: ``all`` of them, ``any`` of them, or ``none`` of them.
+
+    Args:
+        teams: the teams frame (eager or lazy); not modified.
+        tags: tags or globs (``GK_*``).
+        match: "all", "any" or "none".
+        strict: a plain tag no team carries is an error with suggestions (a typo would
+            otherwise give a silently empty result). Needs an eager frame to check.
+
+    Raises:
+        UnknownNameError: a plain tag is not in the data (with the closest tags).
+        ValueError: no tags, or an unknown ``match``.
+    """
+    _need(tags)
+    if match not in ("all", "any", "none"):
+        msg = f"match must be 'all', 'any' or 'none', got {match!r}."
+        raise ValueError(msg)
+    if strict and isinstance(teams, pl.DataFrame):
+        plain = [t for t in tags if not _is_glob(t)]
+        if plain:
+            known = teams.get_column(column).explode().drop_nulls().unique().sort().to_list()
+            check_known("tag", plain, known, hint="Pass strict=False to filter on it anyway.")
+    hits = [has_tag(t, column=column) for t in tags]
+    keep = {
+        "all": pl.all_horizontal(hits),
+        "any": pl.any_horizontal(hits),
+        "none": ~pl.any_horizontal(hits),
+    }[match]
+    return teams.filter(keep)
+
+
+def tag_counts(teams: pl.DataFrame | pl.LazyFrame, /, *, column: str = TAGS) -> pl.DataFrame:
+    """``tag, teams, share``: how many teams carry each tag, most frequent first.
+
+    ``share`` is the fraction of all teams (those without tags included).
+    """
+    tags = teams.lazy().select(pl.col(column).list.unique()).collect().get_column(column)
+    total = max(len(tags), 1)
+    return (
+        tags.explode()
+        .drop_nulls()
+        .value_counts(name="teams")
+        .rename({column: "tag"})
+        .with_columns(pl.col("teams").cast(pl.Int64), (pl.col("teams") / total).alias("share"))
+        .sort(["teams", "tag"], descending=[True, False])
+    )
+
+
+def tag_cooccurrence(teams: Frame, /, *, column: str = TAGS) -> pl.DataFrame:
+    """A tag × tag frame: how many teams carry both (the diagonal: each tag's count).
+
+    Rows and columns are the tags in alphabetical order; the first column is ``tag``.
+    """
+    pairs = (
+        teams.lazy()
+        .with_row_index("__team")
+        .select("__team", pl.col(column).list.unique().alias("tag"))
+        .explode("tag")
+        .drop_nulls("tag")
+        .collect()
+    )
+    tags = sorted(pairs["tag"].unique().to_list())
+    if not tags:
+        return pl.DataFrame({"tag": []}, schema={"tag": pl.String})
+    joined = pairs.join(pairs, on="__team", suffix="_other")
+    counts = joined.group_by("tag", "tag_other").agg(pl.len().cast(pl.Int64).alias("n"))
+    wide = counts.pivot(on="tag_other", index="tag", values="n", sort_columns=True)
+    grid = pl.DataFrame({"tag": tags}).join(wide, on="tag", how="left")
+    return grid.select(
+        "tag",
+        *[
+            pl.col(t).fill_null(0) if t in grid.columns else pl.lit(0, pl.Int64).alias(t)
+            for t in tags
+        ],
+    )
