@@ -20,6 +20,16 @@ __all__ = ["main", "summary"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+FORMATS = ("table", "csv", "json", "parquet")
+_SHOWN = (
+    "team_name",
+    "league",
+    "tier",
+    "tier_rank",
+    "current_style",
+    "roi",
+    "narrative_fingerprint_tags",
+)
 
 
 def summary(q: QuantumFrames, *, team: str | None = None, columns: int = 6) -> str:
@@ -112,6 +122,52 @@ def _parser() -> argparse.ArgumentParser:
     info.add_argument("path", help="a snapshot directory or a folder of snapshots")
     info.add_argument("--no-verify", action="store_true", help="skip the checksum verification")
 
+    def data_args(p: argparse.ArgumentParser) -> None:
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--dsn", help="read PostgreSQL (default: env QF_DSN)")
+        where.add_argument("--snapshot", help="read a snapshot directory (or a folder: the newest)")
+        p.add_argument("--schema", default="quantum", help="schema of the V3 tables (with --dsn)")
+        p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+        p.add_argument("--output", "-o", help="write to this file instead of standard output")
+
+    teams = sub.add_parser("teams", help="list teams, filtered by tier, league and tags")
+    data_args(teams)
+    teams.add_argument(
+        "--tier", action="append", default=[], help="ELITE, TOP6, MID or BOTTOM (repeatable)"
+    )
+    teams.add_argument("--league", action="append", default=[], help="a league (repeatable)")
+    teams.add_argument(
+        "--tag", action="append", default=[], help="a tag or glob like GK_* (repeatable)"
+    )
+    teams.add_argument(
+        "--match", choices=("all", "any", "none"), default="all", help="how --tag combine"
+    )
+    teams.add_argument("--columns", help="comma-separated columns to show")
+
+    fr = sub.add_parser("friction", help="the friction score of one directional pair")
+    data_args(fr)
+    fr.add_argument("home")
+    fr.add_argument("away")
+
+    mu = sub.add_parser("matchups", help="pairs with friction_score at or above a threshold")
+    data_args(mu)
+    mu.add_argument("--threshold", type=float, default=0.7)
+
+    st = sub.add_parser("strategy", help="the best strategy of a team for a context")
+    data_args(st)
+    st.add_argument("team")
+    st.add_argument(
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a context value (repeatable)",
+    )
+
+    sq = sub.add_parser("sql", help="DuckDB SQL over teams, friction, strategies (and raw_*)")
+    data_args(sq)
+    sq.add_argument("query")
+
     seed = sub.add_parser("seed-db", help="create the V3 tables and fill them with synthetic data")
     source_args(seed)
     seed.add_argument("--scale", type=int, default=1, help="copies of the 96 teams (default 1)")
@@ -160,6 +216,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "info":
         print(snapshot_info(args.path, verify=not args.no_verify))
         return 0
+    if args.command in {"teams", "friction", "matchups", "strategy", "sql"}:
+        return _query(args)
     if args.command == "seed-db":
         from quantum_frames.synthetic.generator import generate
         from quantum_frames.synthetic.seed import seed_postgres
@@ -174,6 +232,122 @@ def _run(args: argparse.Namespace) -> int:
         print(f"seeded {args.schema} with synthetic data (scale {args.scale}).")
         return 0
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands
+
+
+def _load(args: argparse.Namespace) -> QuantumFrames:
+    import os
+
+    from quantum_frames.readers import read_postgres, sample
+    from quantum_frames.snapshots.reader import read_snapshot
+
+    if args.snapshot:
+        return read_snapshot(args.snapshot)
+    if args.dsn or os.environ.get("QF_DSN"):
+        return read_postgres(args.dsn, schema=args.schema)
+    print(
+        "(using the bundled SYNTHETIC sample; pass --dsn or --snapshot for real data)",
+        file=sys.stderr,
+    )
+    return sample()
+
+
+def _query(args: argparse.Namespace) -> int:
+    from quantum_frames.ops import tags, tiers
+
+    q = _load(args)
+    if args.command == "teams":
+        df = q.teams
+        if args.tier:
+            df = tiers.teams_in_tier(df, *args.tier)
+        if args.league:
+            df = tiers.teams_in_league(df, *args.league)
+        if args.tag:
+            df = tags.teams_with_tags(df, *args.tag, match=args.match)
+        cols = (
+            [c.strip() for c in args.columns.split(",")]
+            if args.columns
+            else [c for c in _SHOWN if c in df.columns]
+        )
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            msg = f"--columns: no column {missing}; the teams frame has {df.width} columns, e.g. {df.columns[:6]}."
+            raise ValueError(msg)
+        _emit(df.select(cols), args)
+    elif args.command == "friction":
+        score = q.friction(args.home, args.away)
+        _emit(
+            pl.DataFrame({"home": [args.home], "away": [args.away], "friction_score": [score]}),
+            args,
+        )
+    elif args.command == "matchups":
+        cols = ["team_home_name", "team_away_name", "league", "friction_score", "friction_level"]
+        out = q.high_friction_matchups(args.threshold)
+        _emit(out.select([c for c in cols if c in out.columns]), args)
+    elif args.command == "strategy":
+        context = dict(_key_value(kv) for kv in args.context)
+        chosen = q.best_strategy(args.team, context)
+        if chosen is None:
+            print(
+                f"no active strategy of {args.team!r} matches {context or 'the empty context'}.",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
+        _emit(pl.DataFrame([{k: _plain(v) for k, v in chosen.items()}]), args)
+    else:
+        _emit(q.sql(args.query), args)
+    return 0
+
+
+def _key_value(text: str) -> tuple[str, object]:
+    import json
+
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        msg = f"--context takes KEY=VALUE, got {text!r}."
+        raise ValueError(msg)
+    try:  # numbers and booleans as JSON; anything else as text
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return key, parsed if isinstance(parsed, bool | int | float) else value
+
+
+def _plain(value: object) -> object:
+    import json
+
+    return (
+        json.dumps(value, ensure_ascii=False, default=str)
+        if isinstance(value, dict | list)
+        else value
+    )
+
+
+def _emit(df: pl.DataFrame, args: argparse.Namespace) -> None:
+    fmt, output = args.format, args.output
+    if fmt == "parquet":
+        if output:
+            df.write_parquet(output)
+        else:
+            df.write_parquet(sys.stdout.buffer)
+        return
+    if fmt == "table":
+        with pl.Config(tbl_rows=100, tbl_cols=20, fmt_str_lengths=40, tbl_width_chars=160):
+            text = str(df) + "\n"
+    elif fmt == "csv":
+        nested = [c for c, d in df.schema.items() if d.is_nested()]
+        flat = df.with_columns(
+            pl.struct(c).struct.json_encode().str.slice(len(c) + 4).str.strip_suffix("}").alias(c)
+            for c in nested
+        )
+        text = flat.write_csv()
+    else:
+        text = df.write_json() + "\n"
+    if output:
+        from pathlib import Path
+
+        Path(output).write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

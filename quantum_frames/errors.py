@@ -160,8 +160,11 @@ class UnknownNameError(QuantumFramesError, KeyError):
         self.kind = kind
         self.name = name
         self.suggestions = tuple(suggestions)
-        close = ", ".join(map(repr, self.suggestions)) if self.suggestions else "none close"
-        msg = f"unknown {kind} {name!r}. Hint: did you mean one of these: {close}?"
+        if self.suggestions:
+            close = ", ".join(map(repr, self.suggestions))
+            msg = f"unknown {kind} {name!r}. Hint: did you mean one of these: {close}?"
+        else:
+            msg = f"unknown {kind} {name!r} (nothing close to it)."
         if hint:
             msg += f" {hint}"
         super().__init__(msg)

@@ -77,7 +77,7 @@ class QuantumFrames:
     """
 
     teams: pl.DataFrame
-    friction: pl.DataFrame
+    friction: FrictionFrame
     strategies: pl.DataFrame
     raw: SourceTables
     report: pl.DataFrame
@@ -258,7 +258,7 @@ class QuantumFrames:
         return replace(
             self,
             teams=flat["teams"],
-            friction=flat["friction"],
+            friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
             strategies=flat["strategies"],
             report=pl.concat(reports),
             options={"separator": separator, "max_depth": max_depth},

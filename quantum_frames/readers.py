@@ -16,7 +16,7 @@ import polars as pl
 from quantum_frames._dsn import Dsn
 from quantum_frames.errors import SourceError
 from quantum_frames.flatten import REPORT_SCHEMA, flatten_with_report
-from quantum_frames.frames import TABLES, QuantumFrames, SourceTables
+from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
 from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
 
 __all__ = ["build_frames", "read_postgres", "sample", "sample_path"]
@@ -117,7 +117,7 @@ def read_postgres(
     timings["total"] = time.perf_counter() - t0
     return QuantumFrames(
         teams=flat_frames["teams"],
-        friction=flat_frames["friction"],
+        friction=FrictionFrame.wrap(flat_frames["friction"], flat_frames["teams"]),
         strategies=flat_frames["strategies"],
         raw=SourceTables(**raw),
         report=pl.concat([flat[name][1] for name in TABLES]),
@@ -196,7 +196,7 @@ def build_frames(
     report = pl.concat(reports) if reports else pl.DataFrame(schema=REPORT_SCHEMA)
     return QuantumFrames(
         teams=flat["teams"],
-        friction=flat["friction"],
+        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
         strategies=flat["strategies"],
         raw=raw,
         report=report,

@@ -79,3 +79,98 @@ def test_snapshot_then_info(
     (out / "teams.parquet").write_bytes(b"junk")
     assert main(["info", str(out)]) == 1
     assert "teams.parquet" in capsys.readouterr().err
+
+
+@pytest.fixture(params=["sample", "snapshot", "postgres"])
+def source_args(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> list[str]:
+    """Every query command runs on the bundled sample, a snapshot, and PostgreSQL."""
+    if request.param == "sample":
+        return []
+    if request.param == "snapshot":
+        import quantum_frames as qf
+
+        path = tmp_path_factory.mktemp("cli") / "snap"
+        qf.sample().write_snapshot(path)
+        return ["--snapshot", str(path)]
+    dsn = request.getfixturevalue("pg_dsn")
+    schema = request.getfixturevalue("sample_schema")
+    return ["--dsn", dsn, "--schema", schema]
+
+
+def run_json(capsys: pytest.CaptureFixture[str], args: list[str]) -> list[dict[str, object]]:
+    import json
+
+    assert main([*args, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+def test_query_commands_on_every_source(
+    capsys: pytest.CaptureFixture[str], source_args: list[str]
+) -> None:
+    import quantum_frames as qf
+
+    q = qf.sample()
+    teams = run_json(capsys, ["teams", *source_args, "--tier", "elite", "--tag", "GK_*"])
+    expected = q.teams_in_tier("ELITE").qf.teams_with_tags("GK_*")["team_name"].to_list()
+    assert [t["team_name"] for t in teams] == expected
+    [pair] = run_json(capsys, ["friction", *source_args, "LIVERPOOL", "everton"])
+    assert pair["friction_score"] == q.friction("Liverpool", "Everton")
+    matchups = run_json(capsys, ["matchups", *source_args, "--threshold", "0.8"])
+    assert len(matchups) == q.high_friction_matchups(0.8).height
+    [chosen] = run_json(
+        capsys,
+        [
+            "strategy",
+            *source_args,
+            "Liverpool",
+            "--context",
+            "venue=home",
+            "--context",
+            "opponent_tier=ELITE",
+        ],
+    )
+    assert (
+        chosen["strategy_id"]
+        == q.best_strategy("Liverpool", {"venue": "home", "opponent_tier": "ELITE"})["strategy_id"]
+    )  # type: ignore[index]
+    rows = run_json(capsys, ["sql", *source_args, "SELECT count(*) AS n FROM friction"])
+    assert rows == [{"n": 1752}]
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "parquet"])
+def test_output_formats(capsys: pytest.CaptureFixture[str], tmp_path: object, fmt: str) -> None:
+    from pathlib import Path
+
+    import polars as pl
+
+    out = Path(str(tmp_path)) / f"teams.{fmt}"
+    assert main(["teams", "--league", "Serie A", "--format", fmt, "--output", str(out)]) == 0
+    if fmt == "parquet":
+        assert pl.read_parquet(out).height == 20
+    elif fmt == "csv":
+        frame = pl.read_csv(out)
+        assert frame.height == 20 and frame["narrative_fingerprint_tags"][0].startswith("[")
+    else:
+        assert "Serie A" in out.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["teams", "--tier", "gold"], "unknown tier 'GOLD'"),
+        (["friction", "Liverpol", "Everton"], "did you mean one of these: 'Liverpool'"),
+        (["matchups", "--threshold", "7"], "threshold must be a number in [0, 1]"),
+        (["sql", "SELECT nope FROM teams"], "DuckDB could not run the query"),
+        (["strategy", "Liverpool", "--context", "venue"], "--context takes KEY=VALUE"),
+        (["teams", "--columns", "nope"], "--columns: no column"),
+    ],
+)
+def test_query_errors_are_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err

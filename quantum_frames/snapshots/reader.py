@@ -16,7 +16,7 @@ from polars._typing import PolarsDataType
 
 from quantum_frames.errors import SnapshotError
 from quantum_frames.flatten import REPORT_SCHEMA
-from quantum_frames.frames import TABLES, QuantumFrames, SourceTables
+from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
 from quantum_frames.snapshots.manifest import MANIFEST, Manifest, parse_when
 
 __all__ = ["LazySnapshot", "list_snapshots", "read_snapshot", "resolve_snapshot", "scan_snapshot"]
@@ -64,7 +64,7 @@ def read_snapshot(
     d = manifest.data
     return QuantumFrames(
         teams=flat["teams"],
-        friction=flat["friction"],
+        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
         strategies=flat["strategies"],
         raw=SourceTables(**raw),
         report=pl.concat(reports),

@@ -1,0 +1,146 @@
+"""Strategies: per team, by conviction, and best-strategy matching with every edge case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pytest
+
+import quantum_frames as qf
+from quantum_frames.frames import QuantumFrames
+from tests.ops.conftest import tiny
+
+
+def best(
+    strategies: list[dict[str, Any]], context: dict[str, Any] | None, team: str = "1. FC Köln"
+) -> int | None:
+    chosen = tiny(strategies).best_strategy(team, context)
+    return None if chosen is None else chosen["strategy_id"]
+
+
+def test_empty_and_null_filters_always_match() -> None:
+    strategies = [
+        {"strategy_id": 1, "filters": {}, "conviction": 40},
+        {"strategy_id": 2, "filters": "NULL", "conviction": 60},
+    ]
+    assert best(strategies, None) == 2
+    assert best(strategies, {"venue": "away"}) == 2
+
+
+def test_scalar_filter_needs_an_equal_context_value() -> None:
+    strategies = [
+        {"strategy_id": 1, "filters": {"venue": "home"}, "conviction": 90},
+        {"strategy_id": 2, "filters": {}, "conviction": 10},
+    ]
+    assert best(strategies, {"venue": "home"}) == 1
+    assert best(strategies, {"venue": "away"}) == 2
+
+
+def test_missing_context_key_does_not_match_a_filter_on_it() -> None:
+    strategies = [
+        {"strategy_id": 1, "filters": {"venue": "home"}, "conviction": 90},
+        {"strategy_id": 2, "filters": {}, "conviction": 10},
+    ]
+    assert best(strategies, {}) == 2
+    assert best(strategies, {"opponent_tier": "ELITE"}) == 2
+
+
+def test_list_filter_contains_the_context_value() -> None:
+    strategies = [
+        {
+            "strategy_id": 1,
+            "filters": {"opponent_tier": ["ELITE", "TOP6"], "venue": "home"},
+            "conviction": 80,
+        }
+    ]
+    assert best(strategies, {"opponent_tier": "TOP6", "venue": "home"}) == 1
+    assert best(strategies, {"opponent_tier": "MID", "venue": "home"}) is None
+    assert best(strategies, {"opponent_tier": "TOP6"}) is None  # every filter key must be there
+
+
+def test_numeric_and_boolean_filters() -> None:
+    strategies = [
+        {"strategy_id": 1, "filters": {"min_rest_days": 3, "derby": True}, "conviction": 80}
+    ]
+    assert best(strategies, {"min_rest_days": 3, "derby": True}) == 1
+    assert best(strategies, {"min_rest_days": 4, "derby": True}) is None
+
+
+def test_inactive_strategies_never_win() -> None:
+    strategies = [
+        {"strategy_id": 1, "filters": {}, "conviction": 99, "is_active": False},
+        {"strategy_id": 2, "filters": {}, "conviction": 1},
+    ]
+    assert best(strategies, None) == 2
+    assert best([{"strategy_id": 1, "filters": {}, "is_active": False}], None) is None
+
+
+def test_ties_go_to_higher_roi_then_lower_id() -> None:
+    tie = [
+        {"strategy_id": 5, "filters": {}, "conviction": 70, "roi": 1.0},
+        {"strategy_id": 4, "filters": {}, "conviction": 70, "roi": 3.0},
+        {"strategy_id": 3, "filters": {}, "conviction": 70, "roi": 3.0},
+    ]
+    assert best(tie, None) == 3
+
+
+def test_other_teams_strategies_are_not_considered() -> None:
+    strategies = [{"strategy_id": 1, "team_id": 2, "filters": {}, "conviction": 99}]
+    assert best(strategies, None) is None
+    assert best(strategies, None, team="brighton & hove albion") == 1
+
+
+def test_best_strategy_returns_the_row_with_json_nested() -> None:
+    chosen = tiny([{"strategy_id": 7, "filters": {"venue": "home"}}]).best_strategy(
+        "1. FC Köln", {"venue": "home"}
+    )
+    assert chosen is not None
+    assert chosen["context_filters"] == {"venue": "home"}
+    assert chosen["strategy_name"] == "S7"
+
+
+def test_best_strategy_bad_input() -> None:
+    q = tiny([{"strategy_id": 1}])
+    with pytest.raises(qf.UnknownTeamError):
+        q.best_strategy("Köln FC United", None)
+    with pytest.raises(TypeError, match="context must be a mapping"):
+        q.best_strategy("1. FC Köln", ["venue", "home"])  # type: ignore[arg-type]
+
+
+def test_best_strategies_vectorised_equals_one_at_a_time(q: QuantumFrames) -> None:
+    teams = q.teams["team_name"].to_list()
+    fixtures = pl.DataFrame(
+        {
+            "team": [teams[i % len(teams)] for i in range(300)],
+            "venue": ["home" if i % 2 else "away" for i in range(300)],
+            "opponent_tier": [("ELITE", "TOP6", "MID", "BOTTOM")[i % 4] for i in range(300)],
+            "opponent_style": [("possession", "gegenpress", None)[i % 3] for i in range(300)],
+        }
+    )
+    bulk = q.best_strategies(fixtures)
+    assert bulk.height == 300 and bulk.select("team", "venue").equals(
+        fixtures.select("team", "venue")
+    )
+    for row in bulk.head(60).iter_rows(named=True):
+        ctx = {
+            k: row[k] for k in ("venue", "opponent_tier", "opponent_style") if row[k] is not None
+        }
+        one = q.best_strategy(row["team"], ctx)
+        assert (one["strategy_id"] if one else None) == row["strategy_id"], row
+    assert bulk["strategy_id"].null_count() < 300
+    lazy = q.best_strategies(fixtures.lazy())
+    assert isinstance(lazy, pl.LazyFrame) and lazy.collect().equals(bulk)
+
+
+def test_strategies_for_and_by_conviction(q: QuantumFrames) -> None:
+    mine = q.strategies_for("LIVERPOOL")
+    assert set(mine["team_name"]) == {"Liverpool"}
+    assert mine["conviction"].to_list() == sorted(mine["conviction"].to_list(), reverse=True)
+    strong = q.strategies_by_conviction(80)
+    assert strong["conviction"].min() >= 80  # type: ignore[operator]
+    assert strong.height == q.strategies.filter(pl.col("conviction") >= 80).height
+    assert q.strategies_by_conviction(101).schema == q.strategies.schema
+    for bad in ("80", None, True):
+        with pytest.raises(ValueError, match="min_conviction"):
+            q.strategies_by_conviction(bad)  # type: ignore[arg-type]
