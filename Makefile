@@ -31,9 +31,11 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py $(ARGS)
+	$(PY) benchmarks/bench_ops.py $(ARGS)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick
+	$(PY) benchmarks/bench_ops.py --quick
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

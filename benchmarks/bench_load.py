@@ -165,18 +165,23 @@ def measure(cases: dict[str, Callable[[], None]], repeat: int) -> dict[str, list
     return times
 
 
-def machine(dsn: str) -> str:
-    with psycopg.connect(dsn) as conn:
-        version = conn.execute("SHOW server_version").fetchone()
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+def machine_basic() -> str:
+    """Cores, memory, Python and library versions."""
     import connectorx
     import duckdb
 
+    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (
         f"{platform.machine()}, {os.cpu_count()} cores, {mem_gib:.0f} GiB, Python "
-        f"{platform.python_version()}, PostgreSQL {version[0] if version else '?'}, "
-        f"polars {pl.__version__}, connectorx {connectorx.__version__}, duckdb {duckdb.__version__}"
+        f"{platform.python_version()}, polars {pl.__version__}, connectorx "
+        f"{connectorx.__version__}, duckdb {duckdb.__version__}"
     )
+
+
+def machine(dsn: str) -> str:
+    with psycopg.connect(dsn) as conn:
+        version = conn.execute("SHOW server_version").fetchone()
+    return f"{machine_basic()}, PostgreSQL {version[0] if version else '?'}"
 
 
 def report(scale: int, repeat: int, times: dict[str, list[float]], where: str) -> str:
@@ -207,14 +212,15 @@ def report(scale: int, repeat: int, times: dict[str, list[float]], where: str) -
     return "\n".join(lines)
 
 
-def write_markdown(section: str, scale: int) -> None:
+def write_markdown(section: str, key: str) -> None:
+    """Put ``section`` into BENCHMARKS.md between markers named ``key`` (replacing it)."""
     path = ROOT / "BENCHMARKS.md"
     text = (
         path.read_text()
         if path.exists()
         else "# Benchmarks\n\nWritten by `make bench` (benchmarks/).\n"
     )
-    start, end = f"<!-- load scale={scale} -->", f"<!-- /load scale={scale} -->"
+    start, end = f"<!-- {key} -->", f"<!-- /{key} -->"
     block = f"{start}\n{section}\n{end}"
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     text = (
@@ -263,7 +269,7 @@ def main() -> int:
     print()
     print(section)
     if not args.no_write:
-        write_markdown(section, args.scale)
+        write_markdown(section, f"load scale={args.scale}")
         print(f"\nwritten to {ROOT / 'BENCHMARKS.md'}")
     return 0
 

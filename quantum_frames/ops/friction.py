@@ -8,7 +8,7 @@ from typing import Literal, TypeVar
 import polars as pl
 
 from quantum_frames.errors import UnknownTeamError
-from quantum_frames.ops.names import closest, name_key, resolve_team_ids, team_keys
+from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
 
 __all__ = [
     "UnresolvedTeamsWarning",
@@ -113,24 +113,26 @@ def friction_for(
         if col not in fx_cols:
             msg = f"{arg}={col!r} is not a column of the fixtures (columns: {fx_cols})."
             raise ValueError(msg)
-    keys = team_keys(teams).lazy().select("key", "team_id")
+    fx = fixtures.lazy()
+    names = pl.concat([fx.select(pl.col(c).alias("name")) for c in (home, away)])
+    ids = name_ids(teams, names)  # the tolerant key once per distinct name, not per row
     fr = friction_df.lazy()
     fr_cols = [c for c in fr.collect_schema().names() if c not in _NOT_JOINED]
     clash = {c: f"{c}_friction" for c in fr_cols if c in fx_cols}
     joined = (
-        fixtures.lazy()
-        .with_columns(
-            name_key(pl.col(home)).alias("__home_key"), name_key(pl.col(away)).alias("__away_key")
+        fx.with_columns(
+            pl.col(home).cast(pl.String).alias("__home"),
+            pl.col(away).cast(pl.String).alias("__away"),
         )
         .join(
-            keys.rename({"key": "__home_key", "team_id": "home_team_id"}),
-            on="__home_key",
+            ids.rename({"name": "__home", "team_id": "home_team_id"}),
+            on="__home",
             how="left",
             maintain_order="left",
         )
         .join(
-            keys.rename({"key": "__away_key", "team_id": "away_team_id"}),
-            on="__away_key",
+            ids.rename({"name": "__away", "team_id": "away_team_id"}),
+            on="__away",
             how="left",
             maintain_order="left",
         )
@@ -142,11 +144,11 @@ def friction_for(
             how="left",
             maintain_order="left",
         )
-        .drop("__home_key", "__away_key")
+        .drop("__home", "__away")
     )
     if isinstance(fixtures, pl.LazyFrame):
         return joined
-    out = joined.collect()
+    out = joined.collect(engine="in-memory")  # the streaming engine is 3x slower on these joins
     if on_unknown != "ignore":
         _report_unresolved(out, fixtures, home, away, teams, on_unknown)
     return out

@@ -10,7 +10,7 @@ import polars as pl
 
 from quantum_frames.errors import UnknownNameError, UnknownTeamError
 
-__all__ = ["closest", "name_key", "normalize", "resolve_team_ids", "team_keys"]
+__all__ = ["closest", "name_ids", "name_key", "normalize", "resolve_team_ids", "team_keys"]
 
 
 def normalize(name: str) -> str:
@@ -45,6 +45,21 @@ def team_keys(teams: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         .unique(["key", "team_id"])
     )
     return keys.filter(pl.col("team_id").n_unique().over("key") == 1).collect().sort("key")
+
+
+def name_ids(teams: pl.DataFrame | pl.LazyFrame, names: pl.LazyFrame) -> pl.LazyFrame:
+    """``(name, team_id)`` for each distinct value of the ``name`` column of ``names``.
+
+    The tolerant key is computed once per distinct name, not once per row: a million
+    fixtures name a few hundred teams.
+    """
+    keys = team_keys(teams).lazy().select("key", "team_id")
+    distinct = names.select(pl.col("name").cast(pl.String)).unique().drop_nulls()
+    return (
+        distinct.with_columns(name_key(pl.col("name")).alias("key"))
+        .join(keys, on="key", how="left")
+        .select("name", "team_id")
+    )
 
 
 def closest(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import polars as pl
 
-from quantum_frames.ops.names import name_key, resolve_team_ids, team_keys
+from quantum_frames.ops.names import name_ids, resolve_team_ids
 
 __all__ = ["best_strategies", "best_strategy", "strategies_by_conviction", "strategies_for"]
 
@@ -117,15 +117,13 @@ def best_strategies(
         pl.col("team_id").alias("__team_id"),
         *[pl.col(c).alias(f"__s_{c}") for c in dict.fromkeys([*wanted, *order, *filter_cols])],
     )
-    keys = (
-        team_keys(teams)
-        .lazy()
-        .select(pl.col("key").alias("__key"), pl.col("team_id").alias("__team_id"))
+    ids = name_ids(teams, fx.select(pl.col(team).alias("name"))).select(
+        pl.col("name").alias("__name"), pl.col("team_id").alias("__team_id")
     )
-    rows = fx.with_row_index("__row").with_columns(name_key(pl.col(team)).alias("__key"))
+    rows = fx.with_row_index("__row").with_columns(pl.col(team).cast(pl.String).alias("__name"))
     matched = (
-        rows.select("__row", "__key", *[c for c in fx_schema.names() if c != team])
-        .join(keys, on="__key", how="inner")
+        rows.select("__row", "__name", *[c for c in fx_schema.names() if c != team])
+        .join(ids, on="__name", how="inner")
         .join(candidates, on="__team_id", how="inner")
         .filter(pl.all_horizontal(conditions) if conditions else pl.lit(True))
         .sort(
@@ -136,8 +134,8 @@ def best_strategies(
         .unique("__row", keep="first", maintain_order=True)
         .select("__row", *[pl.col(f"__s_{c}").alias(c) for c in wanted])
     )
-    out = rows.join(matched, on="__row", how="left", maintain_order="left").drop("__row", "__key")
-    return out.collect() if isinstance(fixtures, pl.DataFrame) else out
+    out = rows.join(matched, on="__row", how="left", maintain_order="left").drop("__row", "__name")
+    return out.collect(engine="in-memory") if isinstance(fixtures, pl.DataFrame) else out
 
 
 def _applies(column: str, dtype: pl.DataType, key: str, fixture_schema: pl.Schema) -> pl.Expr:
