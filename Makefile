@@ -40,6 +40,7 @@ bench-quick: $(BENCH_STAMP)
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
 
-# Rebuild the bundled SYNTHETIC sample snapshot (deterministic).
+# Rebuild the bundled SYNTHETIC sample snapshot and the sample season (deterministic).
 sample: $(STAMP)
 	$(PY) -m quantum_frames.synthetic.build
+	$(PY) -m quantum_frames.synthetic.season data/season

@@ -9,6 +9,14 @@ Examples:
 from __future__ import annotations
 
 from quantum_frames._version import __version__
+from quantum_frames.backtest import (
+    Backtest,
+    NoSnapshotWarning,
+    backtest,
+    bets_from_strategies,
+    point_in_time,
+    settle,
+)
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
@@ -39,12 +47,14 @@ from quantum_frames.snapshots import (
 
 __all__ = [
     "TIERS",
+    "Backtest",
     "FlattenCollisionError",
     "FlattenError",
     "FrictionFrame",
     "LazySnapshot",
     "MissingColumnError",
     "MissingTableError",
+    "NoSnapshotWarning",
     "QuantumFrames",
     "QuantumFramesError",
     "SchemaError",
@@ -56,6 +66,8 @@ __all__ = [
     "UnknownTeamError",
     "UnresolvedTeamsWarning",
     "__version__",
+    "backtest",
+    "bets_from_strategies",
     "build_frames",
     "flatten",
     "flatten_with_report",
@@ -65,11 +77,13 @@ __all__ = [
     "is_elite",
     "json_columns",
     "list_snapshots",
+    "point_in_time",
     "read_postgres",
     "read_snapshot",
     "sample",
     "sample_path",
     "scan_snapshot",
+    "settle",
     "tag_count",
     "tier_order",
     "unflatten",

@@ -168,6 +168,23 @@ def _parser() -> argparse.ArgumentParser:
     data_args(sq)
     sq.add_argument("query")
 
+    bt = sub.add_parser(
+        "backtest", help="backtest a file of bets (or of fixtures, with --snapshots)"
+    )
+    bt.add_argument(
+        "bets", help="a CSV or Parquet file of bets, or of fixtures with goals and odds"
+    )
+    bt.add_argument("--snapshots", help="a folder of snapshots: derive the bets point-in-time")
+    bt.add_argument("--stake", choices=("flat", "kelly", "given"), default="flat")
+    bt.add_argument("--bankroll", type=float, default=100.0)
+    bt.add_argument("--unit", type=float, default=1.0)
+    bt.add_argument("--min-conviction", type=float, default=0.0, help="with --snapshots")
+    bt.add_argument("--by", action="append", default=[], help="group the summary (repeatable)")
+    bt.add_argument(
+        "--format", choices=FORMATS, default="table", help="output format of --by groups"
+    )
+    bt.add_argument("--output", "-o", help="write the per-bet results to this Parquet file")
+
     seed = sub.add_parser("seed-db", help="create the V3 tables and fill them with synthetic data")
     source_args(seed)
     seed.add_argument("--scale", type=int, default=1, help="copies of the 96 teams (default 1)")
@@ -218,6 +235,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command in {"teams", "friction", "matchups", "strategy", "sql"}:
         return _query(args)
+    if args.command == "backtest":
+        return _backtest(args)
     if args.command == "seed-db":
         from quantum_frames.synthetic.generator import generate
         from quantum_frames.synthetic.seed import seed_postgres
@@ -295,6 +314,49 @@ def _query(args: argparse.Namespace) -> int:
         _emit(pl.DataFrame([{k: _plain(v) for k, v in chosen.items()}]), args)
     else:
         _emit(q.sql(args.query), args)
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    import warnings
+    from pathlib import Path
+
+    from quantum_frames.backtest import backtest, bets_from_strategies, point_in_time
+
+    path = Path(args.bets)
+    if not path.is_file():
+        msg = f"{path} is not a file. Hint: pass a CSV or Parquet file of bets (or fixtures)."
+        raise ValueError(msg)
+    frame = (
+        pl.read_parquet(path)
+        if path.suffix == ".parquet"
+        else pl.read_csv(path, try_parse_dates=True)
+    )
+    if path.suffix == ".parquet" and (
+        label := pl.read_parquet_metadata(path).get("quantum_frames.label")
+    ):
+        print(f"({label})", file=sys.stderr)
+    if args.snapshots:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            enriched = point_in_time(frame, args.snapshots)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+        frame = bets_from_strategies(enriched, min_conviction=args.min_conviction)
+        print(
+            f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, snapshots in {args.snapshots})",
+            file=sys.stderr,
+        )
+    result = backtest(
+        frame, stake=args.stake, bankroll=args.bankroll, unit=args.unit, by=args.by or None
+    )
+    if args.output:
+        result.bets.write_parquet(args.output)
+    if args.format == "table":
+        print(result)
+    else:
+        args.output = None
+        _emit(result.groups if args.by else result.summary, args)
     return 0
 
 

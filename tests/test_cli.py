@@ -174,3 +174,31 @@ def test_query_errors_are_one_line(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_backtest_the_sample_season_from_the_cli(
+    capsys: pytest.CaptureFixture[str], repo_root: object, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    import polars as pl
+
+    season = Path(str(repo_root)) / "data" / "season"
+    out = Path(str(tmp_path)) / "bets.parquet"
+    code = main(["backtest", str(season / "fixtures.parquet"), "--snapshots", str(season / "snapshots"),
+                 "--stake", "kelly", "--by", "strategy", "--min-conviction", "60", "--output", str(out)])  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    assert (
+        "SYNTHETIC" in captured.err
+        and "bets from the strategies chosen point-in-time" in captured.err
+    )
+    assert "Backtest (kelly stakes" in captured.out and "yield" in captured.out
+    assert pl.read_parquet(out).height > 500
+    bets_csv = Path(str(tmp_path)) / "bets.csv"
+    pl.read_parquet(out).select("date", "home", "away", "market", "odds", "result").write_csv(
+        bets_csv
+    )
+    assert main(["backtest", str(bets_csv), "--format", "json"]) == 0
+    assert '"yield"' in capsys.readouterr().out
+    assert main(["backtest", str(season / "nope.csv")]) == 1

@@ -152,7 +152,9 @@ def _teams(rng: random.Random, scale: int) -> list[dict[str, Any]]:
         suffix = "" if copy == 0 else f" #{copy + 1}"
         for league, names in LEAGUES.items():
             strengths = sorted(((rng.gauss(0, 1), n) for n in names), reverse=True)
-            for rank, (strength, base) in enumerate(strengths, start=1):
+            ranked = {base: (rank, strength) for rank, (strength, base) in enumerate(strengths, 1)}
+            for base in names:  # ids in name order: the same team keeps its id whatever the seed
+                rank, strength = ranked[base]
                 tier = (
                     "ELITE"
                     if rank <= 3

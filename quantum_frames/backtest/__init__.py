@@ -1,0 +1,17 @@
+"""Backtests: point-in-time data (no look-ahead) and honest betting metrics."""
+
+from __future__ import annotations
+
+from quantum_frames.backtest.metrics import RESULTS, Backtest, backtest
+from quantum_frames.backtest.point_in_time import NoSnapshotWarning, point_in_time
+from quantum_frames.backtest.settle import bets_from_strategies, settle
+
+__all__ = [
+    "RESULTS",
+    "Backtest",
+    "NoSnapshotWarning",
+    "backtest",
+    "bets_from_strategies",
+    "point_in_time",
+    "settle",
+]

@@ -1,0 +1,186 @@
+"""Point-in-time joins: each fixture sees only the data of a snapshot taken strictly before it."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+
+from quantum_frames.frames import QuantumFrames
+from quantum_frames.ops.names import name_ids
+from quantum_frames.ops.strategies import best_strategies
+
+__all__ = ["NoSnapshotWarning", "point_in_time"]
+
+TEAM_COLUMNS: Final = (
+    "team_id", "league", "tier", "tier_rank", "current_style", "win_rate", "roi", "avg_clv",
+    "narrative_fingerprint_tags",
+)  # fmt: skip
+FRICTION_COLUMNS: Final = (
+    "friction_score", "friction_level", "predicted_goals", "predicted_btts_prob",
+    "predicted_over25_prob", "chaos_potential",
+)  # fmt: skip
+STRATEGY_COLUMNS: Final = ("strategy_id", "strategy_name", "market_type", "conviction")
+
+
+class NoSnapshotWarning(UserWarning):
+    """Some fixtures are older than every snapshot: they got nulls, never later data."""
+
+
+def point_in_time(
+    fixtures: pl.DataFrame,
+    snapshots: str | os.PathLike[str] | Sequence[QuantumFrames],
+    /,
+    *,
+    on: str = "date",
+    home: str = "home",
+    away: str = "away",
+    team_columns: Sequence[str] = TEAM_COLUMNS,
+) -> pl.DataFrame:
+    """Join each fixture with the data of the newest snapshot whose ``as_of`` is **strictly
+    before** the fixture's date-time (a snapshot taken on match day may hold the result).
+
+    Adds ``snapshot_as_of`` (audit every decision), the home and away team's columns
+    (``home_tier``, ``away_roi`` …), the pair's friction (``friction_score`` …) and each
+    side's best strategy for the fixture's context (``home_strategy_name`` for venue home
+    against the away team's tier, and the same for the away side). A bare date means the
+    start of that day (UTC). Fixtures older than every snapshot keep their row with nulls,
+    counted in a :class:`NoSnapshotWarning`. Rows keep their order; the input is not modified.
+
+    Args:
+        fixtures: one row per match with ``on``, ``home`` and ``away`` columns.
+        snapshots: a folder of snapshots, or QuantumFrames that each have ``as_of``.
+    """
+    for col in (on, home, away):
+        if col not in fixtures.columns:
+            msg = f"the fixtures lack column {col!r}; they have {fixtures.columns}."
+            raise ValueError(msg)
+    history = _history(snapshots)
+    moments = fixtures.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), _moment(fixtures, on)
+    )
+    stamps = pl.DataFrame(
+        {"snapshot_as_of": [q.as_of for q in history]},
+        schema={"snapshot_as_of": pl.Datetime("us", "UTC")},
+    )
+    assigned = (
+        moments.sort("__moment")
+        .join_asof(
+            stamps.sort("snapshot_as_of"),
+            left_on="__moment",
+            right_on="snapshot_as_of",
+            strategy="backward",
+            allow_exact_matches=False,
+            coalesce=False,
+        )
+        .sort("__row")
+    )
+    base = fixtures.with_columns(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+        assigned.get_column("snapshot_as_of"),
+    )
+    orphans = base.get_column("snapshot_as_of").null_count()
+    if orphans:
+        first = history[0].as_of
+        msg = f"{orphans} fixture(s) are not after any snapshot (the first is as of {first:%Y-%m-%d %H:%M} UTC); they got nulls, never later data."
+        warnings.warn(msg, NoSnapshotWarning, stacklevel=2)
+    parts = [base.filter(pl.col("snapshot_as_of").is_null())]
+    for q in history:
+        rows = base.filter(pl.col("snapshot_as_of") == q.as_of)
+        if rows.height:
+            parts.append(_enrich(rows, q, home, away, team_columns))
+    return pl.concat(parts, how="diagonal_relaxed").sort("__row").drop("__row")
+
+
+def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
+    if isinstance(snapshots, str | os.PathLike):
+        from quantum_frames.snapshots.reader import list_snapshots, read_snapshot
+
+        listed = list_snapshots(Path(snapshots))
+        history = [read_snapshot(p) for p in listed["path"].to_list()]
+    else:
+        history = list(snapshots)
+    if not history:
+        msg = (
+            "no snapshots given: point-in-time data needs at least one snapshot with an as_of date."
+        )
+        raise ValueError(msg)
+    undated = [i for i, q in enumerate(history) if q.as_of is None]
+    if undated:
+        msg = f"snapshot(s) at position {undated} have no as_of date; write them with write_snapshot(as_of=…) and read them back."
+        raise ValueError(msg)
+    return sorted(history, key=lambda q: q.as_of)  # type: ignore[arg-type, return-value]
+
+
+def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
+    dtype = fixtures.schema[on]
+    col = pl.col(on)
+    if dtype == pl.Date:
+        moment = col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    elif isinstance(dtype, pl.Datetime):
+        moment = (
+            col.dt.replace_time_zone("UTC")
+            if dtype.time_zone is None
+            else col.dt.convert_time_zone("UTC")
+        )
+        moment = moment.dt.cast_time_unit("us")
+    elif dtype == pl.String:
+        parsed = fixtures.get_column(on).str.to_datetime(strict=False, time_zone="UTC")
+        if parsed.null_count() > fixtures.get_column(on).null_count():
+            bad = fixtures.get_column(on).filter(parsed.is_null()).head(3).to_list()
+            msg = f"column {on!r} holds values that are not dates: {bad}. Hint: use ISO 8601 (2025-09-01)."
+            raise ValueError(msg)
+        moment = pl.lit(parsed.dt.cast_time_unit("us"))
+    else:
+        msg = f"column {on!r} must hold dates or date-times, not {dtype}."
+        raise ValueError(msg)
+    if fixtures.get_column(on).null_count():
+        msg = f"column {on!r} has missing dates; every fixture needs one to be placed in time."
+        raise ValueError(msg)
+    return moment.alias("__moment")
+
+
+def _enrich(
+    rows: pl.DataFrame, q: QuantumFrames, home: str, away: str, team_columns: Sequence[str]
+) -> pl.DataFrame:
+    names = pl.concat([rows.lazy().select(pl.col(c).alias("name")) for c in (home, away)])
+    ids = name_ids(q.teams, names).collect()
+    cols = [c for c in team_columns if c in q.teams.columns and c != "team_id"]
+    team_data = q.teams.select("team_id", *cols)
+    out = rows
+    for side, col in (("home", home), ("away", away)):
+        side_ids = ids.rename({"name": col, "team_id": f"{side}_team_id"})
+        side_data = team_data.rename(
+            {"team_id": f"{side}_team_id", **{c: f"{side}_{c}" for c in cols}}
+        )
+        out = out.join(side_ids, on=col, how="left", maintain_order="left", nulls_equal=False)
+        out = out.join(side_data, on=f"{side}_team_id", how="left", maintain_order="left")
+    fr_cols = [c for c in FRICTION_COLUMNS if c in q.friction.columns]
+    friction = q.friction.select(
+        pl.col("team_home_id").alias("home_team_id"),
+        pl.col("team_away_id").alias("away_team_id"),
+        *fr_cols,
+    )
+    out = out.join(friction, on=["home_team_id", "away_team_id"], how="left", maintain_order="left")
+    for side, col, other in (("home", home, "away"), ("away", away, "home")):
+        context = out.select(
+            pl.col(col).alias("team"),
+            pl.lit(side).alias("venue"),
+            (
+                pl.col(f"{other}_tier")
+                if f"{other}_tier" in out.columns
+                else pl.lit(None, pl.String)
+            ).alias("opponent_tier"),
+        )
+        chosen = best_strategies(q.strategies, q.teams, context, columns=STRATEGY_COLUMNS)
+        picked = chosen.select(
+            pl.col(c).alias(f"{side}_strategy_{c.removeprefix('strategy_')}")
+            for c in STRATEGY_COLUMNS
+            if c in chosen.columns
+        )
+        out = pl.concat([out, picked], how="horizontal")
+    return out

@@ -1,0 +1,229 @@
+"""Backtest metrics against small hand-computed cases."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+import quantum_frames as qf
+
+
+def bets(rows: list[tuple[str, float, str]], **extra: list[object]) -> pl.DataFrame:
+    """(date, odds, result) rows plus optional columns; home/away/market filled in."""
+    n = len(rows)
+    return pl.DataFrame(
+        {
+            "date": [r[0] for r in rows],
+            "home": [f"H{i}" for i in range(n)],
+            "away": [f"A{i}" for i in range(n)],
+            "market": ["over_2.5"] * n,
+            "odds": [r[1] for r in rows],
+            "result": [r[2] for r in rows],
+            **extra,
+        }
+    )
+
+
+def test_flat_stakes_voids_clv_and_unsorted_input() -> None:
+    df = bets(
+        [
+            ("2025-09-02", 2.0, "win"),
+            ("2025-09-01", 3.0, "loss"),
+            ("2025-09-01", 1.5, "void"),
+            ("2025-09-03", 1.25, "loss"),
+            ("2025-09-04", 4.0, "win"),
+        ],
+        closing_odds=[1.8, 3.3, None, 1.25, None],
+    )
+    before = df.clone()
+    bt = qf.backtest(df, unit=10, bankroll=100)
+    assert df.equals(before)  # the caller's frame is untouched
+    assert bt.bets["date"].to_list() == [
+        date(2025, 9, 1),
+        date(2025, 9, 1),
+        date(2025, 9, 2),
+        date(2025, 9, 3),
+        date(2025, 9, 4),
+    ]
+    assert bt.bets["home"].to_list() == ["H1", "H2", "H0", "H3", "H4"]  # stable within a date
+    assert bt.bets["profit"].to_list() == [-10, 0, 10, -10, 30]
+    assert bt.bets["bankroll"].to_list() == [90, 90, 100, 90, 120]
+    s = bt.summary.row(0, named=True)
+    assert (s["bets"], s["wins"], s["losses"], s["voids"]) == (4, 2, 2, 1)
+    assert s["hit_rate"] == 0.5
+    assert s["turnover"] == 40
+    assert s["profit"] == 20
+    assert s["yield"] == 0.5
+    assert s["roi"] == 0.2
+    assert s["avg_odds"] == pytest.approx((3 + 2 + 1.25 + 4) / 4)
+    assert s["avg_clv"] == pytest.approx((3 / 3.3 - 1 + 2 / 1.8 - 1 + 0) / 3)
+    assert s["max_drawdown"] == 10 and s["max_drawdown_pct"] == pytest.approx(0.1)
+    assert s["longest_losing_streak"] == 1
+    assert s["final_bankroll"] == 120
+    assert bt["yield"] == 0.5
+
+
+def test_drawdown_that_recovers_and_streaks_across_voids() -> None:
+    df = bets([(f"2025-09-{d:02d}", o, r) for d, (o, r) in enumerate(
+        [(2.0, "loss"), (2.0, "loss"), (2.0, "loss"), (5.0, "win"), (2.0, "loss"), (2.0, "void"), (2.0, "loss")], start=1)])  # fmt: skip
+    s = qf.backtest(df).summary.row(0, named=True)
+    assert s["max_drawdown"] == 3
+    assert s["max_drawdown_pct"] == pytest.approx(0.03)
+    assert s["longest_losing_streak"] == 3
+    assert s["final_bankroll"] == 99
+    assert s["profit"] == -1 and s["turnover"] == 6
+
+
+def test_kelly_sizes_every_bet_of_a_date_from_its_starting_bankroll() -> None:
+    df = bets(
+        [
+            ("2025-09-01", 2.0, "win"),
+            ("2025-09-01", 2.0, "loss"),
+            ("2025-09-02", 3.0, "loss"),
+            ("2025-09-02", 2.0, "win"),
+        ],
+        prob=[0.6, 0.5, 0.5, 0.55],
+    )
+    bt = qf.backtest(df, stake="kelly", bankroll=100, kelly_fraction=0.5, max_stake=0.1)
+    assert bt.bets["stake"].to_list() == pytest.approx(
+        [10.0, 0.0, 11.0, 5.5]
+    )  # capped, zero edge, capped, from 110
+    assert bt.bets["profit"].to_list() == pytest.approx([10.0, 0.0, -11.0, 5.5])
+    s = bt.summary.row(0, named=True)
+    assert s["final_bankroll"] == pytest.approx(104.5)
+    assert s["turnover"] == pytest.approx(26.5)
+    assert s["yield"] == pytest.approx(4.5 / 26.5)
+    assert s["roi"] == pytest.approx(0.045)
+    assert (s["bets"], s["wins"], s["losses"]) == (4, 2, 2)
+
+
+def test_kelly_bust_stays_bust() -> None:
+    df = bets([("2025-09-01", 2.0, "loss")] * 30 + [("2025-09-02", 2.0, "win")], prob=[0.99] * 31)
+    bt = qf.backtest(df, stake="kelly", kelly_fraction=1.0, max_stake=1.0)
+    assert bt.bets["stake"][-1] == pytest.approx(0, abs=1e-9)  # busted: nothing left to stake
+    assert bt["final_bankroll"] == pytest.approx(
+        0, abs=1e-9
+    )  # a date never stakes more than the bankroll
+
+
+def test_given_stakes() -> None:
+    df = bets([("2025-09-01", 2.0, "win"), ("2025-09-02", 3.0, "loss")], stake=[5.0, 2.5])
+    s = qf.backtest(df, stake="given").summary.row(0, named=True)
+    assert s["profit"] == 2.5 and s["turnover"] == 7.5
+
+
+def test_groups_sum_to_the_total() -> None:
+    df = bets(
+        [
+            ("2025-09-01", 2.0, "win"),
+            ("2025-09-01", 3.0, "loss"),
+            ("2025-09-02", 1.5, "void"),
+            ("2025-09-03", 2.5, "win"),
+            ("2025-09-04", 1.8, "loss"),
+        ],
+        strategy=["A", "B", "A", "B", "A"],
+        prob=[0.6, 0.4, 0.7, 0.5, 0.6],
+    )
+    for stake in ("flat", "kelly"):
+        bt = qf.backtest(df, stake=stake, by="strategy")  # type: ignore[arg-type]
+        assert bt.groups["strategy"].to_list() == ["A", "B"]
+        for col in ("bets", "wins", "losses", "voids", "turnover", "profit"):
+            assert bt.groups[col].sum() == pytest.approx(bt[col]), (stake, col)
+    a = qf.backtest(df, by="strategy").groups.row(0, named=True)
+    assert (a["bets"], a["wins"], a["longest_losing_streak"]) == (2, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"odds": [2.0, 1.0]},
+            r"column 'odds' must be decimal odds above 1: 1 bad row\(s\), first row 1: 1.0",
+        ),
+        (
+            {"result": ["win", "lost"]},
+            r"column 'result' must be one of win, loss, void: .*row 1: 'lost'",
+        ),
+        (
+            {"date": ["2025-09-01", "yesterday"]},
+            r"column 'date' is not a date .*row 1: 'yesterday'",
+        ),
+        ({"prob": [0.5, 1.2]}, r"column 'prob' must be a probability in \[0, 1\]: .*row 1: 1.2"),
+    ],
+)
+def test_bad_input_names_the_column_and_first_rows(
+    change: dict[str, list[object]], message: str
+) -> None:
+    df = bets([("2025-09-01", 2.0, "win"), ("2025-09-02", 2.0, "loss")]).with_columns(
+        pl.Series(k, v) for k, v in change.items()
+    )
+    with pytest.raises(ValueError, match=message):
+        qf.backtest(df)
+
+
+def test_missing_columns_and_options() -> None:
+    df = bets([("2025-09-01", 2.0, "win")])
+    with pytest.raises(ValueError, match=r"lack column\(s\) \['result'\]"):
+        qf.backtest(df.drop("result"))
+    with pytest.raises(ValueError, match="Kelly stakes need the model's probability"):
+        qf.backtest(df, stake="kelly")
+    with pytest.raises(ValueError, match="max_stake"):
+        qf.backtest(df.with_columns(prob=pl.lit(0.5)), stake="kelly", max_stake=2)
+    with pytest.raises(ValueError, match="stake must be"):
+        qf.backtest(df, stake="martingale")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"by=\['nope'\]"):
+        qf.backtest(df, by="nope")
+
+
+def test_renders_and_plots() -> None:
+    bt = qf.backtest(
+        bets([("2025-09-01", 2.0, "win"), ("2025-09-02", 2.0, "loss")], strategy=["A", "B"]),
+        by="strategy",
+    )
+    text = repr(bt)
+    assert "yield" in text and "ROI" in text and "max drawdown" in text
+    assert "<table" in bt._repr_html_()
+    chart = bt.plot()
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "line"
+    assert spec["encoding"]["y"]["field"] == "bankroll"
+
+
+def test_settle_every_market() -> None:
+    df = pl.DataFrame(
+        {
+            "m": [
+                "over_2.5",
+                "under_2.5",
+                "over_1.5",
+                "btts_yes",
+                "btts_no",
+                "1x2_home",
+                "1x2_draw",
+                "1x2_away",
+                "dc_1x",
+                "dc_x2",
+                "dc_12",
+                "corners_9",
+            ]
+        }
+    )
+    score = df.with_columns(qf.settle(pl.col("m"), pl.lit(2), pl.lit(1)).alias("r"))
+    assert score["r"].to_list() == [
+        "win",
+        "loss",
+        "win",
+        "win",
+        "loss",
+        "win",
+        "loss",
+        "loss",
+        "win",
+        "loss",
+        "win",
+        None,
+    ]
+    void = df.with_columns(qf.settle(pl.col("m"), pl.lit(None, pl.Int64), pl.lit(1)).alias("r"))
+    assert set(void["r"]) == {"void"}

@@ -1,0 +1,122 @@
+"""Point-in-time: no snapshot taken on or after a match is ever used for it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import quantum_frames as qf
+from quantum_frames.frames import QuantumFrames
+
+
+def at(q: QuantumFrames, day: str, liverpool_tier: str) -> QuantumFrames:
+    teams = q.teams.with_columns(
+        pl.when(pl.col("team_name") == "Liverpool")
+        .then(pl.lit(liverpool_tier))
+        .otherwise("tier")
+        .alias("tier")
+    )
+    return replace(q, teams=teams, as_of=datetime.fromisoformat(day).replace(tzinfo=UTC))
+
+
+@pytest.fixture(scope="module")
+def history() -> list[QuantumFrames]:
+    q = qf.sample()
+    return [at(q, "2025-09-10", "ELITE"), at(q, "2025-09-01", "MID")]  # unsorted on purpose
+
+
+def test_strictly_before_the_fixture(history: list[QuantumFrames]) -> None:
+    fixtures = pl.DataFrame(
+        {
+            "date": [date(2025, 9, 10), date(2025, 9, 2), date(2025, 9, 11)],
+            "home": ["Liverpool", "liverpool", "LIVERPOOL"],
+            "away": ["Everton", "Everton", "Arsenal"],
+        }
+    )
+    out = qf.point_in_time(fixtures, history)
+    assert out["snapshot_as_of"].to_list() == [
+        datetime(2025, 9, 1, tzinfo=UTC),  # the 2025-09-10 snapshot is match day: never used
+        datetime(2025, 9, 1, tzinfo=UTC),
+        datetime(2025, 9, 10, tzinfo=UTC),
+    ]
+    assert out["home_tier"].to_list() == ["MID", "MID", "ELITE"]
+    assert out["friction_score"][0] == history[0].friction("Liverpool", "Everton")
+    assert out.select("date", "home", "away").equals(fixtures)
+
+
+def test_datetimes_after_the_snapshot_moment_use_it(history: list[QuantumFrames]) -> None:
+    fixtures = pl.DataFrame(
+        {"date": [datetime(2025, 9, 10, 15, 0)], "home": ["Liverpool"], "away": ["Everton"]}
+    )
+    assert qf.point_in_time(fixtures, history)["home_tier"].to_list() == ["ELITE"]
+    exact = pl.DataFrame(
+        {"date": [datetime(2025, 9, 10, 0, 0)], "home": ["Liverpool"], "away": ["Everton"]}
+    )
+    assert qf.point_in_time(exact, history)["home_tier"].to_list() == ["MID"]
+
+
+def test_fixtures_older_than_every_snapshot_get_nulls_and_a_warning(
+    history: list[QuantumFrames],
+) -> None:
+    fixtures = pl.DataFrame(
+        {
+            "date": ["2025-08-30", "2025-09-01", "2025-09-05"],
+            "home": ["Liverpool"] * 3,
+            "away": ["Everton"] * 3,
+        }
+    )
+    with pytest.warns(qf.NoSnapshotWarning, match="2 fixture"):
+        out = qf.point_in_time(fixtures, history)
+    assert out["snapshot_as_of"].null_count() == 2
+    assert out["home_tier"].to_list() == [None, None, "MID"]
+    assert out["friction_score"][:2].to_list() == [None, None]
+
+
+def test_strategies_are_chosen_from_the_same_snapshot(history: list[QuantumFrames]) -> None:
+    fixtures = pl.DataFrame(
+        {"date": [date(2025, 9, 5)], "home": ["Liverpool"], "away": ["Everton"]}
+    )
+    out = qf.point_in_time(fixtures, history)
+    snap = history[1]
+    everton_tier = snap.teams.filter(pl.col("team_name") == "Everton")["tier"].item()
+    expected = snap.best_strategy("Liverpool", {"venue": "home", "opponent_tier": everton_tier})
+    assert out["home_strategy_id"].item() == (expected["strategy_id"] if expected else None)
+
+
+def test_a_folder_of_snapshots_works_too(tmp_path: Path, history: list[QuantumFrames]) -> None:
+    for q in history:
+        q.write_snapshot(tmp_path / f"s-{q.as_of:%Y%m%d}", as_of=q.as_of)
+    fixtures = pl.DataFrame(
+        {"date": [date(2025, 9, 10)], "home": ["Liverpool"], "away": ["Everton"]}
+    )
+    assert qf.point_in_time(fixtures, tmp_path)["home_tier"].to_list() == ["MID"]
+
+
+def test_bad_input(history: list[QuantumFrames]) -> None:
+    with pytest.raises(ValueError, match="lack column 'date'"):
+        qf.point_in_time(pl.DataFrame({"home": ["A"], "away": ["B"]}), history)
+    with pytest.raises(ValueError, match="not dates"):
+        qf.point_in_time(pl.DataFrame({"date": ["soon"], "home": ["A"], "away": ["B"]}), history)
+    with pytest.raises(ValueError, match="no as_of"):
+        qf.point_in_time(
+            pl.DataFrame({"date": [date(2025, 9, 1)], "home": ["A"], "away": ["B"]}),
+            [replace(qf.sample(), as_of=None)],
+        )
+
+
+def test_sample_season_end_to_end(repo_root: Path) -> None:
+    fixtures = pl.read_parquet(repo_root / "data" / "season" / "fixtures.parquet")
+    enriched = qf.point_in_time(fixtures, repo_root / "data" / "season" / "snapshots")
+    assert (
+        enriched["snapshot_as_of"]
+        < enriched["date"].cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    ).all()
+    bets = qf.bets_from_strategies(enriched, min_conviction=60)
+    assert bets.height > 500
+    bt = qf.backtest(bets, stake="kelly", by="strategy")
+    assert bt["bets"] == bets.height
+    assert bt.groups["profit"].sum() == pytest.approx(bt["profit"])
