@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-quick clean sample
+.PHONY: demo test lint bench bench-quick clean sample notebooks
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ clean:
 sample: $(STAMP)
 	$(PY) -m quantum_frames.synthetic.build
 	$(PY) -m quantum_frames.synthetic.season data/season
+
+# Rewrite and execute the notebooks (outputs and figures/ refreshed).
+notebooks: $(STAMP)
+	$(PY) notebooks/build_notebooks.py --execute

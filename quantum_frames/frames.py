@@ -234,12 +234,18 @@ class QuantumFrames:
         as_of: date | datetime | str | None = None,
         overwrite: bool = False,
         partition_by: str | Sequence[str] | None = None,
+        progress: bool | None = None,
     ) -> Path:
         """Write a snapshot directory (SPEC §5); see :func:`quantum_frames.snapshots.write_snapshot`."""
         from quantum_frames.snapshots.writer import write_snapshot
 
         return write_snapshot(
-            self, path, as_of=as_of, overwrite=overwrite, partition_by=partition_by
+            self,
+            path,
+            as_of=as_of,
+            overwrite=overwrite,
+            partition_by=partition_by,
+            progress=progress,
         )
 
     def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:

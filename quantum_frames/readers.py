@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from quantum_frames._dsn import Dsn
+from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames.errors import SourceError
 from quantum_frames.flatten import REPORT_SCHEMA, flatten_with_report
 from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
@@ -36,7 +37,7 @@ def read_postgres(
     retries: int = 0,
     partition_rows: int = 20_000,
     partition_num: int | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: ProgressArg = None,
 ) -> QuantumFrames:
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
@@ -59,7 +60,8 @@ def read_postgres(
         retries: how many more times to try when the server cannot be reached.
         partition_rows: tables with at least this many rows are read in partitions.
         partition_num: partitions per large table (default: the number of CPU cores).
-        progress: called with a short line as each table is fetched and flattened.
+        progress: a progress bar per table fetched and flattened: None shows it in terminals
+            and notebooks only, True/False always/never; a callable gets one line per step.
 
     Returns:
         QuantumFrames with ``teams``, ``friction``, ``strategies``, the lossless ``raw``
@@ -133,7 +135,7 @@ def _fetch_and_flatten(
     *,
     separator: str,
     max_depth: int | None,
-    progress: Callable[[str], None] | None,
+    progress: ProgressArg,
     **fetch_options: Any,
 ) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
     """Fetch table after table; each one is flattened in the background while the next is
@@ -149,17 +151,18 @@ def _fetch_and_flatten(
         t = time.perf_counter()
         result = flatten_with_report(frame, json_cols, separator=separator, max_depth=max_depth)
         flatten_s[name] = time.perf_counter() - t
-        if progress is not None:
-            progress(
-                f"flattened {name}: {len(json_cols)} JSON columns → {result[0].width} columns in {flatten_s[name]:.2f}s"
-            )
+        bar.step(
+            f"flattened {name}: {len(json_cols)} JSON columns → {result[0].width} columns in {flatten_s[name]:.2f}s"
+        )
         return result
 
-    with ThreadPoolExecutor(1, thread_name_prefix="qf-load") as pool:
+    with (
+        Progress(6, "read_postgres", progress) as bar,
+        ThreadPoolExecutor(1, thread_name_prefix="qf-load") as pool,
+    ):
 
         def on_table(info: TableInfo, frame: pl.DataFrame, seconds: float) -> None:
-            if progress is not None:
-                progress(f"fetched {info.display}: {frame.height:,} rows in {seconds:.2f}s")
+            bar.step(f"fetched {info.display}: {frame.height:,} rows in {seconds:.2f}s")
             futures[info.logical] = pool.submit(flatten_one, info.logical, frame, info.json_columns)
 
         fetched = fetch_tables(dsn, on_table=on_table, **fetch_options)

@@ -16,13 +16,14 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames._version import __version__
 from quantum_frames.errors import SnapshotError
 from quantum_frames.frames import QuantumFrames
@@ -50,7 +51,7 @@ def write_snapshot(
     partition_by: str | Sequence[str] | None = None,
     snapshot_id: str | None = None,
     created_at: datetime | None = None,
-    progress: Callable[[str, int], None] | None = None,
+    progress: ProgressArg = None,
 ) -> Path:
     """Write ``q`` as a snapshot directory at ``path`` (see SPEC §5) and return the path.
 
@@ -62,7 +63,8 @@ def write_snapshot(
         partition_by: column(s) to Hive-partition the flattened tables on (e.g. "league"),
             for tables that have them.
         snapshot_id, created_at: fixed values, for reproducible snapshots (the bundled sample).
-        progress: called with (file, rows) after each file.
+        progress: a progress bar per file (None: in terminals and notebooks only; True/False:
+            always/never; a callable gets one line per file).
 
     Raises:
         SnapshotError: ``path`` exists (and overwrite is False), is a file, or the write failed;
@@ -92,8 +94,10 @@ def write_snapshot(
         "tables": {},
     }
     tmp = parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    bar: Progress | None = None
     try:
         tmp.mkdir()
+        bar = Progress(7, "write_snapshot", progress)
         for name, flat in q.tables():
             raw = getattr(q.raw, name)
             pointer = {
@@ -103,10 +107,8 @@ def write_snapshot(
             }
             report = q.report.filter(pl.col("source").is_in(raw.columns))
             parts = _as_list(partition_by)
-            flat_files = _write_table(tmp, name, flat, {**pointer, "kind": "flat"}, parts, progress)
-            raw_files = _write_table(
-                tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, [], progress
-            )
+            flat_files = _write_table(tmp, name, flat, {**pointer, "kind": "flat"}, parts, bar)
+            raw_files = _write_table(tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, [], bar)
             manifest["tables"][name] = {
                 "rows": flat.height,
                 "flat": {"files": flat_files, "columns": _flat_columns(flat, report)},
@@ -115,12 +117,16 @@ def write_snapshot(
         _write_json(tmp / MANIFEST, manifest)
         _fsync_dir(tmp)
         _publish(tmp, target, overwrite=overwrite)
+        bar.step(f"published {target.name}")
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, SnapshotError | KeyboardInterrupt | SystemExit):
             raise
         msg = f"writing snapshot {target} failed: {exc}. Nothing was written under {target}."
         raise SnapshotError(msg, path=target) from exc
+    finally:
+        if bar is not None:
+            bar.close()
     return target
 
 
@@ -130,7 +136,7 @@ def _write_table(
     frame: pl.DataFrame,
     pointer: dict[str, str],
     partition_by: list[str],
-    progress: Callable[[str, int], None] | None,
+    bar: Progress,
 ) -> list[dict[str, Any]]:
     meta = {PARQUET_KEY: json.dumps(pointer)}
     parts = [c for c in partition_by if c in frame.columns]
@@ -140,8 +146,7 @@ def _write_table(
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.write_parquet(path, compression="zstd", metadata=meta)
         _fsync(path)
-        if progress is not None:
-            progress(rel, frame.height)
+        bar.step(f"{rel}: {frame.height:,} rows")
         return [_entry(root, path)]
     # Hive layout: <name>/<col>=<value>/part-0.parquet; a hidden row number keeps the order.
     ordered = frame.with_row_index("__qf_row")
@@ -152,8 +157,7 @@ def _write_table(
     files = sorted(p for p in out_dir.rglob("*.parquet"))
     for path in files:
         _fsync(path)
-    if progress is not None:
-        progress(f"{name}/", frame.height)
+    bar.step(f"{name}/: {frame.height:,} rows in {len(files)} files")
     return [_entry(root, p) for p in files]
 
 

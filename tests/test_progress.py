@@ -1,0 +1,31 @@
+"""Progress: a bar when asked (or in a terminal / notebook), silence otherwise, lines for the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import quantum_frames as qf
+
+
+def test_progress_bar_on_request_and_silent_by_default_off_a_terminal(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, sample_schema: str, tmp_path: Path
+) -> None:
+    qf.read_postgres(pg_dsn, schema=sample_schema)  # captured stderr is no terminal: no bar
+    assert capsys.readouterr().err == ""
+    qf.read_postgres(pg_dsn, schema=sample_schema, progress=True)
+    err = capsys.readouterr().err
+    assert "read_postgres" in err and "/6 [" in err
+    qf.sample().write_snapshot(tmp_path / "s", progress=True)
+    assert "write_snapshot" in capsys.readouterr().err
+    qf.sample().write_snapshot(tmp_path / "t", progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_lines_go_to_a_callable(pg_dsn: str, sample_schema: str) -> None:
+    lines: list[str] = []
+    qf.read_postgres(pg_dsn, schema=sample_schema, progress=lines.append)
+    assert len(lines) == 6
+    assert any(line.startswith("fetched qf_sample.team_quantum_dna_v3: 96 rows") for line in lines)
+    assert any(line.startswith("flattened teams: 31 JSON columns") for line in lines)
