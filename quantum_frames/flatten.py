@@ -362,9 +362,23 @@ def _pieces(
 def _needs_split(node: Structure, depth: int, max_depth: int | None) -> bool:
     if not isinstance(node, dict) or (max_depth is not None and depth >= max_depth):
         return False
+    if _nesting(node) > _MAX_STRUCT_NESTING:  # Arrow refuses very deep struct schemas
+        return True
     return not _struct_safe(node) or any(
         _needs_split(child, depth + 1, max_depth) for child in node.values()
     )
+
+
+#: Deeper objects are decoded in pieces (one per key) so no Arrow struct nests further.
+_MAX_STRUCT_NESTING: Final = 24
+
+
+def _nesting(node: Structure) -> int:
+    if isinstance(node, dict):
+        return 1 + max((_nesting(v) for v in node.values()), default=0)
+    if isinstance(node, list):
+        return 1 + max((_nesting(v) for v in node), default=0)
+    return 0
 
 
 def _struct_safe(node: dict[str, Any]) -> bool:
@@ -440,8 +454,9 @@ def _leaves(
     max_depth: int | None,
 ) -> Iterator[_Leaf]:
     if isinstance(node, dict) and isinstance(values.dtype, pl.Struct):
+        fields = dict(zip(node, values.struct.unnest().get_columns(), strict=True))  # one pass
         for key, child in node.items():
-            yield from _leaves(source, (*path, key), child, values.struct.field(key), max_depth)
+            yield from _leaves(source, (*path, key), child, fields[key], max_depth)
         return
     leaf = _Leaf(source, path, node, values)
     _finish_leaf(leaf, max_depth is not None and len(path) >= max_depth)

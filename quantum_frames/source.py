@@ -220,7 +220,7 @@ def fetch_tables(
 def _session_params(connect_timeout: float, statement_timeout: float | None) -> dict[str, str]:
     options = "-c default_transaction_read_only=on"
     if statement_timeout:
-        options += f" -c statement_timeout={int(statement_timeout * 1000)}"
+        options += f" -c statement_timeout={max(1, round(statement_timeout * 1000))}"  # ms, never 0
     return {
         "connect_timeout": str(max(1, round(connect_timeout))),
         "options": options,

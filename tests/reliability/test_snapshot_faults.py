@@ -1,0 +1,168 @@
+"""Faults during snapshot writes, concurrent readers, and damaged bytes everywhere."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import quantum_frames as qf
+
+# The child writes a snapshot and SIGKILLs itself at the chosen point of the write.
+CHILD = """
+import os, signal, sys
+import polars as pl
+import quantum_frames as qf
+from quantum_frames.snapshots import writer
+
+point, target = sys.argv[1], sys.argv[2]
+q = qf.sample()
+calls = {"n": 0}
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+real_write = pl.DataFrame.write_parquet
+def write_parquet(self, *a, **k):
+    calls["n"] += 1
+    if point == "before_files" and calls["n"] == 1:
+        die()
+    real_write(self, *a, **k)
+    if point == "during_files" and calls["n"] == 3:
+        die()
+pl.DataFrame.write_parquet = write_parquet
+
+real_json = writer._write_json
+def write_json(path, data):
+    if point == "after_files":
+        die()
+    real_json(path, data)
+    if point == "after_manifest":
+        die()
+writer._write_json = write_json
+
+real_publish = writer._publish
+def publish(tmp, target, *, overwrite):
+    if point == "before_rename":
+        die()
+    real_publish(tmp, target, overwrite=overwrite)
+writer._publish = publish
+
+q.write_snapshot(target)
+print("finished")
+"""
+
+POINTS = ["before_files", "during_files", "after_files", "after_manifest", "before_rename"]
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_sigkill_at_any_point_leaves_no_snapshot(tmp_path: Path, point: str) -> None:
+    earlier = qf.sample().write_snapshot(tmp_path / "earlier", as_of="2025-01-01")
+    before = {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()}
+    proc = subprocess.run([sys.executable, "-c", CHILD, point, str(tmp_path / "new")], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == -9, proc.stderr  # killed, as planned
+    assert not (tmp_path / "new").exists()
+    assert qf.list_snapshots(tmp_path)["path"].to_list() == [str(earlier)]
+    assert {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()} == before  # untouched
+    qf.read_snapshot(tmp_path)  # the folder still reads: the earlier snapshot, verified
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".new.tmp-")]
+    assert len(leftovers) <= 1
+    qf.sample().write_snapshot(tmp_path / "new")  # the next write cleans up after the dead one
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier", "new"]
+
+
+def test_readers_never_see_a_half_written_snapshot(tmp_path: Path) -> None:
+    writer_script = (
+        "import sys, quantum_frames as qf\n"
+        "q = qf.sample()\n"
+        "for i in range(6):\n"
+        "    q.write_snapshot(f'{sys.argv[1]}/s{i}', as_of=f'2025-0{i + 1}-01')\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", writer_script, str(tmp_path)])
+    seen: set[str] = set()
+    problems: list[str] = []
+
+    def read_while_writing() -> None:
+        while proc.poll() is None or len(seen) < 6:
+            try:
+                for path in qf.list_snapshots(tmp_path)["path"].to_list():
+                    if path not in seen:
+                        qf.read_snapshot(path)  # verified: every file whole
+                        seen.add(path)
+            except qf.SnapshotError as exc:
+                problems.append(str(exc))
+            if proc.poll() is not None and len(seen) >= 6:
+                return
+
+    reader = threading.Thread(target=read_while_writing)
+    reader.start()
+    reader.join(180)
+    assert proc.wait(180) == 0
+    assert not problems
+    assert len(seen) == 6
+
+
+def test_random_byte_corruption_is_always_a_snapshot_error(tmp_path: Path) -> None:
+    """Flip bytes at many offsets of every file: always a SnapshotError naming the file."""
+    path = qf.sample().write_snapshot(tmp_path / "snap")
+    rng = random.Random(7)
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    cases = 0
+    for file in files:
+        original = file.read_bytes()
+        for offset in sorted(rng.sample(range(len(original)), min(12, len(original)))):
+            damaged = bytearray(original)
+            damaged[offset] ^= 0xFF
+            file.write_bytes(bytes(damaged))
+            with pytest.raises(qf.SnapshotError) as info:
+                qf.read_snapshot(path)
+            assert file.name in str(info.value), (file.name, offset, str(info.value))
+            cases += 1
+        file.write_bytes(original)
+    qf.read_snapshot(path)  # restored: whole again
+    assert cases >= 12 * len(files)
+
+
+def test_corrupt_parquet_without_verification_is_still_a_snapshot_error(tmp_path: Path) -> None:
+    path = qf.sample().write_snapshot(tmp_path / "snap")
+    rng = random.Random(11)
+    for rel in ("teams.parquet", "raw/friction.parquet"):
+        file = path / rel
+        original = file.read_bytes()
+        for _ in range(10):  # damage the footer, where Parquet keeps its schema
+            damaged = bytearray(original)
+            for off in rng.sample(range(len(original) - 200, len(original) - 8), 20):
+                damaged[off] = rng.randrange(256)
+            file.write_bytes(bytes(damaged))
+            try:
+                back = qf.read_snapshot(path, verify=False)
+            except qf.SnapshotError:
+                continue
+            # a read that succeeds must still match the manifest's schema and rows
+            manifest = json.loads((path / "manifest.json").read_text())
+            assert back.teams.height == manifest["tables"]["teams"]["rows"]
+        file.write_bytes(original)
+
+
+def test_disk_full_mid_write_keeps_earlier_snapshots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = qf.sample().write_snapshot(tmp_path / "earlier")
+    real = pl.DataFrame.write_parquet
+    count = {"n": 0}
+
+    def full(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
+        count["n"] += 1
+        if count["n"] == 4:
+            raise OSError(28, "No space left on device")
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    with pytest.raises(qf.SnapshotError, match="No space left"):
+        qf.sample().write_snapshot(tmp_path / "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"]
+    qf.read_snapshot(earlier)
