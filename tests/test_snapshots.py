@@ -189,7 +189,8 @@ def test_two_processes_writing_one_target_exactly_one_wins(tmp_path: Path) -> No
         ("delete", r"friction.parquet is missing"),
         ("extra", r"notes.txt are not in the manifest"),
         ("manifest_json", r"manifest.json is not valid JSON"),
-        ("manifest_edit", r"not a valid manifest: table 'teams': 'rows' is not a count"),
+        ("manifest_edit", r"not a valid manifest: .*edited or damaged.*table 'teams': 'rows' is not a count"),
+        ("manifest_as_of", r"not a valid manifest: its content does not match its manifest_sha256"),
         ("manifest_escape", r"points outside the snapshot"),
         ("manifest_version", r"format_version 99"),
     ],
@@ -215,6 +216,8 @@ def test_damage_is_a_snapshot_error_naming_the_file(
     else:
         if damage == "manifest_edit":
             manifest["tables"]["teams"]["rows"] = "many"
+        elif damage == "manifest_as_of":  # a plausible hand edit: still valid JSON and types
+            manifest["as_of"] = "2020-01-01T00:00:00Z"
         elif damage == "manifest_escape":
             manifest["tables"]["teams"]["flat"]["files"][0]["file"] = "../../etc/passwd"
         else:

@@ -17,6 +17,7 @@ __all__ = [
     "FORMAT_VERSION",
     "MANIFEST",
     "Manifest",
+    "manifest_digest",
     "parse_when",
     "sha256_of",
 ]
@@ -26,6 +27,13 @@ FORMAT_VERSION: Final = 1
 MANIFEST: Final = "manifest.json"
 #: Parquet key-value metadata key pointing a stray file back to its snapshot.
 PARQUET_KEY: Final = "quantum_frames.snapshot"
+
+
+def manifest_digest(data: dict[str, Any]) -> str:
+    """The SHA-256 of a manifest's content (canonical JSON, without its own digest)."""
+    body = {k: v for k, v in data.items() if k != "manifest_sha256"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def sha256_of(path: Path) -> str:
@@ -91,6 +99,10 @@ class Manifest:
                 "(written by another version of quantum_frames?)"
             )
         else:
+            if d.get("manifest_sha256") != manifest_digest(d):
+                problems.append(
+                    "its content does not match its manifest_sha256 (edited or damaged)"
+                )
             for key in ("created_at", "as_of", "tables", "source", "flatten", "snapshot_id"):
                 if key not in d:
                     problems.append(f"'{key}' is missing")

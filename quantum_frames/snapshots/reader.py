@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -37,7 +36,9 @@ def read_snapshot(
         path: a snapshot directory, or a folder holding snapshot directories.
         as_of: with a folder: pick the newest snapshot whose ``as_of`` is at or before this
             (a bare date includes that whole day). Default: the newest.
-        verify: check every file's size and SHA-256 against the manifest first.
+        verify: check every file's size and SHA-256 against the manifest before decoding
+            anything. Without it a damaged file may go unnoticed — or even abort the Parquet
+            reader: keep it on for files that left your control.
 
     Raises:
         SnapshotError: no snapshot fits, or a file is missing, extra, truncated or changed;
@@ -50,16 +51,9 @@ def read_snapshot(
         96
     """
     manifest = resolve_snapshot(path, as_of=as_of)
-    if verify:
-        manifest.check_files()
-    with ThreadPoolExecutor(4, thread_name_prefix="qf-verify") as pool:
-        pending = manifest.start_digests(pool) if verify else []
-        try:
-            flat, raw = _read_all(manifest)
-        except SnapshotError:
-            manifest.check_digests(pending)  # a changed file explains a failed read best
-            raise
-        manifest.check_digests(pending)
+    if verify:  # before any decoding: a damaged file can abort the Parquet reader itself
+        manifest.verify()
+    flat, raw = _read_all(manifest)
     reports = [_report(manifest.data["tables"][name]["flat"]["columns"]) for name in TABLES]
     d = manifest.data
     return QuantumFrames(
@@ -85,7 +79,10 @@ def _read_all(manifest: Manifest) -> tuple[dict[str, pl.DataFrame], dict[str, pl
     ]
     try:  # all six files decoded at once, in parallel
         frames = pl.collect_all([_scan_part(root, part) for _, _, part, _ in parts])
-    except Exception:  # find the damaged one and say which
+    except BaseException as exc:  # a damaged file can even panic the Parquet reader
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
+        # find the damaged one and say which
         frames = [_read_part(root, name, kind, part, rows) for name, kind, part, rows in parts]
     got = {
         (name, kind): _checked(root, name, kind, part, rows, frame)
@@ -217,7 +214,9 @@ def _read_part(
     files = [root / e["file"] for e in part["files"]]
     try:
         return _scan_part(root, part).collect()
-    except Exception as exc:  # polars/pyarrow errors on damaged Parquet
+    except BaseException as exc:  # polars errors, or a Rust panic, on damaged Parquet
+        if isinstance(exc, KeyboardInterrupt | SystemExit):
+            raise
         msg = f"snapshot {root}: cannot read the {kind} {name} table from {', '.join(e['file'] for e in part['files'])} ({type(exc).__name__}: {exc}). Hint: restore the snapshot or write it again."
         raise SnapshotError(msg, path=files[0] if files else root) from None
 

@@ -32,6 +32,7 @@ from quantum_frames.snapshots.manifest import (
     FORMAT_VERSION,
     MANIFEST,
     PARQUET_KEY,
+    manifest_digest,
     parse_when,
     sha256_of,
 )
@@ -114,6 +115,7 @@ def write_snapshot(
                 "flat": {"files": flat_files, "columns": _flat_columns(flat, report)},
                 "raw": {"files": raw_files, "columns": _raw_columns(raw, report)},
             }
+        manifest["manifest_sha256"] = manifest_digest(manifest)
         _write_json(tmp / MANIFEST, manifest)
         _fsync_dir(tmp)
         _publish(tmp, target, overwrite=overwrite)

@@ -6,7 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from urllib.parse import unquote
 
 import pytest
@@ -77,10 +77,8 @@ def delayed_proxy(pg_dsn: str, *, delay: float) -> Iterator[int]:
             pass
         finally:
             for s in (a, b):
-                try:
+                with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def serve() -> None:
         time.sleep(delay)
@@ -111,10 +109,8 @@ def delayed_proxy(pg_dsn: str, *, delay: float) -> Iterator[int]:
         stop.set()
         runner.join(5)
         for s in sockets:
-            try:
+            with suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         for t in threads:
             t.join(2)
         for s in sockets:

@@ -20,7 +20,9 @@ from tests.test_read_postgres import minimal_tables
 
 
 @pytest.mark.parametrize("name", ['t"q', "t;DROP TABLE x;--", "t ü ñ", "t'x"])
-def test_hostile_table_names_via_tables(pg: psycopg.Connection, pg_dsn: str, schema: str, name: str) -> None:
+def test_hostile_table_names_via_tables(
+    pg: psycopg.Connection, pg_dsn: str, schema: str, name: str
+) -> None:
     minimal_tables(pg, schema)
     quoted = '"' + name.replace('"', '""') + '"'
     pg.execute(f'ALTER TABLE "{schema}".team_quantum_dna_v3 RENAME TO {quoted}')
@@ -64,7 +66,10 @@ def test_nesting_64_levels_deep(pg: psycopg.Connection, pg_dsn: str, schema: str
     [column] = [c for c in q.teams.columns if c.startswith("dna.")]
     assert column.count(".") == 64 and q.teams[column].to_list() == [1]
     capped = qf.read_postgres(pg_dsn, schema=schema, max_depth=3)
-    assert json.loads(capped.teams[[c for c in capped.teams.columns if c.startswith("dna.")][0]][0]) == doc["l62"]["l61"]["l60"]
+    assert (
+        json.loads(capped.teams[next(c for c in capped.teams.columns if c.startswith("dna."))][0])
+        == doc["l62"]["l61"]["l60"]
+    )
 
 
 def test_keys_holding_the_separator(pg: psycopg.Connection, pg_dsn: str, schema: str) -> None:
@@ -76,7 +81,9 @@ def test_keys_holding_the_separator(pg: psycopg.Connection, pg_dsn: str, schema:
 
 
 def test_nan_and_infinity_in_a_json_text_column() -> None:
-    df = pl.DataFrame({"j": ['{"x": NaN, "y": 1.5}', '{"x": Infinity, "y": -Infinity}', '{"x": 2}']})
+    df = pl.DataFrame(
+        {"j": ['{"x": NaN, "y": 1.5}', '{"x": Infinity, "y": -Infinity}', '{"x": 2}']}
+    )
     out = qf.flatten(df, ["j"])
     x = out["j.x"].to_list()
     assert math.isnan(x[0]) and x[1] == math.inf and x[2] == 2.0
@@ -87,14 +94,29 @@ def test_nan_and_infinity_in_a_json_text_column() -> None:
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=4),
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(alphabet="abZé ", max_size=3), c, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=4),
+    lambda c: (
+        st.lists(c, max_size=3)
+        | st.dictionaries(st.text(alphabet="abZé ", max_size=3), c, max_size=3)
+    ),
     max_leaves=10,
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.none() | st.dictionaries(st.text(alphabet="xyé", max_size=2), JSON, max_size=4), min_size=1, max_size=5))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.none() | st.dictionaries(st.text(alphabet="xyé", max_size=2), JSON, max_size=4),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_snapshot_write_read_round_trips_generated_data(tmp_path: Path, values: list[Any]) -> None:
     n = len(values)
     teams = pl.DataFrame(

@@ -19,7 +19,7 @@ def test_backend_killed_mid_load(pg_dsn: str, scale50: str) -> None:
     def load() -> None:
         try:
             result["q"] = qf.read_postgres(pg_dsn, schema=scale50, progress=False)
-        except BaseException as exc:  # noqa: BLE001 - the test inspects it
+        except BaseException as exc:
             result["error"] = exc
 
     killed = 0

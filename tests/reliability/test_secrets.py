@@ -28,7 +28,13 @@ def assert_clean(text: str, where: str) -> None:
 
 
 def test_nothing_anywhere_holds_the_password(
-    pg_dsn: str, sample_schema: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], unused_port: int, monkeypatch: pytest.MonkeyPatch
+    pg_dsn: str,
+    sample_schema: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    unused_port: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     texts: list[tuple[str, str]] = []
     dsn = keyword_dsn(pg_dsn)
@@ -52,13 +58,43 @@ def test_nothing_anywhere_holds_the_password(
         for wrong in bad:
             with pytest.raises(qf.SourceError) as info:
                 qf.read_postgres(wrong)
-            texts += [("error", str(info.value)), ("error repr", repr(info.value)), ("error target", str(info.value.target))]
+            texts += [
+                ("error", str(info.value)),
+                ("error repr", repr(info.value)),
+                ("error target", str(info.value.target)),
+            ]
         with pytest.raises(qf.SourceError) as info:  # a failure inside connectorx, after connecting
-            qf.read_postgres(dsn, schema=sample_schema, statement_timeout=0.000001, partition_rows=10**9)
+            qf.read_postgres(
+                dsn, schema=sample_schema, statement_timeout=0.000001, partition_rows=10**9
+            )
         texts.append(("connectorx error", str(info.value)))
         monkeypatch.setenv("PGPASSWORD", PASSWORD)
-        assert main(["load", "--dsn", f"host='{unquote(Dsn.parse(pg_dsn).params['host'])}' user=postgres dbname=postgres", "--schema", sample_schema]) == 0
-        assert main(["snapshot", "--dsn", dsn, "--schema", sample_schema, "--out", str(tmp_path / "cli")]) == 0
+        assert (
+            main(
+                [
+                    "load",
+                    "--dsn",
+                    f"host='{unquote(Dsn.parse(pg_dsn).params['host'])}' user=postgres dbname=postgres",
+                    "--schema",
+                    sample_schema,
+                ]
+            )
+            == 0
+        )
+        assert (
+            main(
+                [
+                    "snapshot",
+                    "--dsn",
+                    dsn,
+                    "--schema",
+                    sample_schema,
+                    "--out",
+                    str(tmp_path / "cli"),
+                ]
+            )
+            == 0
+        )
         assert main(["info", str(tmp_path / "cli")]) == 0
         assert main(["load", "--dsn", bad[1]]) == 1
     captured = capsys.readouterr()

@@ -65,7 +65,13 @@ POINTS = ["before_files", "during_files", "after_files", "after_manifest", "befo
 def test_sigkill_at_any_point_leaves_no_snapshot(tmp_path: Path, point: str) -> None:
     earlier = qf.sample().write_snapshot(tmp_path / "earlier", as_of="2025-01-01")
     before = {p: p.read_bytes() for p in earlier.rglob("*") if p.is_file()}
-    proc = subprocess.run([sys.executable, "-c", CHILD, point, str(tmp_path / "new")], capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, point, str(tmp_path / "new")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == -9, proc.stderr  # killed, as planned
     assert not (tmp_path / "new").exists()
     assert qf.list_snapshots(tmp_path)["path"].to_list() == [str(earlier)]
@@ -150,7 +156,9 @@ def test_corrupt_parquet_without_verification_is_still_a_snapshot_error(tmp_path
         file.write_bytes(original)
 
 
-def test_disk_full_mid_write_keeps_earlier_snapshots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_disk_full_mid_write_keeps_earlier_snapshots(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     earlier = qf.sample().write_snapshot(tmp_path / "earlier")
     real = pl.DataFrame.write_parquet
     count = {"n": 0}
@@ -166,3 +174,31 @@ def test_disk_full_mid_write_keeps_earlier_snapshots(tmp_path: Path, monkeypatch
         qf.sample().write_snapshot(tmp_path / "new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"]
     qf.read_snapshot(earlier)
+
+
+@pytest.mark.slow
+def test_long_corruption_fuzz(tmp_path: Path) -> None:
+    """``pytest -m slow``: 300 random multi-byte corruptions per file: each is a SnapshotError
+    naming the file — or, for whitespace in the manifest (same JSON), an unchanged read."""
+    sample = qf.sample()
+    path = sample.write_snapshot(tmp_path / "snap")
+    rng = random.Random(2026)
+    manifest = json.loads((path / "manifest.json").read_text())
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        original = file.read_bytes()
+        for _ in range(300):
+            damaged = bytearray(original)
+            for off in rng.sample(range(len(original)), rng.randint(1, 8)):
+                damaged[off] = (damaged[off] + rng.randint(1, 255)) % 256
+            file.write_bytes(bytes(damaged))
+            try:
+                back = qf.read_snapshot(path)
+            except qf.SnapshotError as exc:
+                assert file.name in str(exc)
+                continue
+            assert file.name == "manifest.json"
+            assert (
+                json.loads(bytes(damaged).decode("utf-8", "replace")) == manifest
+            )  # meaning unchanged
+            assert back.teams.equals(sample.teams) and back.raw.teams.equals(sample.raw.teams)
+        file.write_bytes(original)
