@@ -189,7 +189,10 @@ def test_two_processes_writing_one_target_exactly_one_wins(tmp_path: Path) -> No
         ("delete", r"friction.parquet is missing"),
         ("extra", r"notes.txt are not in the manifest"),
         ("manifest_json", r"manifest.json is not valid JSON"),
-        ("manifest_edit", r"not a valid manifest: .*edited or damaged.*table 'teams': 'rows' is not a count"),
+        (
+            "manifest_edit",
+            r"not a valid manifest: .*edited or damaged.*table 'teams': 'rows' is not a count",
+        ),
         ("manifest_as_of", r"not a valid manifest: its content does not match its manifest_sha256"),
         ("manifest_escape", r"points outside the snapshot"),
         ("manifest_version", r"format_version 99"),

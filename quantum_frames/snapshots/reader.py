@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -53,14 +53,15 @@ def read_snapshot(
     manifest = resolve_snapshot(path, as_of=as_of)
     if verify:  # before any decoding: a damaged file can abort the Parquet reader itself
         manifest.verify()
-    flat, raw = _read_all(manifest)
+    flat = _read_kind(manifest, "flat")
+    raw = _LazySourceTables(lambda: _read_kind(manifest, "raw"))
     reports = [_report(manifest.data["tables"][name]["flat"]["columns"]) for name in TABLES]
     d = manifest.data
     return QuantumFrames(
         teams=flat["teams"],
         friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
         strategies=flat["strategies"],
-        raw=SourceTables(**raw),
+        raw=raw,
         report=pl.concat(reports),
         source={**d["source"], "snapshot": str(manifest.snapshot)},
         options=dict(d["flatten"]),
@@ -70,27 +71,38 @@ def read_snapshot(
     )
 
 
-def _read_all(manifest: Manifest) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
+    """The three tables of one kind ("flat" or "raw"), decoded together in parallel."""
     root = manifest.snapshot
-    parts = [
-        (name, kind, manifest.data["tables"][name][kind], manifest.data["tables"][name]["rows"])
-        for name in TABLES
-        for kind in ("flat", "raw")
-    ]
-    try:  # all six files decoded at once, in parallel
-        frames = pl.collect_all([_scan_part(root, part) for _, _, part, _ in parts])
+    tables = manifest.data["tables"]
+    parts = [(name, tables[name][kind], tables[name]["rows"]) for name in TABLES]
+    try:
+        frames = pl.collect_all([_scan_part(root, part) for _, part, _ in parts])
     except BaseException as exc:  # a damaged file can even panic the Parquet reader
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
-        # find the damaged one and say which
-        frames = [_read_part(root, name, kind, part, rows) for name, kind, part, rows in parts]
-    got = {
-        (name, kind): _checked(root, name, kind, part, rows, frame)
-        for (name, kind, part, rows), frame in zip(parts, frames, strict=True)
+        # read them one by one to say which is damaged
+        frames = [_read_part(root, name, kind, part, rows) for name, part, rows in parts]
+    return {
+        name: _checked(root, name, kind, part, rows, frame)
+        for (name, part, rows), frame in zip(parts, frames, strict=True)
     }
-    flat = {name: got[name, "flat"] for name in TABLES}
-    raw = {name: got[name, "raw"] for name in TABLES}
-    return flat, raw
+
+
+class _LazySourceTables(SourceTables):
+    """The lossless tables of a snapshot, decoded on first use (they were verified already)."""
+
+    def __init__(self, load: Callable[[], dict[str, pl.DataFrame]]) -> None:
+        object.__setattr__(self, "_load", load)
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        if name not in TABLES:
+            raise AttributeError(name)
+        load: Callable[[], dict[str, pl.DataFrame]] = object.__getattribute__(self, "_load")
+        frames = load()
+        for table, frame in frames.items():
+            object.__setattr__(self, table, frame)
+        return frames[name]
 
 
 @dataclass(frozen=True)
