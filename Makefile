@@ -34,8 +34,8 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_ops.py $(ARGS)
 
 bench-quick: $(BENCH_STAMP)
-	$(PY) benchmarks/bench_load.py --quick
-	$(PY) benchmarks/bench_ops.py --quick
+	$(PY) benchmarks/bench_load.py --quick --no-write
+	$(PY) benchmarks/bench_ops.py --quick --no-write
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
