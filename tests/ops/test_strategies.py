@@ -144,3 +144,17 @@ def test_strategies_for_and_by_conviction(q: QuantumFrames) -> None:
     for bad in ("80", None, True):
         with pytest.raises(ValueError, match="min_conviction"):
             q.strategies_by_conviction(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_strategy_filters_on_lazy_frames(sample: QuantumFrames, lazy: bool) -> None:
+    from quantum_frames.ops.strategies import strategies_by_conviction, strategies_for
+
+    frame = sample.strategies.lazy() if lazy else sample.strategies
+    strong = strategies_by_conviction(frame, 70)
+    mine = strategies_for(frame, sample.teams, "liverpool")
+    if lazy:
+        assert isinstance(strong, pl.LazyFrame) and isinstance(mine, pl.LazyFrame)
+        strong, mine = strong.collect(), mine.collect()
+    assert strong.equals(sample.strategies_by_conviction(70))
+    assert mine.equals(sample.strategies_for("Liverpool"))

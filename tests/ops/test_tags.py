@@ -105,3 +105,10 @@ def test_operations_never_mutate(sample: QuantumFrames) -> None:
     sample.tag_counts()
     sample.tag_cooccurrence()
     assert sample.teams.equals(before)
+
+
+def test_tag_counts_from_a_lazy_frame(sample: QuantumFrames) -> None:
+    from quantum_frames.ops.tags import tag_cooccurrence, tag_counts
+
+    assert tag_counts(sample.teams.lazy()).equals(sample.tag_counts())
+    assert tag_cooccurrence(sample.teams.lazy()).equals(sample.tag_cooccurrence())
