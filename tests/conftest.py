@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -84,3 +85,23 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def disk_full_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """``disk_full_at(n)``: the n-th Parquet file written from now on fails with ENOSPC."""
+    import polars as pl
+
+    def arm(n: int) -> None:
+        real = pl.DataFrame.write_parquet
+        calls = {"n": 0}
+
+        def full(self: pl.DataFrame, *args: Any, **kwargs: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == n:
+                raise OSError(28, "No space left on device")
+            real(self, *args, **kwargs)
+
+        monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+
+    return arm

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -119,18 +120,9 @@ def test_existing_snapshot_is_never_overwritten_unless_asked(
 
 
 def test_failure_mid_write_leaves_nothing(
-    tmp_path: Path, sample: QuantumFrames, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sample: QuantumFrames, disk_full_at: Callable[[int], None]
 ) -> None:
-    calls = {"n": 0}
-    real = pl.DataFrame.write_parquet
-
-    def failing(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise OSError(28, "No space left on device")
-        real(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
+    disk_full_at(3)
     with pytest.raises(qf.SnapshotError, match=r"No space left on device.*Nothing was written"):
         sample.write_snapshot(tmp_path / "snap")
     assert list(tmp_path.iterdir()) == []

@@ -7,9 +7,9 @@ import random
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-import polars as pl
 import pytest
 
 import quantum_frames as qf
@@ -157,19 +157,10 @@ def test_corrupt_parquet_without_verification_is_still_a_snapshot_error(tmp_path
 
 
 def test_disk_full_mid_write_keeps_earlier_snapshots(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, disk_full_at: Callable[[int], None]
 ) -> None:
     earlier = qf.sample().write_snapshot(tmp_path / "earlier")
-    real = pl.DataFrame.write_parquet
-    count = {"n": 0}
-
-    def full(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
-        count["n"] += 1
-        if count["n"] == 4:
-            raise OSError(28, "No space left on device")
-        real(self, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    disk_full_at(4)
     with pytest.raises(qf.SnapshotError, match="No space left"):
         qf.sample().write_snapshot(tmp_path / "new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier"]
