@@ -19,6 +19,7 @@ always gives the same columns.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -265,7 +266,7 @@ def _balanced_groups(df: pl.DataFrame, cols: Sequence[str], n: int) -> list[list
 def _decode_group(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) -> list[_Leaf]:
     import duckdb
 
-    table = df.select(cols).to_arrow()
+    table = df.select(cols).to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
     con = duckdb.connect(config={"threads": 1})
     try:
         con.register("qf_json", table)
@@ -296,17 +297,87 @@ def _decode_group(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) 
         con.close()
 
 
+#: Rows per structure query: ``json_group_structure`` holds every parsed row of a query until
+#: it ends, so large columns are inferred window by window and the structures merged.
+_WINDOW: Final = 16_384
+
+
 def _structures(con: Any, df: pl.DataFrame, cols: Sequence[str]) -> dict[str, Structure]:
+    """The merged structure of every row of each column, one column (and window) at a time:
+    several aggregates in one query keep every row's parsed JSON alive together."""
+    windows = (
+        [(0, df.height)]
+        if df.height <= _WINDOW
+        else [(start, min(_WINDOW, df.height - start)) for start in range(0, df.height, _WINDOW)]
+    )
+    out: dict[str, Structure] = {}
+    for c in cols:
+        try:
+            parts = [_structure_query(con, df, c, start, length) for start, length in windows]
+            out[c] = functools.reduce(_merge_structures, parts)
+        except _MismatchError:  # a window's "JSON" may be {}: only a pass over all rows can tell
+            out[c] = _structure_query(con, df, c, 0, df.height)
+    return out
+
+
+def _structure_query(con: Any, df: pl.DataFrame, column: str, start: int, length: int) -> Structure:
     import duckdb
 
-    select = ", ".join(
-        f"json_group_structure({_sql_ident(c)}::JSON) AS {_sql_ident(c)}" for c in cols
+    source = (
+        "qf_json"
+        if (start, length) == (0, df.height)
+        else f"(SELECT * FROM qf_json LIMIT {length} OFFSET {start})"
     )
     try:
-        row = con.sql(f"SELECT {select} FROM qf_json").fetchall()[0]
+        row = con.sql(
+            f"SELECT json_group_structure({_sql_ident(column)}::JSON) FROM {source}"
+        ).fetchall()
     except duckdb.Error as exc:
-        raise _invalid_json(con, df, cols, exc) from None
-    return {c: json.loads(s) if s is not None else "NULL" for c, s in zip(cols, row, strict=True)}
+        raise _invalid_json(con, df, [column], exc) from None
+    text = row[0][0]
+    return json.loads(text) if text is not None else "NULL"
+
+
+class _MismatchError(Exception):
+    """Two window structures differ in a way only a pass over all rows can settle."""
+
+
+_NUMERIC_MERGE: Final = {
+    frozenset({"UBIGINT", "BIGINT"}): "HUGEINT",
+    frozenset({"UBIGINT", "HUGEINT"}): "HUGEINT",
+    frozenset({"BIGINT", "HUGEINT"}): "HUGEINT",
+    frozenset({"UBIGINT", "DOUBLE"}): "DOUBLE",
+    frozenset({"BIGINT", "DOUBLE"}): "DOUBLE",
+    frozenset({"HUGEINT", "DOUBLE"}): "DOUBLE",
+}
+
+
+def _merge_structures(a: Structure, b: Structure) -> Structure:
+    """Merge two window structures by DuckDB's own rules (checked against duckdb 2.0).
+
+    Keys keep first-seen order (a's keys, then b's new keys); NULL yields to any type;
+    integers widen (HUGEINT) or become DOUBLE; any other disagreement is ``JSON``. The one
+    case a structure cannot settle — ``JSON`` met with an object, where ``JSON`` may stand for
+    ``{}`` (which DuckDB merges into the object) — raises :class:`_MismatchError`.
+    """
+    if a == b or b == "NULL":
+        return a
+    if a == "NULL":
+        return b
+    if isinstance(a, dict) and isinstance(b, dict):
+        merged = dict(a)
+        for key, value in b.items():
+            merged[key] = _merge_structures(a[key], value) if key in a else value
+        return merged
+    if isinstance(a, list) and isinstance(b, list) and a and b:
+        return [_merge_structures(a[0], b[0])]
+    if (a == "JSON" and isinstance(b, dict)) or (b == "JSON" and isinstance(a, dict)):
+        raise _MismatchError
+    if (a == "JSON" and isinstance(b, list)) or (b == "JSON" and isinstance(a, list)):
+        raise _MismatchError  # [{}] is ["JSON"]; be as careful with arrays
+    if isinstance(a, str) and isinstance(b, str):
+        return _NUMERIC_MERGE.get(frozenset({a, b}), "JSON")
+    return "JSON"
 
 
 def _invalid_json(con: Any, df: pl.DataFrame, cols: Sequence[str], exc: Exception) -> FlattenError:
@@ -330,17 +401,20 @@ def _invalid_json(con: Any, df: pl.DataFrame, cols: Sequence[str], exc: Exceptio
 
 
 def _transform(con: Any, pieces: Sequence[_Piece], max_depth: int | None) -> pl.DataFrame:
+    """One ``json_transform`` query per piece (like :func:`_structures`: lower memory peak)."""
     import duckdb
 
-    select = ", ".join(p.sql(max_depth) for p in pieces)
-    try:
-        result = con.sql(f"SELECT {select} FROM qf_json").to_arrow_table()
-    except duckdb.Error as exc:
-        msg = f"cannot decode JSON columns {sorted({p.source for p in pieces})}: {exc}"
-        raise FlattenError(msg) from None
-    decoded = pl.from_arrow(result)
-    assert isinstance(decoded, pl.DataFrame)
-    return decoded
+    frames = []
+    for piece in pieces:
+        try:
+            result = con.sql(f"SELECT {piece.sql(max_depth)} FROM qf_json").to_arrow_table()
+        except duckdb.Error as exc:
+            msg = f"cannot decode JSON column {piece.source!r}: {exc}"
+            raise FlattenError(msg, column=piece.source) from None
+        decoded = pl.from_arrow(result)
+        assert isinstance(decoded, pl.DataFrame)
+        frames.append(decoded)
+    return pl.concat(frames, how="horizontal") if frames else pl.DataFrame()
 
 
 def _pieces(

@@ -273,8 +273,8 @@ def _read_table(
             raise
         raise _source_error(dsn, f"cannot read {info.display} from", exc) from None
     assert isinstance(frame, pl.DataFrame)
-    if pk is not None:
-        frame = frame.sort(pk)  # partitions arrive in any order; keep loads reproducible
+    if pk is not None and not frame.get_column(pk).is_sorted():  # partitions: any order
+        frame = frame.sort(pk)  # a copy, only when needed: keep loads reproducible
     return frame
 
 

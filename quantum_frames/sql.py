@@ -19,9 +19,9 @@ __all__ = ["sql", "to_duckdb"]
 
 def _register(con: Any, q: QuantumFrames) -> None:
     for name, frame in q.tables():
-        con.register(name, frame.to_arrow())
+        con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     for name, frame in q.raw.items():
-        con.register(f"raw_{name}", frame.to_arrow())
+        con.register(f"raw_{name}", frame.to_arrow(compat_level=pl.CompatLevel.newest()))
 
 
 def sql(q: QuantumFrames, query: str, /) -> pl.DataFrame:

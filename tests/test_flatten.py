@@ -310,3 +310,45 @@ def test_arrays_of_signed_integers_stay_int_lists() -> None:
     assert out.schema["j.l"] == pl.List(pl.Int64)
     assert out["j.l"].to_list() == [[1, -2], [2**63 - 1]]
     assert not conflicts(report)
+
+
+@pytest.fixture
+def tiny_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Infer structures over windows of 2 rows, to exercise the window merge."""
+    import sys
+
+    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_WINDOW", 2)
+
+
+def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    values = [
+        {"a": 1, "e": {}, "l": [1], "o": {"x": 1}, "s": "t"},
+        {"a": -2, "e": {"k": 1}, "l": [], "o": None, "n": None},
+        {"a": 2.5, "l": [{}], "o": {"y": [1.5]}, "s": 3},
+        {"a": 2**64, "e": {}, "l": [{"z": 1}], "o": 5, "n": True},
+        None,
+        {"new": "late key"},
+    ]
+    whole, whole_report = flat(*values)
+    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_WINDOW", 2)
+    windowed, windowed_report = flat(*values)
+    assert windowed.columns == whole.columns
+    assert windowed.schema == whole.schema
+    assert windowed.equals(whole)
+    assert windowed_report.equals(whole_report)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(OBJECTS)
+def test_every_leaf_equals_its_source_value_with_windows(
+    tiny_windows: None, values: list[Any]
+) -> None:
+    df = docs(*values)
+    out, report = qf.flatten_with_report(df, ["j"])
+    assert_leaves_match(df, out, report, ["j"])
