@@ -1,0 +1,110 @@
+"""How the command line shows things: load summaries, snapshot accounts, frames as
+table / CSV / JSON / Parquet."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from quantum_frames.frames import QuantumFrames
+
+__all__ = ["FORMATS", "emit", "plain", "snapshot_info", "summary"]
+
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+def summary(q: QuantumFrames, *, team: str | None = None, columns: int = 6) -> str:
+    """A short readable account of a load: tables, one team's flat DNA columns, timings."""
+    lines = [repr(q), ""]
+    teams = q.teams
+    if teams.height:
+        row = teams.filter(pl.col("team_name") == team) if team else teams.head(1)
+        if row.height == 0:
+            row = teams.head(1)
+        flat = q.report.filter(pl.col("source").is_in(q.raw.teams.columns))
+        picked = flat.filter(pl.col("null_fraction") < 1)["column"].head(columns).to_list()
+        record = row.select("team_name", "league", "tier", *picked).row(0, named=True)
+        lines.append("One team, a few flattened DNA columns:")
+        width = max(len(k) for k in record)
+        lines += [f"  {k:<{width}}  {v}" for k, v in record.items()]
+        lines.append("")
+    if q.conflicts.height:
+        lines.append("Type conflicts kept as JSON text (see q.report):")
+        lines += [f"  {r['column']}: {r['conflict']}" for r in q.conflicts.iter_rows(named=True)]
+        lines.append("")
+    if q.timings:
+        shown = ("catalog", "teams", "friction", "strategies", "flatten", "total")
+        parts = [f"{k} {q.timings[k]:.2f}s" for k in shown if k in q.timings]
+        lines.append("Timings: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def snapshot_info(path: str, *, verify: bool = True) -> str:
+    """A readable account of a snapshot's manifest (or of every snapshot in a folder)."""
+    from quantum_frames.snapshots.manifest import MANIFEST, Manifest
+    from quantum_frames.snapshots.reader import list_snapshots
+
+    root = Path(path)
+    if root.is_dir() and not (root / MANIFEST).exists():
+        listed = list_snapshots(root)
+        with pl.Config(tbl_rows=50, tbl_cols=10, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+            return f"{listed.height} snapshot(s) in {root}:\n{listed.drop('snapshot_id')}"
+    m = Manifest.load(root)
+    if verify:
+        m.verify()
+    d = m.data
+    src = d["source"]
+    where = ", ".join(f"{k}={v}" for k, v in src.items() if k not in {"tables"} and v)
+    lines = [
+        f"snapshot {root}  ({'verified: every SHA-256 matches' if verify else 'not verified'})",
+        f"  as of       {m.as_of:%Y-%m-%d %H:%M:%S} UTC",
+        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {d.get('library_version', '?')}",
+        f"  source      {where}",
+        f"  flatten     {d['flatten']}",
+    ]
+    for name, table in d["tables"].items():
+        size = sum(f["bytes"] for f in table["flat"]["files"] + table["raw"]["files"])
+        lines.append(
+            f"  {name:<11} {table['rows']:>9,} rows  {len(table['flat']['columns']):>4} flat columns  "
+            f"{len(table['raw']['columns']):>3} source columns  {size / 1e6:6.2f} MB in "
+            f"{len(table['flat']['files']) + len(table['raw']['files'])} files"
+        )
+    return "\n".join(lines)
+
+
+def plain(value: object) -> object:
+    import json
+
+    return (
+        json.dumps(value, ensure_ascii=False, default=str)
+        if isinstance(value, dict | list)
+        else value
+    )
+
+
+def emit(df: pl.DataFrame, fmt: str, output: str | None) -> None:
+    """Write ``df`` to ``output`` (or standard output) as ``fmt``."""
+    if fmt == "parquet":
+        if output:
+            df.write_parquet(output)
+        else:
+            df.write_parquet(sys.stdout.buffer)
+        return
+    if fmt == "table":
+        with pl.Config(tbl_rows=100, tbl_cols=20, fmt_str_lengths=40, tbl_width_chars=160):
+            text = str(df) + "\n"
+    elif fmt == "csv":
+        nested = [c for c, d in df.schema.items() if d.is_nested()]
+        flat = df.with_columns(
+            pl.struct(c).struct.json_encode().str.slice(len(c) + 4).str.strip_suffix("}").alias(c)
+            for c in nested
+        )
+        text = flat.write_csv()
+    else:
+        text = df.write_json() + "\n"
+    if output:
+        Path(output).write_text(text, "utf-8")
+    else:
+        sys.stdout.write(text)
