@@ -276,7 +276,7 @@ def _decode_group(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) 
             for i, c in enumerate(cols)
             for piece in _pieces(c, (), structures[c], f"p{i}", 0, max_depth)
         ]
-        decoded = _transform(con, pieces, max_depth)
+        decoded = _transform(con, pieces, max_depth, at_once=_small(df, cols))
         fallbacks: list[_Leaf] = []
         leaves: list[_Leaf] = []
         for piece in pieces:
@@ -310,6 +310,8 @@ def _structures(con: Any, df: pl.DataFrame, cols: Sequence[str]) -> dict[str, St
         if df.height <= _WINDOW
         else [(start, min(_WINDOW, df.height - start)) for start in range(0, df.height, _WINDOW)]
     )
+    if _small(df, cols):  # one query for all columns: the memory peak is small anyway
+        return _structures_at_once(con, df, cols)
     out: dict[str, Structure] = {}
     for c in cols:
         try:
@@ -318,6 +320,25 @@ def _structures(con: Any, df: pl.DataFrame, cols: Sequence[str]) -> dict[str, St
         except _MismatchError:  # a window's "JSON" may be {}: only a pass over all rows can tell
             out[c] = _structure_query(con, df, c, 0, df.height)
     return out
+
+
+#: Below this much JSON text, one query per stage beats one per column (fewer round trips).
+_SMALL_BYTES: Final = 2 * 2**20
+
+
+def _small(df: pl.DataFrame, cols: Sequence[str]) -> bool:
+    return df.height <= _WINDOW and df.select(cols).estimated_size() <= _SMALL_BYTES
+
+
+def _structures_at_once(con: Any, df: pl.DataFrame, cols: Sequence[str]) -> dict[str, Structure]:
+    import duckdb
+
+    select = ", ".join(f"json_group_structure({_sql_ident(c)}::JSON)" for c in cols)
+    try:
+        row = con.sql(f"SELECT {select} FROM qf_json").fetchall()[0]
+    except duckdb.Error as exc:
+        raise _invalid_json(con, df, cols, exc) from None
+    return {c: json.loads(t) if t is not None else "NULL" for c, t in zip(cols, row, strict=True)}
 
 
 def _structure_query(con: Any, df: pl.DataFrame, column: str, start: int, length: int) -> Structure:
@@ -400,14 +421,19 @@ def _invalid_json(con: Any, df: pl.DataFrame, cols: Sequence[str], exc: Exceptio
     return FlattenError(msg)
 
 
-def _transform(con: Any, pieces: Sequence[_Piece], max_depth: int | None) -> pl.DataFrame:
-    """One ``json_transform`` query per piece (like :func:`_structures`: lower memory peak)."""
+def _transform(
+    con: Any, pieces: Sequence[_Piece], max_depth: int | None, *, at_once: bool = False
+) -> pl.DataFrame:
+    """One ``json_transform`` query per piece (like :func:`_structures`: lower memory peak),
+    or one for all pieces when the input is small."""
     import duckdb
 
     frames = []
-    for piece in pieces:
+    for batch in [list(pieces)] if at_once and pieces else [[p] for p in pieces]:
+        piece = batch[0]
+        select = ", ".join(p.sql(max_depth) for p in batch)
         try:
-            result = con.sql(f"SELECT {piece.sql(max_depth)} FROM qf_json").to_arrow_table()
+            result = con.sql(f"SELECT {select} FROM qf_json").to_arrow_table()
         except duckdb.Error as exc:
             msg = f"cannot decode JSON column {piece.source!r}: {exc}"
             raise FlattenError(msg, column=piece.source) from None
