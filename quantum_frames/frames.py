@@ -107,13 +107,13 @@ class QuantumFrames:
     def _json_sources(self) -> set[str]:
         return set(self.report["source"].to_list())
 
-    def team(self, name: str, /) -> dict[str, Any]:
+    def team(self, name: str) -> dict[str, Any]:
         """One team as a dict, JSON vectors nested back; case- and accent-tolerant."""
         from quantum_frames.ops.teams import team
 
         return team(self.raw.teams, name, json_columns=self._json_sources)
 
-    def dna_vector(self, team: str, vector: str, /) -> Any:
+    def dna_vector(self, team: str, vector: str) -> Any:
         """One JSON vector of one team as a dict (None when NULL)."""
         from quantum_frames.ops.teams import dna_vector
 
@@ -189,20 +189,20 @@ class QuantumFrames:
 
         return friction_for(self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown)
 
-    def strategies_for(self, team: str, /) -> pl.DataFrame:
+    def strategies_for(self, team: str) -> pl.DataFrame:
         """The strategies of one team, highest conviction first."""
         from quantum_frames.ops.strategies import strategies_for
 
         return strategies_for(self.strategies, self.teams, team)
 
-    def strategies_by_conviction(self, min_conviction: float, /) -> pl.DataFrame:
+    def strategies_by_conviction(self, min_conviction: float) -> pl.DataFrame:
         """Strategies with conviction ≥ ``min_conviction``, highest first."""
         from quantum_frames.ops.strategies import strategies_by_conviction
 
         return strategies_by_conviction(self.strategies, min_conviction)
 
     def best_strategy(
-        self, team: str, context: Mapping[str, Any] | None = None, /
+        self, team: str, context: Mapping[str, Any] | None = None
     ) -> dict[str, Any] | None:
         """The best active strategy of ``team`` whose context_filters match ``context``."""
         from quantum_frames.ops.strategies import best_strategy

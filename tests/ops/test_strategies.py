@@ -158,3 +158,15 @@ def test_strategy_filters_on_lazy_frames(sample: QuantumFrames, lazy: bool) -> N
         strong, mine = strong.collect(), mine.collect()
     assert strong.equals(sample.strategies_by_conviction(70))
     assert mine.equals(sample.strategies_for("Liverpool"))
+
+
+def test_spec_keyword_names_work(sample: QuantumFrames) -> None:
+    by_keyword = sample.best_strategy(team="Liverpool", context={"venue": "home"})
+    assert by_keyword == sample.best_strategy("Liverpool", {"venue": "home"})
+    assert sample.strategies_by_conviction(min_conviction=90).equals(
+        sample.strategies_by_conviction(90)
+    )
+    assert sample.team(name="Liverpool")["team_name"] == "Liverpool"
+    assert sample.dna_vector(team="Liverpool", vector="luck_dna") == sample.dna_vector(
+        "Liverpool", "luck_dna"
+    )
