@@ -305,20 +305,22 @@ _WINDOW: Final = 16_384
 def _structures(con: Any, df: pl.DataFrame, cols: Sequence[str]) -> dict[str, Structure]:
     """The merged structure of every row of each column, one column (and window) at a time:
     several aggregates in one query keep every row's parsed JSON alive together."""
-    windows = (
-        [(0, df.height)]
-        if df.height <= _WINDOW
-        else [(start, min(_WINDOW, df.height - start)) for start in range(0, df.height, _WINDOW)]
-    )
     if _small(df, cols):  # one query for all columns: the memory peak is small anyway
-        return _structures_at_once(con, df, cols)
+        return _structure_query(con, df, cols, "qf_json")
     out: dict[str, Structure] = {}
     for c in cols:
+        if df.height <= _WINDOW:
+            out.update(_structure_query(con, df, [c], "qf_json"))
+            continue
+        windows = [
+            f"(SELECT * FROM qf_json LIMIT {_WINDOW} OFFSET {start})"
+            for start in range(0, df.height, _WINDOW)
+        ]
         try:
-            parts = [_structure_query(con, df, c, start, length) for start, length in windows]
+            parts = [_structure_query(con, df, [c], window)[c] for window in windows]
             out[c] = functools.reduce(_merge_structures, parts)
         except _MismatchError:  # a window's "JSON" may be {}: only a pass over all rows can tell
-            out[c] = _structure_query(con, df, c, 0, df.height)
+            out.update(_structure_query(con, df, [c], "qf_json"))
     return out
 
 
@@ -330,33 +332,18 @@ def _small(df: pl.DataFrame, cols: Sequence[str]) -> bool:
     return df.height <= _WINDOW and df.select(cols).estimated_size() <= _SMALL_BYTES
 
 
-def _structures_at_once(con: Any, df: pl.DataFrame, cols: Sequence[str]) -> dict[str, Structure]:
+def _structure_query(
+    con: Any, df: pl.DataFrame, cols: Sequence[str], source: str
+) -> dict[str, Structure]:
+    """``json_group_structure`` of ``cols`` over ``source`` (the table or a window of it)."""
     import duckdb
 
     select = ", ".join(f"json_group_structure({_sql_ident(c)}::JSON)" for c in cols)
     try:
-        row = con.sql(f"SELECT {select} FROM qf_json").fetchall()[0]
+        row = con.sql(f"SELECT {select} FROM {source}").fetchall()[0]
     except duckdb.Error as exc:
         raise _invalid_json(con, df, cols, exc) from None
     return {c: json.loads(t) if t is not None else "NULL" for c, t in zip(cols, row, strict=True)}
-
-
-def _structure_query(con: Any, df: pl.DataFrame, column: str, start: int, length: int) -> Structure:
-    import duckdb
-
-    source = (
-        "qf_json"
-        if (start, length) == (0, df.height)
-        else f"(SELECT * FROM qf_json LIMIT {length} OFFSET {start})"
-    )
-    try:
-        row = con.sql(
-            f"SELECT json_group_structure({_sql_ident(column)}::JSON) FROM {source}"
-        ).fetchall()
-    except duckdb.Error as exc:
-        raise _invalid_json(con, df, [column], exc) from None
-    text = row[0][0]
-    return json.loads(text) if text is not None else "NULL"
 
 
 class _MismatchError(Exception):
