@@ -11,6 +11,8 @@ from typing import Any, Final, Literal, TypeVar, cast
 
 import polars as pl
 
+from quantum_frames.flatten import flatten_with_report
+
 __all__ = ["TABLES", "QuantumFrames", "SourceTables"]
 
 FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
@@ -57,6 +59,28 @@ class SourceTables:
         """``(name, frame)`` pairs in :data:`TABLES` order."""
         for name in TABLES:
             yield name, getattr(self, name)
+
+
+def flatten_tables(
+    raw: SourceTables,
+    json_columns: Mapping[str, Sequence[str]] | None,
+    *,
+    separator: str,
+    max_depth: int | None,
+) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
+    """Flatten each lossless table; the flat frames by name, and one report for all of them.
+
+    ``json_columns`` names the JSON columns per table; None: :func:`~quantum_frames.flatten.json_columns`.
+    """
+    flat: dict[str, pl.DataFrame] = {}
+    reports = []
+    for name, frame in raw.items():
+        cols = None if json_columns is None else list(json_columns.get(name, []))
+        flat[name], report = flatten_with_report(
+            frame, cols, separator=separator, max_depth=max_depth
+        )
+        reports.append(report)
+    return flat, pl.concat(reports)
 
 
 @dataclass(frozen=True, repr=False)
@@ -250,23 +274,19 @@ class QuantumFrames:
 
     def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:
         """Flatten the lossless source again with other options (works offline)."""
-        from quantum_frames.flatten import flatten_with_report
-
-        sources = set(self.report["source"].to_list())
-        flat: dict[str, pl.DataFrame] = {}
-        reports = []
-        for name, raw in self.raw.items():
-            cols = [c for c in raw.columns if c in sources]
-            flat[name], report = flatten_with_report(
-                raw, cols, separator=separator, max_depth=max_depth
-            )
-            reports.append(report)
+        sources = self._json_sources
+        json_columns = {
+            name: [c for c in raw.columns if c in sources] for name, raw in self.raw.items()
+        }
+        flat, report = flatten_tables(
+            self.raw, json_columns, separator=separator, max_depth=max_depth
+        )
         return replace(
             self,
             teams=flat["teams"],
             friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
             strategies=flat["strategies"],
-            report=pl.concat(reports),
+            report=report,
             options={"separator": separator, "max_depth": max_depth},
         )
 

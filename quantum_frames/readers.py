@@ -16,8 +16,14 @@ import polars as pl
 from quantum_frames._dsn import Dsn
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames.errors import SourceError
-from quantum_frames.flatten import REPORT_SCHEMA, flatten_with_report
-from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.flatten import flatten_with_report
+from quantum_frames.frames import (
+    TABLES,
+    FrictionFrame,
+    QuantumFrames,
+    SourceTables,
+    flatten_tables,
+)
 from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
 
 __all__ = ["build_frames", "read_postgres", "sample", "sample_path"]
@@ -188,15 +194,7 @@ def build_frames(
     String column whose values are JSON objects.
     """
     t0 = time.perf_counter()
-    flat: dict[str, pl.DataFrame] = {}
-    reports = []
-    for name, frame in raw.items():
-        cols = None if json_columns is None else json_columns.get(name, [])
-        flat[name], report = flatten_with_report(
-            frame, cols, separator=separator, max_depth=max_depth
-        )
-        reports.append(report)
-    report = pl.concat(reports) if reports else pl.DataFrame(schema=REPORT_SCHEMA)
+    flat, report = flatten_tables(raw, json_columns, separator=separator, max_depth=max_depth)
     return QuantumFrames(
         teams=flat["teams"],
         friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
