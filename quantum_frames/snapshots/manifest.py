@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -177,14 +176,6 @@ class Manifest:
 
     def verify(self) -> None:
         """Check every file's presence, size and SHA-256, and that no file is extra."""
-        self.check_files()
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(4) as pool:
-            self.check_digests(self.start_digests(pool))
-
-    def check_files(self) -> None:
-        """Every listed file present with its size, no file unlisted (cheap: no reading)."""
         root = self.snapshot
         entries = self.files()
         for entry in entries:
@@ -205,14 +196,11 @@ class Manifest:
         if extra:
             msg = f"snapshot {root}: file(s) {', '.join(extra)} are not in the manifest. Hint: remove them, or write the snapshot again."
             raise SnapshotError(msg, path=root / extra[0])
+        from concurrent.futures import ThreadPoolExecutor
 
-    def start_digests(self, pool: Executor) -> list[tuple[dict[str, Any], Future[str]]]:
-        """Hash every file on ``pool`` (hashlib frees the GIL, so this overlaps other work)."""
-        root = self.snapshot
-        return [(e, pool.submit(sha256_of, root / e["file"])) for e in self.files()]
-
-    def check_digests(self, pending: list[tuple[dict[str, Any], Future[str]]]) -> None:
-        for entry, digest in pending:
-            if digest.result() != entry["sha256"]:
-                msg = f"snapshot {self.snapshot}: file {entry['file']} fails its SHA-256 check (its bytes changed). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=self.snapshot / entry["file"])
+        with ThreadPoolExecutor(4) as pool:  # hashlib frees the GIL
+            digests = list(pool.map(lambda e: sha256_of(root / e["file"]), entries))
+        for entry, digest in zip(entries, digests, strict=True):
+            if digest != entry["sha256"]:
+                msg = f"snapshot {root}: file {entry['file']} fails its SHA-256 check (its bytes changed). Hint: restore it or write the snapshot again."
+                raise SnapshotError(msg, path=root / entry["file"])

@@ -82,7 +82,7 @@ def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         # read them one by one to say which is damaged
-        frames = [_read_part(root, name, kind, part, rows) for name, part, rows in parts]
+        frames = [_read_part(root, name, kind, part) for name, part, _ in parts]
     return {
         name: _checked(root, name, kind, part, rows, frame)
         for (name, part, rows), frame in zip(parts, frames, strict=True)
@@ -220,9 +220,7 @@ def _describe(src: Mapping[str, Any]) -> str:
     return str(src.get("kind", "unknown"))
 
 
-def _read_part(
-    root: Path, name: str, kind: str, part: Mapping[str, Any], rows: int
-) -> pl.DataFrame:
+def _read_part(root: Path, name: str, kind: str, part: Mapping[str, Any]) -> pl.DataFrame:
     files = [root / e["file"] for e in part["files"]]
     try:
         return _scan_part(root, part).collect()

@@ -82,6 +82,7 @@ def write_snapshot(
     parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(parent)
     now = created_at or datetime.now(UTC)
+    parts = _as_list(partition_by)
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -91,7 +92,7 @@ def write_snapshot(
         "library_version": __version__,
         "source": _public_source(q.source),
         "flatten": dict(q.options),
-        "partition_by": _as_list(partition_by),
+        "partition_by": parts,
         "tables": {},
     }
     tmp = parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -107,7 +108,6 @@ def write_snapshot(
                 "table": name,
             }
             report = q.report.filter(pl.col("source").is_in(raw.columns))
-            parts = _as_list(partition_by)
             flat_files = _write_table(tmp, name, flat, {**pointer, "kind": "flat"}, parts, bar)
             raw_files = _write_table(tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, [], bar)
             manifest["tables"][name] = {
