@@ -28,6 +28,8 @@ from typing import Any, Final
 
 import polars as pl
 
+from quantum_frames._arrow_json import RISKY_NUMBER as _RISKY_NUMBER
+from quantum_frames._arrow_json import decode_objects
 from quantum_frames.errors import FlattenCollisionError, FlattenError
 
 __all__ = ["REPORT_SCHEMA", "flatten", "flatten_with_report", "json_columns", "unflatten"]
@@ -45,8 +47,6 @@ REPORT_SCHEMA: Final = pl.Schema(
 )
 
 _INT64_MAX: Final = 2**63 - 1
-# A number whose digits a Float64 may not hold: a long integer literal, or a huge exponent.
-_RISKY_NUMBER: Final = r"(?:^|[^0-9.eE+\-])-?[0-9]{16,}(?:$|[^0-9.eE])|[eE][+]?[0-9]{3,}"
 _JSON_KIND_BY_FIRST_CHAR: Final = {
     "{": "object",
     "[": "array",
@@ -263,7 +263,31 @@ def _balanced_groups(df: pl.DataFrame, cols: Sequence[str], n: int) -> list[list
     return [g for g in groups if g]
 
 
+#: Whether columns of JSON objects may take the Arrow fast path (tests compare both paths).
+_ARROW_FAST_PATH = True
+
+
 def _decode_group(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) -> list[_Leaf]:
+    """Decode a group of JSON text columns: Arrow's reader where it is exact, DuckDB for the
+    rest (see :mod:`quantum_frames._arrow_json`)."""
+    leaves: list[_Leaf] = []
+    rest: list[str] = []
+    for c in cols:
+        fast = None
+        if _ARROW_FAST_PATH and max_depth is None:
+            fast = decode_objects(df.get_column(c))
+        if fast is None:
+            rest.append(c)
+        else:
+            leaves.extend(_Leaf(c, path, "ARROW", values) for path, values in fast)
+    if rest:
+        leaves.extend(_decode_with_duckdb(df, rest, max_depth))
+    return leaves
+
+
+def _decode_with_duckdb(
+    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None
+) -> list[_Leaf]:
     import duckdb
 
     table = df.select(cols).to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy

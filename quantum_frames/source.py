@@ -68,7 +68,8 @@ _CATALOG_SQL: Final = """
 SELECT c.relname AS table_name, a.attname AS column_name, t.typname AS type_name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_sql,
        COALESCE(pk.is_pk, false) AS is_pk,
-       c.reltuples::float8 AS est_rows
+       c.reltuples::float8 AS est_rows,
+       COALESCE(pg_catalog.pg_table_size(c.oid), 0)::float8 AS est_bytes
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -121,6 +122,7 @@ class TableInfo:
     name: str
     columns: tuple[ColumnInfo, ...]
     est_rows: float
+    est_bytes: float = 0.0  # on disk, TOAST included: how much there is to fetch and decode
 
     @property
     def qualified(self) -> str:
@@ -176,7 +178,8 @@ def discover(conn: Any, schema: str, tables: Mapping[str, str]) -> dict[str, Tab
             table = f"{schema}.{name}"
             raise MissingColumnError(table, lacking)
         est_rows = max(float(by_table[name][0][5] or 0.0), 0.0)
-        infos[logical] = TableInfo(logical, schema, name, cols, est_rows)
+        est_bytes = max(float(by_table[name][0][6] or 0.0), 0.0)
+        infos[logical] = TableInfo(logical, schema, name, cols, est_rows, est_bytes)
     return infos
 
 
@@ -202,9 +205,10 @@ def fetch_tables(
     timings = {"catalog": time.perf_counter() - t0}
     uri = live.connectorx_uri(**_session_params(connect_timeout, statement_timeout))
     frames: dict[str, pl.DataFrame] = {}
-    # The largest table first: whatever the caller does with each table as it arrives (the
-    # loader flattens it) then overlaps with fetching the others.
-    by_size = sorted(infos.items(), key=lambda item: -item[1].est_rows)
+    # The largest table first, the smallest last: whatever the caller does with each table as
+    # it arrives (the loader flattens it) overlaps with fetching the next, and the work left
+    # after the last fetch is the smallest.
+    by_size = sorted(infos.items(), key=lambda item: (-item[1].est_bytes, -item[1].est_rows))
     for logical, info in by_size:
         t = time.perf_counter()
         frame = _read_table(live, uri, info, partition_rows, partition_num)

@@ -352,3 +352,70 @@ def test_every_leaf_equals_its_source_value_with_windows(
     df = docs(*values)
     out, report = qf.flatten_with_report(df, ["j"])
     assert_leaves_match(df, out, report, ["j"])
+
+
+# Values the Arrow fast path takes (bounded numbers, no huge exponents), and any values.
+PLAIN_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(-1e9, 1e9, allow_nan=False)
+    | st.text(max_size=5)
+)
+PLAIN_VALUES = st.recursive(
+    PLAIN_SCALARS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(KEYS, children, max_size=4),
+    max_leaves=12,
+)
+WIDE_OBJECTS = st.lists(
+    st.none() | st.dictionaries(KEYS, JSON_VALUES, max_size=5), min_size=1, max_size=12
+) | st.lists(st.none() | st.dictionaries(KEYS, PLAIN_VALUES, max_size=5), min_size=1, max_size=12)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(WIDE_OBJECTS)
+def test_arrow_fast_path_equals_the_duckdb_path(
+    monkeypatch: pytest.MonkeyPatch, values: list[Any]
+) -> None:
+    import sys
+
+    df = docs(*values)
+    fast, fast_report = qf.flatten_with_report(df, ["j"])
+    with monkeypatch.context() as m:
+        m.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
+        exact, exact_report = qf.flatten_with_report(df, ["j"])
+    assert fast.schema == exact.schema
+    assert fast.equals(exact, null_equal=True)
+    assert fast_report.equals(exact_report)
+    assert_leaves_match(df, fast, fast_report, ["j"])
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [{"d": "2025-08-01", "t": "2025-08-01T12:00:00Z", "n": {"when": "2025-08-01 12:00"}}],
+        [{"a": 1, "b": 2.5, "c": True, "s": "x", "z": None}, {"a": -3, "b": 1, "new": [1, 2]}],
+        [{"o": {}}, {"o": {"k": 1}}, {}],
+        [{"l": [{"x": 1.5}, {"y": "z"}]}, {"l": []}],
+        [{"A": 1, "a": 2, "": 3}],
+        [{"deep": {"a": {"b": {"c": {"d": [1, 2]}}}}}],
+    ],
+    ids=["timestamps-stay-text", "scalars", "empty-objects", "lists", "case-keys", "nested"],
+)
+def test_fast_path_examples_equal_the_duckdb_path(
+    monkeypatch: pytest.MonkeyPatch, values: list[Any]
+) -> None:
+    import sys
+
+    df = docs(*values)
+    fast = qf.flatten_with_report(df, ["j"])
+    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
+    exact = qf.flatten_with_report(df, ["j"])
+    assert fast[0].schema == exact[0].schema
+    assert fast[0].equals(exact[0], null_equal=True)
+    assert fast[1].equals(exact[1])
+    assert_leaves_match(df, *fast, ["j"])

@@ -1,0 +1,166 @@
+"""Fast path of the flatten stage: a column of JSON objects decoded by Arrow's JSON reader.
+
+Arrow's reader infers the schema over every row and decodes the values in the same pass, in
+native code — about half the work of DuckDB's structure pass followed by its transform. It is
+also strict where the flattener must be exact: a path whose rows disagree (a number here, a
+string there; an object here, a scalar there), array elements of different types, duplicate
+keys and invalid JSON all make it raise.
+
+A column is decoded here only when Arrow's result is, leaf for leaf, what the exact DuckDB
+path of :mod:`quantum_frames.flatten` would give; :func:`decode_objects` returns None
+otherwise and the column takes that path. It declines when:
+
+- a value is not a JSON object (a root scalar, array or ``null``), or ``max_depth`` is set;
+- the text holds a raw line break (it would split a line of the NDJSON Arrow reads), ``NaN``
+  or ``Infinity`` (Arrow accepts them, JSON does not), a ``\\u0000`` or surrogate escape, or a
+  number a Float64/Int64 may not hold exactly (a long integer literal, a huge exponent);
+- Arrow raises (any type conflict, duplicate key, invalid JSON), or its schema holds what the
+  DuckDB path treats apart (``[{}]``, arrays of objects with keys differing only by case,
+  very deep nesting).
+
+Strings Arrow would read as timestamps are read again with those paths declared as strings,
+so every string stays the exact text of the source.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.json as pa_json
+
+__all__ = ["decode_objects"]
+
+# A number whose digits a Float64 may not hold: a long integer literal, or a huge exponent
+# (the same test as the DuckDB path applies to each value it reads as text).
+RISKY_NUMBER: Final = r"(?:^|[^0-9.eE+\-])-?[0-9]{16,}(?:$|[^0-9.eE])|[eE][+]?[0-9]{3,}"
+# Anything in the text that sends the column to the exact DuckDB path (see the module doc).
+_DECLINE: Final = r"[\n\r]|NaN|Infinity|\\u(?:0000|[dD][89a-fA-F])|" + RISKY_NUMBER
+# Arrow refuses very deep struct schemas long before JSON does; the DuckDB path splits them.
+_MAX_NESTING: Final = 20
+# Arrow reads the whole column as one block (one schema inference, first-seen key order).
+_MAX_BLOCK: Final = 2**31 - 2
+
+
+def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]] | None:
+    """The leaves of a column of JSON object text, as (path, values) in first-seen key
+    order, or None when the column must take the exact DuckDB path."""
+    if values.null_count() == len(values):
+        return None
+    text = pl.col(values.name)
+    checks = (
+        values.to_frame()
+        .select(
+            text.str.starts_with("{").all().alias("objects"),
+            text.str.contains(_DECLINE).any().alias("decline"),
+        )
+        .row(0)
+    )
+    if not checks[0] or checks[1]:
+        return None
+    joined = values.fill_null("{}").str.join("\n").to_arrow(compat_level=pl.CompatLevel.oldest())
+    buffer = joined[0].as_buffer()
+    if buffer.size > _MAX_BLOCK:
+        return None
+    table = _read(buffer, None)
+    if table is None:
+        return None
+    if _has_timestamps(table.schema):
+        table = _read(buffer, pa.schema([_as_strings(f) for f in table.schema]))
+        if table is None:
+            return None
+    if table.num_rows != len(values) or not all(_supported(f.type, 0) for f in table.schema):
+        return None
+    if table.num_columns == 0:  # every row {} or SQL NULL: one null column
+        return [((), pl.Series(values.name, [None] * len(values), dtype=pl.Null))]
+    try:
+        frame = pl.from_arrow(table)
+    except pl.exceptions.PolarsError:  # e.g. list<null> arrays Polars 2.1 cannot import
+        return None
+    assert isinstance(frame, pl.DataFrame)
+    leaves: list[tuple[tuple[str, ...], pl.Series]] = []
+    for key, column in zip(table.column_names, frame.get_columns(), strict=True):
+        _leaves((key,), column, leaves)
+    return leaves
+
+
+def _read(buffer: pa.Buffer, schema: pa.Schema | None) -> pa.Table | None:
+    options = pa_json.ReadOptions(use_threads=False, block_size=max(buffer.size + 1, 1 << 16))
+    parse = pa_json.ParseOptions(explicit_schema=schema) if schema is not None else None
+    try:
+        return pa_json.read_json(pa.BufferReader(buffer), read_options=options, parse_options=parse)
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def _leaves(
+    path: tuple[str, ...], column: pl.Series, out: list[tuple[tuple[str, ...], pl.Series]]
+) -> None:
+    dtype = column.dtype
+    if isinstance(dtype, pl.Struct):
+        if not dtype.fields:  # only {} ever met here: nothing to keep (as the DuckDB path)
+            out.append((path, pl.Series(column.name, [None] * len(column), dtype=pl.Null)))
+            return
+        for field in column.struct.unnest().get_columns():
+            _leaves((*path, field.name), field, out)
+        return
+    out.append((path, column))
+
+
+_LEAF_TYPES: Final = (pa.int64(), pa.float64(), pa.bool_(), pa.string(), pa.null())
+
+
+def _supported(dtype: pa.DataType, depth: int) -> bool:
+    """Whether the DuckDB path would give exactly this type (see the module doc)."""
+    if depth > _MAX_NESTING:
+        return False
+    if pa.types.is_struct(dtype):
+        return all(_supported(dtype.field(i).type, depth + 1) for i in range(dtype.num_fields))
+    if pa.types.is_list(dtype):
+        return _element_supported(dtype.value_type, depth + 1)
+    return dtype in _LEAF_TYPES
+
+
+def _element_supported(dtype: pa.DataType, depth: int) -> bool:
+    """Array elements: the DuckDB path keeps as JSON text arrays of objects it cannot hold as
+    one STRUCT (``{}``, an empty key, keys differing only by case)."""
+    if depth > _MAX_NESTING:
+        return False
+    if pa.types.is_struct(dtype):
+        names = [dtype.field(i).name for i in range(dtype.num_fields)]
+        if not names or "" in names or len({n.lower() for n in names}) != len(names):
+            return False
+        return all(_element_supported(dtype.field(i).type, depth + 1) for i in range(len(names)))
+    if pa.types.is_list(dtype):
+        return _element_supported(dtype.value_type, depth + 1)
+    return dtype in _LEAF_TYPES
+
+
+def _has_timestamps(schema: pa.Schema) -> bool:
+    return any(_holds_timestamp(f.type) for f in schema)
+
+
+def _holds_timestamp(dtype: pa.DataType) -> bool:
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+        return True
+    if pa.types.is_struct(dtype):
+        return any(_holds_timestamp(dtype.field(i).type) for i in range(dtype.num_fields))
+    if pa.types.is_list(dtype):
+        return _holds_timestamp(dtype.value_type)
+    return False
+
+
+def _as_strings(field: pa.Field) -> pa.Field:
+    """The field with every timestamp inside it declared a string."""
+    return field.with_type(_type_as_strings(field.type))
+
+
+def _type_as_strings(dtype: pa.DataType) -> pa.DataType:
+    if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
+        return pa.string()
+    if pa.types.is_struct(dtype):
+        return pa.struct([_as_strings(dtype.field(i)) for i in range(dtype.num_fields)])
+    if pa.types.is_list(dtype):
+        return pa.list_(_as_strings(dtype.value_field))
+    return dtype
