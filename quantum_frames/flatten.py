@@ -227,40 +227,57 @@ def _claim(
 def _decode_text_columns(
     df: pl.DataFrame, cols: Sequence[str], max_depth: int | None
 ) -> list[_Leaf]:
-    """Decode JSON text columns; groups of columns run in parallel, one DuckDB each.
+    """Decode JSON text columns on up to ``_WORKERS`` threads.
 
-    DuckDB's ``json_group_structure`` aggregate runs on one thread, so the columns are split
-    into groups of about equal text size, each decoded on its own connection and thread.
+    Each column of JSON objects first tries the Arrow fast path as its own task, largest
+    first, so every thread stays busy to the end; the columns left are decoded by DuckDB in
+    groups of about equal text size, one cursor and thread each (its structure aggregate
+    runs on one thread).
     """
     if not cols:
         return []
-    groups = _balanced_groups(df, cols, _WORKERS)
-    if len(groups) == 1:
-        return _decode_group(df, groups[0], max_depth)
+    if _WORKERS == 1 or len(cols) == 1 or df.height < 1_000:
+        return _decode_group(df, cols, max_depth)
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(len(groups), thread_name_prefix="qf-flatten") as pool:
-        results = list(pool.map(lambda g: _decode_group(df, g, max_depth), groups))
+    sizes = dict(zip(cols, _text_sizes(df, cols), strict=True))
+    by_size = sorted(cols, key=lambda c: -sizes[c])
+    try_fast = _ARROW_FAST_PATH and max_depth is None
+    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="qf-flatten") as pool:
+        fast = dict(
+            zip(
+                by_size,
+                pool.map(lambda c: decode_objects(df.get_column(c)) if try_fast else None, by_size),
+                strict=True,
+            )
+        )
+        rest = [c for c in cols if fast[c] is None]
+        groups = _balanced_groups(rest, sizes, _WORKERS)
+        slow = list(pool.map(lambda g: _decode_with_duckdb(df, g, max_depth), groups))
     by_source: dict[str, list[_Leaf]] = {}
-    for leaf in (leaf for result in results for leaf in result):
+    for c, leaves in fast.items():
+        if leaves is not None:
+            by_source[c] = [_Leaf(c, path, "ARROW", values) for path, values in leaves]
+    for leaf in (leaf for result in slow for leaf in result):
         by_source.setdefault(leaf.source, []).append(leaf)
     return [leaf for c in cols for leaf in by_source.get(c, [])]
+
+
+def _text_sizes(df: pl.DataFrame, cols: Sequence[str]) -> tuple[int, ...]:
+    return tuple(v or 0 for v in df.select(pl.col(c).str.len_bytes().sum() for c in cols).row(0))
 
 
 _WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 
 
-def _balanced_groups(df: pl.DataFrame, cols: Sequence[str], n: int) -> list[list[str]]:
+def _balanced_groups(cols: Sequence[str], sizes: dict[str, int], n: int) -> list[list[str]]:
     """Split ``cols`` into at most ``n`` groups of about equal total text length."""
-    if n == 1 or len(cols) == 1 or df.height < 1_000:
-        return [list(cols)]
-    sizes = df.select(pl.col(c).str.len_bytes().sum() for c in cols).row(0)
-    groups: list[list[str]] = [[] for _ in range(min(n, len(cols)))]
+    groups: list[list[str]] = [[] for _ in range(max(1, min(n, len(cols))))]
     totals = [0] * len(groups)
-    for col, size in sorted(zip(cols, sizes, strict=True), key=lambda cs: -(cs[1] or 0)):
+    for col in sorted(cols, key=lambda c: -sizes[c]):
         i = totals.index(min(totals))
         groups[i].append(col)
-        totals[i] += size or 0
+        totals[i] += sizes[col]
     return [g for g in groups if g]
 
 

@@ -164,7 +164,8 @@ def _fetch_and_flatten(
 
     with (
         Progress(6, "read_postgres", progress) as bar,
-        ThreadPoolExecutor(1, thread_name_prefix="qf-load") as pool,
+        # two tables may flatten at once: the last one fetched need not wait for the one before
+        ThreadPoolExecutor(2, thread_name_prefix="qf-load") as pool,
     ):
 
         def on_table(info: TableInfo, frame: pl.DataFrame, seconds: float) -> None:
