@@ -48,16 +48,12 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     order, or None when the column must take the exact DuckDB path."""
     if values.null_count() == len(values):
         return None
-    if not values.str.starts_with("{").all():
-        return None
+    if not values.str.starts_with("{").all() or values.str.contains("\n", literal=True).any():
+        return None  # not all objects, or a line break that would split a line of the NDJSON
     if (values.str.len_bytes().sum() or 0) + 3 * len(values) > _MAX_BLOCK:
         return None
-    # The checks run over the joined text, one search instead of one per row (3× faster): a
-    # row holding a line break shows as more line breaks than the rows need.
     joined = values.fill_null("{}").str.join("\n")
-    if joined.str.count_matches("\n", literal=True).item() != len(values) - 1:
-        return None
-    if joined.str.contains(_DECLINE).item():
+    if joined.str.contains(_DECLINE).item():  # one search, not one per row: 3× faster
         return None
     buffer = joined.to_arrow(compat_level=pl.CompatLevel.oldest())[0].as_buffer()
     table = _read(buffer, None)
