@@ -1,21 +1,22 @@
 """Load benchmark: read_postgres against the server's floor and what analysts do by hand.
 
-Cases, each run side by side in one process, ``--repeat`` times, medians reported:
+Cases, each run side by side in one process (interleaved), ``--repeat`` times, medians shown:
 
   (a) floor       ``COPY … TO STDOUT (FORMAT binary)`` of the three tables through psql to
                   /dev/null: what the server itself needs to hand the data out;
   (b) connectorx  raw ``SELECT *`` of the three tables into Polars (no flattening);
   (c) quantum     ``qf.read_postgres`` — fetch, type, flatten every JSONB column;
   (d) pandas      ``pandas.read_sql`` + ``pandas.json_normalize`` of every JSONB column;
-  (e) write       ``q.write_snapshot`` of the loaded frames (flat + lossless, zstd, SHA-256);
-  (f) read        ``qf.read_snapshot`` of that snapshot, every checksum verified.
+  (e) Polars      ``read_database_uri`` + ``json_decode``/``unnest`` by hand;
+  (f) ADBC        the ADBC PostgreSQL driver + the same flattening as (c);
+  (g) ORM         SQLAlchemy ORM objects (automap) with nested dicts;
+  (h) write       ``write_snapshot`` of the loaded frames (flat + lossless, zstd, SHA-256);
+  (i) read        ``read_snapshot`` of that snapshot, every checksum verified;
+  (j) scan        ``scan_snapshot`` + a filter;
 
-plus (e) Polars ``read_database_uri`` + ``json_decode``/``unnest`` by hand, (f) the ADBC
-PostgreSQL driver + the same flattening, (g) SQLAlchemy ORM objects (automap) with nested
-dicts, (h) ``write_snapshot``, (i) ``read_snapshot`` verified, (j) ``scan_snapshot`` + a filter;
 and the peak memory of a load over the size of its frames. The goals (issues 2, 3, 7) are
-printed as met or missed. The results, with the machine they ran on,
-go to BENCHMARKS.md (the section for this scale is replaced).
+printed as met or missed. The results, with the machine they ran on, go to BENCHMARKS.md
+(the section for these scales is replaced).
 
 Usage: python benchmarks/bench_load.py [--scales 1,10,50,100] [--repeat 3] [--quick] [--dsn DSN]
 Without --dsn (or env QF_BENCH_DSN) a throwaway PostgreSQL is started from the pgserver wheel.

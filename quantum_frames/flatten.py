@@ -1,6 +1,8 @@
 """Flatten stage: JSON columns → one plain column per leaf path (SPEC §3), and back.
 
-How it works, all in native code:
+How it works, all in native code. A column of JSON objects is first offered to Arrow's JSON
+reader (:mod:`quantum_frames._arrow_json`), which infers and decodes in one pass and declines
+whatever it would not read exactly as the steps below; every other column takes them:
 
 1. DuckDB's ``json_group_structure`` merges the structure of **every** row of every JSON
    column in one pass. A path whose rows disagree (a string here, a number there; an object
@@ -29,7 +31,6 @@ from typing import Any, Final
 
 import polars as pl
 
-from quantum_frames._arrow_json import RISKY_NUMBER as _RISKY_NUMBER
 from quantum_frames._arrow_json import decode_objects
 from quantum_frames.errors import FlattenCollisionError, FlattenError
 
@@ -48,6 +49,8 @@ REPORT_SCHEMA: Final = pl.Schema(
 )
 
 _INT64_MAX: Final = 2**63 - 1
+# A number whose digits a Float64 may not hold: a long integer literal, or a huge exponent.
+_RISKY_NUMBER: Final = r"(?:^|[^0-9.eE+\-])-?[0-9]{16,}(?:$|[^0-9.eE])|[eE][+]?[0-9]{3,}"
 _JSON_KIND_BY_FIRST_CHAR: Final = {
     "{": "object",
     "[": "array",

@@ -403,8 +403,23 @@ def test_arrow_fast_path_equals_the_duckdb_path(
         [{"l": [{"x": 1.5}, {"y": "z"}]}, {"l": []}],
         [{"A": 1, "a": 2, "": 3}],
         [{"deep": {"a": {"b": {"c": {"d": [1, 2]}}}}}],
+        [{"x": 0.5, "l": [1.5]}, {"x": 12345678901234567, "l": [2**53 + 1]}],
+        [{"x": 2**63 - 1, "y": 10**15}, {"x": -(2**63), "y": 1e15}],
+        [{"big": 2**64, "small": 5e-324, "neg": -1.5e300}],
+        [{"s": "12345678901234567890", "t": "NaN Infinity"}],
     ],
-    ids=["timestamps-stay-text", "scalars", "empty-objects", "lists", "case-keys", "nested"],
+    ids=[
+        "timestamps-stay-text",
+        "scalars",
+        "empty-objects",
+        "lists",
+        "case-keys",
+        "nested",
+        "long-ints-among-doubles",
+        "int64-extremes",
+        "huge-and-tiny",
+        "number-like-strings",
+    ],
 )
 def test_fast_path_examples_equal_the_duckdb_path(
     monkeypatch: pytest.MonkeyPatch, values: list[Any]
@@ -419,3 +434,18 @@ def test_fast_path_examples_equal_the_duckdb_path(
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
     assert_leaves_match(df, *fast, ["j"])
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": [1, -Infinity]}'])
+def test_nan_and_infinity_literals_read_alike_on_either_path(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Not JSON, but DuckDB reads them; the Arrow path leaves such columns to DuckDB."""
+    import sys
+
+    df = pl.DataFrame({"j": ['{"a": 1}', text]})
+    fast = qf.flatten_with_report(df, ["j"])
+    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
+    exact = qf.flatten_with_report(df, ["j"])
+    assert fast[0].equals(exact[0], null_equal=True)
+    assert fast[1].equals(exact[1])

@@ -285,4 +285,4 @@ def _report(columns: list[Mapping[str, Any]]) -> pl.DataFrame:
     )
     report = pl.from_arrow(table)
     assert isinstance(report, pl.DataFrame)
-    return report.cast(dict(REPORT_SCHEMA))
+    return report.cast(REPORT_SCHEMA)

@@ -1,0 +1,142 @@
+"""Profile of read_postgres with py-spy: where a load spends its CPU, stage by stage.
+
+A child process loads the synthetic tables once (imports, caches), then ``--loads`` more
+times while ``py-spy record --native`` samples every thread (Python and native frames; idle
+threads are left out). The samples are summed by stage — the first rule matching a stack
+wins — and printed as a table, which also goes to BENCHMARKS.md (section "profile").
+
+Usage: python benchmarks/profile_load.py [--scale 50] [--loads 5] [--dsn DSN] [--raw FILE]
+Without --dsn (or env QF_BENCH_DSN) a throwaway PostgreSQL is started from the pgserver wheel.
+py-spy needs ptrace rights over its child (root, or kernel.yama.ptrace_scope = 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_load import ensure_seeded, server, write_markdown
+
+CHILD = """
+import os, sys, time
+import quantum_frames as qf
+dsn, schema, loads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+qf.read_postgres(dsn, schema=schema, progress=False)  # warm-up: imports, first connections
+print("ready", flush=True)
+time.sleep(1.0)  # let py-spy attach
+t = time.perf_counter()
+for _ in range(loads):
+    qf.read_postgres(dsn, schema=schema, progress=False)
+print(f"{(time.perf_counter() - t) / loads:.3f}", flush=True)
+os._exit(0)  # no interpreter teardown in the profile
+"""
+
+#: (stage, substrings of a stack); the first stage with a matching substring takes the sample.
+STAGES: list[tuple[str, tuple[str, ...]]] = [
+    ("fetch: connectorx (binary COPY → Arrow → Polars)", ("read_sql (connectorx",)),
+    ("fetch: catalog (psycopg)", ("_catalog (quantum_frames/source.py",)),
+    ("fetch: typing back, partition order", ("fetch_tables (quantum_frames/source.py",)),
+    ("flatten: Arrow JSON reader (parse + infer)", ("_read (quantum_frames/_arrow_json.py",)),
+    ("flatten: fast-path checks, join, to Polars", ("decode_objects (quantum_frames/_arrow_json",)),
+    ("flatten: DuckDB path (columns with conflicts)", ("_decode_with_duckdb",)),
+    ("flatten: sizes, leaves, report", ("flatten_with_report",)),
+    ("assembly: team names, frames", ("read_postgres (quantum_frames/readers.py",)),
+]
+
+
+def py_spy() -> str:
+    here = Path(sys.executable).parent / "py-spy"
+    return str(here) if here.exists() else shutil.which("py-spy") or "py-spy"
+
+
+def profile(dsn: str, schema: str, loads: int, raw: Path) -> tuple[dict[str, int], int, float]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, dsn, schema, str(loads)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    if child.stdout.readline().strip() != "ready":
+        msg = "the profiled load failed before it started"
+        raise SystemExit(msg)
+    spy = subprocess.run(
+        [
+            py_spy(),
+            "record",
+            "--native",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(raw),
+            "--pid",
+            str(child.pid),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    per_load = float(child.stdout.readline() or "nan")
+    child.wait()
+    if not raw.exists():
+        msg = f"py-spy wrote no profile: {spy.stderr.strip()[-300:]}"
+        raise SystemExit(msg)
+    counts: dict[str, int] = collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        samples = int(n)
+        total += samples
+        stage = next(
+            (name for name, keys in STAGES if any(k in stack for k in keys)),
+            "other: pool threads, interpreter",
+        )
+        counts[stage] += samples
+    return counts, total, per_load
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=50)
+    parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--dsn", default=os.environ.get("QF_BENCH_DSN"))
+    parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks here")
+    parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    args = parser.parse_args()
+    with server(args.dsn) as (dsn, _):
+        schema = f"qf_bench_s{args.scale}"
+        ensure_seeded(dsn, schema, args.scale)
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = args.raw or Path(tmp) / "stacks.txt"
+            counts, total, per_load = profile(dsn, schema, args.loads, raw)
+    version = subprocess.run([py_spy(), "--version"], capture_output=True, text=True).stdout
+    lines = [
+        f"### Profile of `read_postgres`, scale {args.scale} (py-spy, {args.loads} loads)",
+        "",
+        f"`python benchmarks/profile_load.py --scale {args.scale}`: {version.strip()} `record --native`"
+        f" at 250 Hz over every thread, idle time left out; {total:,} samples; a load took "
+        f"{per_load:.2f} s under the profiler. CPU of the client only — the server's work "
+        "is the COPY floor.",
+        "",
+        "| stage | samples | share of client CPU |",
+        "|---|---:|---:|",
+    ]
+    for stage, _ in [*STAGES, ("other: pool threads, interpreter", ())]:
+        n = counts.get(stage, 0)
+        lines.append(f"| {stage} | {n:,} | {100 * n / max(total, 1):.1f}% |")
+    section = "\n".join(lines)
+    print(section)
+    if not args.no_write:
+        write_markdown(section, f"profile scale={args.scale}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
