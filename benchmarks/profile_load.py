@@ -1,6 +1,10 @@
-"""Profile of read_postgres with py-spy: where a load spends its CPU, stage by stage.
+"""Profile of read_postgres: the CPU budget of a load, and a py-spy profile by stage.
 
-A child process loads the synthetic tables once (imports, caches), then ``--loads`` more
+The CPU budget (getrusage for the client, /proc for the PostgreSQL processes when the server
+runs on this machine) tells what two shared cores can do at best: the client's CPU plus the
+server's, over the cores, is a lower bound on the wall time of a load.
+
+For the profile, a child process loads the synthetic tables once (imports, caches), then ``--loads`` more
 times while ``py-spy record --native`` samples every thread (Python and native frames; idle
 threads are left out). The samples are summed by stage — the first rule matching a stack
 wins — and printed as a table, which also goes to BENCHMARKS.md (section "profile").
@@ -16,12 +20,60 @@ import argparse
 import collections
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from bench_load import ensure_seeded, server, write_markdown
+from bench_load import case_copy_floor, ensure_seeded, server, write_markdown
+
+BUDGET = """
+import os, resource, statistics, sys, time
+import quantum_frames as qf
+from quantum_frames._dsn import Dsn
+from quantum_frames.flatten import flatten_with_report
+from quantum_frames.source import DEFAULT_TABLES, fetch_tables
+dsn, schema, loads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+
+def client():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+def server():  # every postgres process on this machine (the benchmark's own server)
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            comm = open(f"/proc/{pid}/comm").read().strip()
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if comm.startswith("postgres"):
+            total += sum(int(x) for x in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+def measure(run):
+    rows = []
+    for _ in range(loads):
+        c, s, t = client(), server(), time.perf_counter()
+        run()
+        rows.append((time.perf_counter() - t, client() - c, server() - s))
+    return [statistics.median(col) for col in zip(*rows)]
+
+options = dict(schema=schema, tables=dict(DEFAULT_TABLES), connect_timeout=10,
+               statement_timeout=600, partition_rows=20_000, partition_num=os.cpu_count() or 2)
+qf.read_postgres(dsn, schema=schema, progress=False)  # warm-up
+fetched = fetch_tables(Dsn.parse(dsn), **options)
+out = {
+    "fetch only": measure(lambda: fetch_tables(Dsn.parse(dsn), **options)),
+    "flatten only": measure(lambda: [flatten_with_report(f, fetched.tables[n].json_columns, valid_json=True)
+                                     for n, f in fetched.frames.items()]),
+    "read_postgres": measure(lambda: qf.read_postgres(dsn, schema=schema, progress=False)),
+}
+for name, (wall, c, s) in out.items():
+    print(name, wall, c, s)
+"""
 
 CHILD = """
 import os, sys, time
@@ -102,6 +154,38 @@ def profile(dsn: str, schema: str, loads: int, raw: Path) -> tuple[dict[str, int
     return counts, total, per_load
 
 
+def budget(dsn: str, psql: str, schema: str, loads: int) -> list[str]:
+    """The CPU budget table (medians of ``loads`` runs): wall, client and server CPU."""
+    out = subprocess.run(
+        [sys.executable, "-c", BUDGET, dsn, schema, str(loads)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = {}
+    for line in out.splitlines():
+        *name, wall, client, srv = line.split()
+        rows[" ".join(name)] = (float(wall), float(client), float(srv))
+    floor = case_copy_floor(dsn, psql, schema)
+    walls = []
+    for _ in range(loads):
+        t = time.perf_counter()
+        floor()
+        walls.append(time.perf_counter() - t)
+    floor_s = statistics.median(walls)
+    cores = os.cpu_count() or 1
+    lines = [
+        "| run | wall s | client CPU s | server CPU s | (client + server) / cores |",
+        "|---|---:|---:|---:|---:|",
+        f"| COPY floor (psql) | {floor_s:.2f} | – | – | – |",
+    ]
+    for name, (wall, client, srv) in rows.items():
+        lines.append(
+            f"| {name} | {wall:.2f} | {client:.2f} | {srv:.2f} | {(client + srv) / cores:.2f} |"
+        )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=50)
@@ -110,15 +194,21 @@ def main() -> int:
     parser.add_argument("--raw", type=Path, help="keep py-spy's collapsed stacks here")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = parser.parse_args()
-    with server(args.dsn) as (dsn, _):
+    with server(args.dsn) as (dsn, psql):
         schema = f"qf_bench_s{args.scale}"
         ensure_seeded(dsn, schema, args.scale)
+        cpu = budget(dsn, psql, schema, args.loads)
         with tempfile.TemporaryDirectory() as tmp:
             raw = args.raw or Path(tmp) / "stacks.txt"
             counts, total, per_load = profile(dsn, schema, args.loads, raw)
     version = subprocess.run([py_spy(), "--version"], capture_output=True, text=True).stdout
     lines = [
-        f"### Profile of `read_postgres`, scale {args.scale} (py-spy, {args.loads} loads)",
+        f"### CPU budget and profile of `read_postgres`, scale {args.scale}",
+        "",
+        f"`python benchmarks/profile_load.py --scale {args.scale}`; medians of {args.loads} "
+        "runs; server CPU read from /proc for every `postgres` process.",
+        "",
+        *cpu,
         "",
         f"`python benchmarks/profile_load.py --scale {args.scale}`: {version.strip()} `record --native`"
         f" at 250 Hz over every thread, idle time left out; {total:,} samples; a load took "

@@ -11,8 +11,8 @@ path of :mod:`quantum_frames.flatten` would give; :func:`decode_objects` returns
 otherwise and the column takes that path. It declines when:
 
 - a value is not a JSON object (a root scalar, array or ``null``), or ``max_depth`` is set;
-- the text holds a raw line break (it would split a line of the NDJSON Arrow reads), or a
-  ``\\u0000`` or surrogate escape;
+- a value is not valid JSON (checked by the caller unless the values come from a PostgreSQL
+  json/jsonb column), or the text holds a ``\\u0000`` or surrogate escape;
 - a decoded double is NaN or infinite (Arrow accepts ``NaN`` and ``Infinity``, JSON does not)
   or of magnitude 1e15 or more: its literal may have had more digits than a Float64 holds
   (an integer beyond Int64 also comes out as a double), which the DuckDB path checks value by
@@ -27,16 +27,20 @@ so every string stays the exact text of the source.
 
 from __future__ import annotations
 
-from typing import Final
+import re
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
+if TYPE_CHECKING:
+    from polars.datatypes import DataTypeClass
+
 __all__ = ["decode_objects"]
 
 # Escapes the DuckDB path treats apart from Arrow: NUL and (lone) surrogates.
-_ESCAPES: Final = r"\\u(?:0000|[dD][89a-fA-F])"
+_ESCAPES: Final = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 #: From this magnitude on, a double may have come from an integer literal of 16 digits or more
 #: (JSON has no leading zeros), whose digits a Float64 may not hold: the DuckDB path decides.
 _LARGE: Final = 1e15
@@ -48,21 +52,33 @@ _MAX_BLOCK: Final = 2**31 - 2
 
 def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]] | None:
     """The leaves of a column of JSON object text, as (path, values) in first-seen key
-    order, or None when the column must take the exact DuckDB path."""
-    if values.null_count() == len(values):
+    order, or None when the column must take the exact DuckDB path.
+
+    Every non-null value must be valid JSON (the caller knows it, or checked it): the values
+    are handed to Arrow back to back, as they lie in the column's buffer, and only valid
+    objects are sure to be read one row each.
+    """
+    text = pl.col(values.name)
+    nulls, objects, size = (
+        values.to_frame()
+        .select(  # one pass for all the checks on the rows
+            text.null_count().alias("nulls"),
+            text.str.starts_with("{").all().alias("objects"),
+            text.str.len_bytes().sum().alias("size"),
+        )
+        .row(0)
+    )
+    if nulls == len(values) or not objects or (size or 0) + 2 * nulls > _MAX_BLOCK:
         return None
-    if not values.str.starts_with("{").all() or values.str.contains("\n", literal=True).any():
-        return None  # not all objects, or a line break that would split a line of the NDJSON
-    if (values.str.len_bytes().sum() or 0) + 3 * len(values) > _MAX_BLOCK:
+    texts = (values.fill_null("{}") if nulls else values).to_arrow(
+        compat_level=pl.CompatLevel.oldest()  # large_string: the values back to back
+    )
+    offsets = memoryview(texts.buffers()[1]).cast("q")  # int64 offsets of large_string
+    first, last = offsets[texts.offset], offsets[texts.offset + len(texts)]
+    buffer = texts.buffers()[2].slice(first, last - first)
+    data = buffer.to_pybytes()
+    if b"\\u" in data and _ESCAPES.search(data):  # a literal search first: 10× faster
         return None
-    joined = values.fill_null("{}").str.join("\n")
-    # literal searches first (10× faster than a regex over digit-heavy text); \r could be
-    # taken for a line end
-    if joined.str.contains_any(["\r", "\\u"]).item() and (
-        joined.str.contains("\r", literal=True).item() or joined.str.contains(_ESCAPES).item()
-    ):
-        return None
-    buffer = joined.to_arrow(compat_level=pl.CompatLevel.oldest())[0].as_buffer()
     table = _read(buffer, None)
     if table is None:
         return None
@@ -79,7 +95,8 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     except pl.exceptions.PolarsError:  # e.g. list<null> arrays Polars 2.1 cannot import
         return None
     assert isinstance(frame, pl.DataFrame)
-    if any(_unsafe_floats(column) for column in frame.get_columns()):
+    checks = [e for c, dtype in frame.schema.items() for e in _unsafe_floats(pl.col(c), dtype)]
+    if checks and any(frame.select(e.alias(str(i)) for i, e in enumerate(checks)).row(0)):
         return None
     leaves: list[tuple[tuple[str, ...], pl.Series]] = []
     for key, column in zip(table.column_names, frame.get_columns(), strict=True):
@@ -87,18 +104,18 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     return leaves
 
 
-def _unsafe_floats(values: pl.Series) -> bool:
-    """Whether a decoded column holds doubles the DuckDB path must look at: NaN or Infinity
-    (Arrow accepts them, JSON does not) or values of ``_LARGE`` and beyond (the literal may
-    have had more digits than a Float64 holds; integers beyond Int64 come out as doubles)."""
-    dtype = values.dtype
+def _unsafe_floats(expr: pl.Expr, dtype: pl.DataType | DataTypeClass) -> list[pl.Expr]:
+    """Expressions telling whether a decoded column holds doubles the DuckDB path must look
+    at: NaN or Infinity (Arrow accepts them, JSON does not) or values of ``_LARGE`` and beyond
+    (the literal may have had more digits than a Float64 holds; integers beyond Int64 come
+    out as doubles). One expression per double leaf, all run in one ``select``."""
     if dtype == pl.Float64:
-        return bool((values.abs() >= _LARGE).any() or values.is_nan().any())
+        return [((expr.abs() >= _LARGE) | expr.is_nan()).any()]
     if isinstance(dtype, pl.Struct):
-        return any(_unsafe_floats(field) for field in values.struct.unnest().get_columns())
+        return [e for f in dtype.fields for e in _unsafe_floats(expr.struct.field(f.name), f.dtype)]
     if isinstance(dtype, pl.List):
-        return _unsafe_floats(values.explode())
-    return False
+        return _unsafe_floats(expr.explode(), dtype.inner)
+    return []
 
 
 def _read(buffer: pa.Buffer, schema: pa.Schema | None) -> pa.Table | None:

@@ -153,9 +153,15 @@ def flatten_with_report(
     *,
     separator: str = ".",
     max_depth: int | None = None,
+    valid_json: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Like :func:`flatten`, also returning the report (see :data:`REPORT_SCHEMA`): per flat
-    column its source column, JSON path, dtype, null fraction and any type conflict."""
+    column its source column, JSON path, dtype, null fraction and any type conflict.
+
+    ``valid_json=True`` says every value is known to be valid JSON (it was read from a
+    PostgreSQL json/jsonb column, which checks it on the way in): it spares a validation pass.
+    Invalid text then raises or is kept as the DuckDB path would — never silently misread —
+    only if the promise holds, so leave it False for text of unknown origin."""
     if not isinstance(separator, str) or not separator:
         msg = f"separator must be a non-empty string, got {separator!r}."
         raise ValueError(msg)
@@ -168,16 +174,17 @@ def flatten_with_report(
     if unknown:
         msg = f"columns {unknown} are not in the frame; it has {df.columns}."
         raise FlattenError(msg, column=unknown[0])
-    text_cols = [c for c in cols if df.schema[c] == pl.String]
-    struct_cols = [c for c in cols if isinstance(df.schema[c], pl.Struct)]
-    null_cols = [c for c in cols if df.schema[c] == pl.Null]  # all SQL NULL: one null column
+    schema = df.schema  # built on each access: once
+    text_cols = [c for c in cols if schema[c] == pl.String]
+    struct_cols = [c for c in cols if isinstance(schema[c], pl.Struct)]
+    null_cols = [c for c in cols if schema[c] == pl.Null]  # all SQL NULL: one null column
     other = [c for c in cols if c not in text_cols and c not in struct_cols and c not in null_cols]
     if other:
-        msg = f"columns {other} hold neither JSON text nor structs (dtypes {[str(df.schema[c]) for c in other]})."
+        msg = f"columns {other} hold neither JSON text nor structs (dtypes {[str(schema[c]) for c in other]})."
         raise FlattenError(msg, column=other[0])
 
     leaves: dict[str, list[_Leaf]] = {c: [] for c in cols}
-    for leaf in _decode_text_columns(df, text_cols, max_depth):
+    for leaf in _decode_text_columns(df, text_cols, max_depth, valid_json=valid_json):
         leaves[leaf.source].append(leaf)
     for c in struct_cols:
         leaves[c].extend(_struct_leaves(c, (), df.get_column(c), 0, max_depth))
@@ -228,7 +235,7 @@ def _claim(
 
 
 def _decode_text_columns(
-    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None
+    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, *, valid_json: bool
 ) -> list[_Leaf]:
     """Decode JSON text columns on up to ``_WORKERS`` threads.
 
@@ -239,21 +246,21 @@ def _decode_text_columns(
     """
     if not cols:
         return []
+    fast_ok = set()
+    if _ARROW_FAST_PATH and max_depth is None:
+        fast_ok = set(cols) if valid_json else _all_valid_json(df, cols)
     if _WORKERS == 1 or len(cols) == 1 or df.height < 1_000:
-        return _decode_group(df, cols, max_depth)
+        return _decode_group(df, cols, max_depth, fast_ok)
     from concurrent.futures import ThreadPoolExecutor
 
     sizes = dict(zip(cols, _text_sizes(df, cols), strict=True))
     by_size = sorted(cols, key=lambda c: -sizes[c])
-    try_fast = _ARROW_FAST_PATH and max_depth is None
+
+    def try_fast(c: str) -> list[tuple[tuple[str, ...], pl.Series]] | None:
+        return decode_objects(df.get_column(c)) if c in fast_ok else None
+
     with ThreadPoolExecutor(_WORKERS, thread_name_prefix="qf-flatten") as pool:
-        fast = dict(
-            zip(
-                by_size,
-                pool.map(lambda c: decode_objects(df.get_column(c)) if try_fast else None, by_size),
-                strict=True,
-            )
-        )
+        fast = dict(zip(by_size, pool.map(try_fast, by_size), strict=True))
         rest = [c for c in cols if fast[c] is None]
         groups = _balanced_groups(rest, sizes, _WORKERS)
         slow = list(pool.map(lambda g: _decode_with_duckdb(df, g, max_depth), groups))
@@ -288,14 +295,29 @@ def _balanced_groups(cols: Sequence[str], sizes: dict[str, int], n: int) -> list
 _ARROW_FAST_PATH = True
 
 
-def _decode_group(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) -> list[_Leaf]:
+def _all_valid_json(df: pl.DataFrame, cols: Sequence[str]) -> set[str]:
+    """The columns whose every value is valid JSON (one DuckDB pass over all of them): the
+    others take the DuckDB path, which says which row is wrong."""
+    select = ", ".join(f"bool_and(json_valid({_sql_ident(c)}))" for c in cols)
+    con = _duckdb_cursor()
+    try:
+        con.register("qf_json", df.select(cols).to_arrow(compat_level=pl.CompatLevel.newest()))
+        row = con.sql(f"SELECT {select} FROM qf_json").fetchall()[0]
+    finally:
+        con.close()
+    return {c for c, ok in zip(cols, row, strict=True) if ok is not False}
+
+
+def _decode_group(
+    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, fast_ok: set[str]
+) -> list[_Leaf]:
     """Decode a group of JSON text columns: Arrow's reader where it is exact, DuckDB for the
     rest (see :mod:`quantum_frames._arrow_json`)."""
     leaves: list[_Leaf] = []
     rest: list[str] = []
     for c in cols:
         fast = None
-        if _ARROW_FAST_PATH and max_depth is None:
+        if c in fast_ok:
             fast = decode_objects(df.get_column(c))
         if fast is None:
             rest.append(c)

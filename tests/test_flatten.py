@@ -384,7 +384,9 @@ def test_arrow_fast_path_equals_the_duckdb_path(
     import sys
 
     df = docs(*values)
-    fast, fast_report = qf.flatten_with_report(df, ["j"])
+    fast, fast_report = qf.flatten_with_report(df, ["j"], valid_json=True)
+    checked = qf.flatten_with_report(df, ["j"])
+    assert checked[0].equals(fast, null_equal=True) and checked[1].equals(fast_report)
     with monkeypatch.context() as m:
         m.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
         exact, exact_report = qf.flatten_with_report(df, ["j"])
@@ -449,3 +451,10 @@ def test_nan_and_infinity_literals_read_alike_on_either_path(
     exact = qf.flatten_with_report(df, ["j"])
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
+
+
+def test_invalid_values_are_never_read_back_to_back_into_other_rows() -> None:
+    """Two invalid values that would parse as two valid objects once concatenated."""
+    df = pl.DataFrame({"j": ['{"a": [', "{}]}{}", '{"b": 1}'] * 400})
+    with pytest.raises(qf.FlattenError, match="not valid JSON"):
+        qf.flatten(df, ["j"])

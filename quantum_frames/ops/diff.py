@@ -217,7 +217,8 @@ def _column_change(table: str, kind: str, columns: Sequence[str]) -> pl.DataFram
 def _long(
     frame: pl.DataFrame, keys: Sequence[str], key_of: KeyOf, columns: Sequence[str]
 ) -> pl.DataFrame:
-    text = [_as_text(c, frame.schema[c]) for c in columns]
+    schema = frame.schema  # built on each access: once
+    text = [_as_text(c, schema[c]) for c in columns]
     return frame.select(*keys, key_of(frame).alias("key"), *text).unpivot(
         index=[*keys, "key"], on=list(columns), variable_name="column", value_name="value"
     )
