@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-quick clean sample notebooks
+.PHONY: demo test lint bench bench-quick profile clean sample notebooks
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(BENCH_STAMP)
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick --no-write
 	$(PY) benchmarks/bench_ops.py --quick --no-write
+
+# Where a load's CPU goes: the CPU budget and a py-spy profile (scale 50 unless ARGS say).
+profile: $(BENCH_STAMP)
+	$(PY) benchmarks/profile_load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
