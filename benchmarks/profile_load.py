@@ -4,10 +4,11 @@ The CPU budget (getrusage for the client, /proc for the PostgreSQL processes whe
 runs on this machine) tells what two shared cores can do at best: the client's CPU plus the
 server's, over the cores, is a lower bound on the wall time of a load.
 
-For the profile, a child process loads the synthetic tables once (imports, caches), then ``--loads`` more
-times while ``py-spy record --native`` samples every thread (Python and native frames; idle
-threads are left out). The samples are summed by stage — the first rule matching a stack
-wins — and printed as a table, which also goes to BENCHMARKS.md (section "profile").
+For the profile, a child process loads the synthetic tables once (imports, caches), then
+``--loads`` more times while ``py-spy record --native`` samples every Python thread (Python
+and native frames; idle threads left out; native pools such as Polars' are seen only through
+the Python line waiting for them). The samples are summed by stage — the first rule
+matching a stack wins — and printed as a table, which also goes to BENCHMARKS.md.
 
 Usage: python benchmarks/profile_load.py [--scale 50] [--loads 5] [--dsn DSN] [--raw FILE]
 Without --dsn (or env QF_BENCH_DSN) a throwaway PostgreSQL is started from the pgserver wheel.
@@ -95,7 +96,10 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("fetch: catalog (psycopg)", ("_catalog (quantum_frames/source.py",)),
     ("fetch: typing back, partition order", ("fetch_tables (quantum_frames/source.py",)),
     ("flatten: Arrow JSON reader (parse + infer)", ("_read (quantum_frames/_arrow_json.py",)),
-    ("flatten: fast-path checks, join, to Polars", ("decode_objects (quantum_frames/_arrow_json",)),
+    (
+        "flatten: fast-path checks, buffers, to Polars",
+        ("decode_objects (quantum_frames/_arrow_json",),
+    ),
     ("flatten: DuckDB path (columns with conflicts)", ("_decode_with_duckdb",)),
     ("flatten: sizes, leaves, report", ("flatten_with_report",)),
     ("assembly: team names, frames", ("read_postgres (quantum_frames/readers.py",)),
@@ -211,11 +215,11 @@ def main() -> int:
         *cpu,
         "",
         f"`python benchmarks/profile_load.py --scale {args.scale}`: {version.strip()} `record --native`"
-        f" at 250 Hz over every thread, idle time left out; {total:,} samples; a load took "
+        f" at 250 Hz over every Python thread, idle time left out; {total:,} samples; a load took "
         f"{per_load:.2f} s under the profiler. CPU of the client only — the server's work "
         "is the COPY floor.",
         "",
-        "| stage | samples | share of client CPU |",
+        "| stage | samples | share of samples |",
         "|---|---:|---:|",
     ]
     for stage, _ in [*STAGES, ("other: pool threads, interpreter", ())]:
