@@ -272,11 +272,20 @@ SCALARS = (
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=5)
 )
-JSON_VALUES = st.recursive(
-    SCALARS,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(KEYS, children, max_size=4),
-    max_leaves=12,
-)
+
+
+def json_values(scalars: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """JSON documents: ``scalars``, and lists and objects of them, nested."""
+    return st.recursive(
+        scalars,
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(KEYS, children, max_size=4)
+        ),
+        max_leaves=12,
+    )
+
+
+JSON_VALUES = json_values(SCALARS)
 OBJECTS = st.lists(
     st.none() | st.dictionaries(KEYS, JSON_VALUES, max_size=5), min_size=1, max_size=5
 )
@@ -362,11 +371,7 @@ PLAIN_SCALARS = (
     | st.floats(-1e9, 1e9, allow_nan=False)
     | st.text(max_size=5)
 )
-PLAIN_VALUES = st.recursive(
-    PLAIN_SCALARS,
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(KEYS, children, max_size=4),
-    max_leaves=12,
-)
+PLAIN_VALUES = json_values(PLAIN_SCALARS)
 WIDE_OBJECTS = st.lists(
     st.none() | st.dictionaries(KEYS, JSON_VALUES, max_size=5), min_size=1, max_size=12
 ) | st.lists(st.none() | st.dictionaries(KEYS, PLAIN_VALUES, max_size=5), min_size=1, max_size=12)
