@@ -460,6 +460,7 @@ def test_nan_and_infinity_literals_read_alike_on_either_path(
 
 def test_invalid_values_are_never_read_back_to_back_into_other_rows() -> None:
     """Two invalid values that would parse as two valid objects once concatenated."""
-    df = pl.DataFrame({"j": ['{"a": [', "{}]}{}", '{"b": 1}'] * 400})
+    # back to back: {"a": ["{", "x"]} {} {"b": 1} — three objects for three values
+    df = pl.DataFrame({"j": ['{"a": ["', '{", "x"]}{}', '{"b": 1}'] * 400})
     with pytest.raises(qf.FlattenError, match="not valid JSON"):
         qf.flatten(df, ["j"])
