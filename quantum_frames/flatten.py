@@ -119,6 +119,7 @@ def flatten(
     *,
     separator: str = ".",
     max_depth: int | None = None,
+    valid_json: bool = False,
 ) -> pl.DataFrame:
     """Flatten JSON columns into one column per leaf path.
 
@@ -127,6 +128,8 @@ def flatten(
         columns: the JSON columns (JSON text or Struct); default :func:`json_columns`.
         separator: joins the column name and the keys of a path.
         max_depth: objects nested deeper than this many keys stay as JSON text.
+        valid_json: every value is known to be valid JSON (read from a json/jsonb column):
+            spares a validation pass. Leave it False for text of unknown origin.
 
     Returns:
         The frame with each JSON column replaced, in place, by its flat columns.
@@ -143,7 +146,9 @@ def flatten(
         >>> qf.flatten(df)["dna.a.b"].to_list()  # a type conflict keeps each row's JSON text
         ['1', '"x"']
     """
-    return flatten_with_report(frame, columns, separator=separator, max_depth=max_depth)[0]
+    return flatten_with_report(
+        frame, columns, separator=separator, max_depth=max_depth, valid_json=valid_json
+    )[0]
 
 
 def flatten_with_report(
