@@ -14,7 +14,7 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from quantum_frames.errors import SnapshotError
-from quantum_frames.flatten import REPORT_SCHEMA
+from quantum_frames.flatten import report_frame
 from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
 from quantum_frames.snapshots.manifest import MANIFEST, Manifest, parse_when
 
@@ -270,19 +270,14 @@ def _scan_part(root: Path, part: Mapping[str, Any]) -> pl.LazyFrame:
 
 
 def _report(columns: list[Mapping[str, Any]]) -> pl.DataFrame:
-    import pyarrow as pa
-
     flat = [c for c in columns if "source" in c]
-    table = pa.table(  # built by Arrow column by column: ~10× faster than from row dicts
+    return report_frame(
         {
-            "column": pa.array([c["name"] for c in flat], pa.string()),
-            "source": pa.array([c["source"] for c in flat], pa.string()),
-            "path": pa.array([c["path"] for c in flat], pa.list_(pa.string())),
-            "dtype": pa.array([c["dtype"] for c in flat], pa.string()),
-            "null_fraction": pa.array([c["null_fraction"] for c in flat], pa.float64()),
-            "conflict": pa.array([c["conflict"] for c in flat], pa.string()),
+            "column": [c["name"] for c in flat],
+            "source": [c["source"] for c in flat],
+            "path": [c["path"] for c in flat],
+            "dtype": [c["dtype"] for c in flat],
+            "null_fraction": [c["null_fraction"] for c in flat],
+            "conflict": [c["conflict"] for c in flat],
         }
     )
-    report = pl.from_arrow(table)
-    assert isinstance(report, pl.DataFrame)
-    return report.cast(REPORT_SCHEMA)
