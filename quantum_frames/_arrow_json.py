@@ -11,6 +11,8 @@ path of :mod:`quantum_frames.flatten` would give; :func:`decode_objects` returns
 otherwise and the column takes that path. It declines when:
 
 - a value is not a JSON object (a root scalar, array or ``null``), or ``max_depth`` is set;
+- a value opens more than 4,096 arrays and objects (Arrow's parser recurses: nesting tens
+  of thousands deep crashes the process);
 - a value is not valid JSON (checked by the caller unless the values come from a PostgreSQL
   json/jsonb column), or the text holds a ``\\u0000`` or surrogate escape;
 - a decoded double is NaN or infinite (Arrow accepts ``NaN`` and ``Infinity``, JSON does not)
@@ -46,6 +48,10 @@ _ESCAPES: Final = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 _LARGE: Final = 1e15
 # Arrow refuses very deep struct schemas long before JSON does; the DuckDB path splits them.
 _MAX_NESTING: Final = 20
+#: Arrow's JSON parser recurses: a row opening more arrays and objects than this (an upper
+#: bound on its nesting) goes to the DuckDB path; pyarrow 26 crashed (stack overflow) at
+#: 20,000 levels on its own pool threads and below 100,000 on ours.
+_MAX_BRACKETS: Final = 4_096
 # Arrow reads the whole column as one block (one schema inference, first-seen key order).
 _MAX_BLOCK: Final = 2**31 - 2
 
@@ -59,16 +65,22 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     objects are sure to be read one row each.
     """
     text = pl.col(values.name)
-    nulls, objects, size = (
+    nulls, objects, size, brackets = (
         values.to_frame()
         .select(  # one pass for all the checks on the rows
             text.null_count().alias("nulls"),
             text.str.starts_with("{").all().alias("objects"),
             text.str.len_bytes().sum().alias("size"),
+            text.str.count_matches(r"[\[{]").max().alias("brackets"),
         )
         .row(0)
     )
-    if nulls == len(values) or not objects or (size or 0) + 2 * nulls > _MAX_BLOCK:
+    # Objects only: besides, a root JSON null read back to back crashes pyarrow 26 (segfault),
+    # and so does very deep nesting (its parser recurses): no row may open more than
+    # _MAX_BRACKETS arrays and objects in all.
+    if nulls == len(values) or not objects or (brackets or 0) > _MAX_BRACKETS:
+        return None
+    if (size or 0) + 2 * nulls > _MAX_BLOCK:
         return None
     texts = (values.fill_null("{}") if nulls else values).to_arrow(
         compat_level=pl.CompatLevel.oldest()  # large_string: the values back to back
@@ -171,16 +183,19 @@ def _element_supported(dtype: pa.DataType, depth: int) -> bool:
 
 
 def _has_timestamps(schema: pa.Schema) -> bool:
-    return any(_holds_timestamp(f.type) for f in schema)
+    return any(_holds_timestamp(f.type, 0) for f in schema)
 
 
-def _holds_timestamp(dtype: pa.DataType) -> bool:
+def _holds_timestamp(dtype: pa.DataType, depth: int) -> bool:
+    if depth > _MAX_NESTING:  # declined by _supported anyway; no deep recursion here
+        return False
     if pa.types.is_timestamp(dtype) or pa.types.is_date(dtype):
         return True
     if pa.types.is_struct(dtype):
-        return any(_holds_timestamp(dtype.field(i).type) for i in range(dtype.num_fields))
+        fields = range(dtype.num_fields)
+        return any(_holds_timestamp(dtype.field(i).type, depth + 1) for i in fields)
     if pa.types.is_list(dtype):
-        return _holds_timestamp(dtype.value_type)
+        return _holds_timestamp(dtype.value_type, depth + 1)
     return False
 
 

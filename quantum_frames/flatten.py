@@ -279,7 +279,7 @@ def _decode_text_columns(
         fast = dict(zip(by_size, pool.map(try_fast, by_size), strict=True))
         rest = [c for c in cols if fast[c] is None]
         groups = _balanced_groups(rest, sizes, _WORKERS)
-        slow = list(pool.map(lambda g: _decode_with_duckdb(df, g, max_depth), groups))
+        slow = list(pool.map(lambda g: _decode_exactly(df, g, max_depth), groups))
     by_source: dict[str, list[_Leaf]] = {}
     for c, leaves in fast.items():
         if leaves is not None:
@@ -340,8 +340,21 @@ def _decode_group(
         else:
             leaves.extend(_Leaf(c, path, "ARROW", values) for path, values in fast)
     if rest:
-        leaves.extend(_decode_with_duckdb(df, rest, max_depth))
+        leaves.extend(_decode_exactly(df, rest, max_depth))
     return leaves
+
+
+def _decode_exactly(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) -> list[_Leaf]:
+    """The DuckDB path, column by column when one of them nests deeper than Python can walk
+    its structure (about 900 levels): that column is kept whole, as its JSON text, and
+    reported, rather than the whole flatten failing."""
+    try:
+        return _decode_with_duckdb(df, cols, max_depth)
+    except RecursionError:
+        if len(cols) > 1:
+            return [leaf for c in cols for leaf in _decode_exactly(df, [c], max_depth)]
+        why = "nested too deep to flatten (hundreds of levels); kept as JSON text"
+        return [_Leaf(cols[0], (), "JSON", _json_nulls(df.get_column(cols[0])), conflict=why)]
 
 
 def _decode_with_duckdb(

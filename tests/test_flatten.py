@@ -464,3 +464,31 @@ def test_invalid_values_are_never_read_back_to_back_into_other_rows() -> None:
     df = pl.DataFrame({"j": ['{"a": ["', '{", "x"]}{}', '{"b": 1}'] * 400})
     with pytest.raises(qf.FlattenError, match="not valid JSON"):
         qf.flatten(df, ["j"])
+
+
+@pytest.mark.parametrize("valid_json", [False, True])
+def test_root_json_null_and_scalars_never_reach_the_arrow_reader(valid_json: bool) -> None:
+    """A root ``null`` first in a column read back to back crashes pyarrow 26 outright."""
+    df = pl.DataFrame({"j": ["null", '{"a": 1}', "5", None] * 300})
+    out, report = qf.flatten_with_report(df, ["j"], valid_json=valid_json)
+    assert_leaves_match(df, out, report, ["j"])
+
+
+def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
+    """pyarrow 26 overflows its stack somewhere below 100,000 levels (the process dies):
+    such rows never reach it."""
+    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    out, report = qf.flatten_with_report(pl.DataFrame({"j": [deep]}), ["j"], valid_json=True)
+    assert out["j"].to_list() == [deep]
+    assert "nested too deep" in report["conflict"].item()
+
+
+@pytest.mark.parametrize("depth", [900, 3_000])
+def test_absurd_nesting_keeps_the_column_as_json_text(depth: int) -> None:
+    """Deeper than Python can walk the structure: the column stays whole, and is reported."""
+    deep = '{"a": ' + "[" * depth + "]" * depth + ', "b": 1}'
+    df = pl.DataFrame({"j": [deep, None], "k": ['{"x": 1}', '{"x": 2}']})
+    out, report = qf.flatten_with_report(df, ["j", "k"])
+    assert out.columns == ["j", "k.x"]
+    assert out["j"].to_list() == [deep, None] and out["k.x"].to_list() == [1, 2]
+    assert "nested too deep" in report.filter(pl.col("source") == "j")["conflict"].item()
