@@ -216,8 +216,8 @@ def main() -> int:
         "",
         f"`python benchmarks/profile_load.py --scale {args.scale}`: {version.strip()} `record --native`"
         f" at 250 Hz over every Python thread, idle time left out; {total:,} samples; a load took "
-        f"{per_load:.2f} s under the profiler. CPU of the client only — the server's work "
-        "is the COPY floor.",
+        f"{per_load:.2f} s under the profiler. The client only: the server's work is the "
+        "COPY floor's.",
         "",
         "| stage | samples | share of samples |",
         "|---|---:|---:|",
