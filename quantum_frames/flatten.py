@@ -21,11 +21,13 @@ always gives the same columns.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -253,7 +255,8 @@ def _claim(
 def _decode_text_columns(
     df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, *, valid_json: bool
 ) -> list[_Leaf]:
-    """Decode JSON text columns on up to ``_WORKERS`` threads.
+    """Decode JSON text columns on up to ``_WORKERS`` threads (one for a single column or
+    fewer than 1,000 rows).
 
     Each column of JSON objects first tries the Arrow fast path as its own task, largest
     first, so every thread stays busy to the end; the columns left are decoded by DuckDB in
@@ -265,21 +268,25 @@ def _decode_text_columns(
     fast_ok = set()
     if _ARROW_FAST_PATH and max_depth is None:
         fast_ok = set(cols) if valid_json else _all_valid_json(df, cols)
-    if _WORKERS == 1 or len(cols) == 1 or df.height < 1_000:
-        return _decode_group(df, cols, max_depth, fast_ok)
-    from concurrent.futures import ThreadPoolExecutor
-
-    sizes = dict(zip(cols, _text_sizes(df, cols), strict=True))
-    by_size = sorted(cols, key=lambda c: -sizes[c])
+    workers = 1 if len(cols) == 1 or df.height < 1_000 else _WORKERS
+    sizes = dict(zip(cols, _text_sizes(df, cols), strict=True)) if workers > 1 else {}
+    by_size = sorted(cols, key=lambda c: -sizes.get(c, 0))
 
     def try_fast(c: str) -> list[tuple[tuple[str, ...], pl.Series]] | None:
         return decode_objects(df.get_column(c)) if c in fast_ok else None
 
-    with ThreadPoolExecutor(_WORKERS, thread_name_prefix="qf-flatten") as pool:
-        fast = dict(zip(by_size, pool.map(try_fast, by_size), strict=True))
+    def exactly(group: list[str]) -> list[_Leaf]:
+        return _decode_exactly(df, group, max_depth)
+
+    with (
+        ThreadPoolExecutor(workers, thread_name_prefix="qf-flatten")
+        if workers > 1
+        else contextlib.nullcontext()
+    ) as pool:
+        run = pool.map if pool is not None else map
+        fast = dict(zip(by_size, run(try_fast, by_size), strict=True))
         rest = [c for c in cols if fast[c] is None]
-        groups = _balanced_groups(rest, sizes, _WORKERS)
-        slow = list(pool.map(lambda g: _decode_exactly(df, g, max_depth), groups))
+        slow = list(run(exactly, _balanced_groups(rest, sizes, workers)))
     by_source: dict[str, list[_Leaf]] = {}
     for c, leaves in fast.items():
         if leaves is not None:
@@ -300,10 +307,10 @@ def _balanced_groups(cols: Sequence[str], sizes: dict[str, int], n: int) -> list
     """Split ``cols`` into at most ``n`` groups of about equal total text length."""
     groups: list[list[str]] = [[] for _ in range(max(1, min(n, len(cols))))]
     totals = [0] * len(groups)
-    for col in sorted(cols, key=lambda c: -sizes[c]):
+    for col in sorted(cols, key=lambda c: -sizes.get(c, 0)):
         i = totals.index(min(totals))
         groups[i].append(col)
-        totals[i] += sizes[col]
+        totals[i] += sizes.get(col, 0)
     return [g for g in groups if g]
 
 
@@ -322,26 +329,6 @@ def _all_valid_json(df: pl.DataFrame, cols: Sequence[str]) -> set[str]:
     finally:
         con.close()
     return {c for c, ok in zip(cols, row, strict=True) if ok is not False}
-
-
-def _decode_group(
-    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, fast_ok: set[str]
-) -> list[_Leaf]:
-    """Decode a group of JSON text columns: Arrow's reader where it is exact, DuckDB for the
-    rest (see :mod:`quantum_frames._arrow_json`)."""
-    leaves: list[_Leaf] = []
-    rest: list[str] = []
-    for c in cols:
-        fast = None
-        if c in fast_ok:
-            fast = decode_objects(df.get_column(c))
-        if fast is None:
-            rest.append(c)
-        else:
-            leaves.extend(_Leaf(c, path, "ARROW", values) for path, values in fast)
-    if rest:
-        leaves.extend(_decode_exactly(df, rest, max_depth))
-    return leaves
 
 
 def _decode_exactly(df: pl.DataFrame, cols: Sequence[str], max_depth: int | None) -> list[_Leaf]:
