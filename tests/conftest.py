@@ -89,19 +89,29 @@ def unused_port() -> int:
 
 @pytest.fixture
 def disk_full_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
-    """``disk_full_at(n)``: the n-th Parquet file written from now on fails with ENOSPC."""
+    """``disk_full_at(n)``: the n-th Parquet file written from now on (by Polars' writer or
+    Arrow's) fails with ENOSPC."""
+    import threading
+
     import polars as pl
+    import pyarrow.parquet as pq
 
     def arm(n: int) -> None:
-        real = pl.DataFrame.write_parquet
         calls = {"n": 0}
+        lock = threading.Lock()  # the snapshot writer writes two files at once
 
-        def full(self: pl.DataFrame, *args: Any, **kwargs: Any) -> None:
-            calls["n"] += 1
-            if calls["n"] == n:
-                raise OSError(28, "No space left on device")
-            real(self, *args, **kwargs)
+        def failing(real: Callable[..., None]) -> Callable[..., None]:
+            def write(*args: Any, **kwargs: Any) -> None:
+                with lock:
+                    calls["n"] += 1
+                    hit = calls["n"] == n
+                if hit:
+                    raise OSError(28, "No space left on device")
+                real(*args, **kwargs)
 
-        monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+            return write
+
+        monkeypatch.setattr(pl.DataFrame, "write_parquet", failing(pl.DataFrame.write_parquet))
+        monkeypatch.setattr(pq, "write_table", failing(pq.write_table))
 
     return arm

@@ -65,15 +65,59 @@ def test_manifest_and_files_never_hold_a_password(
             assert b"Hunter2" not in file.read_bytes(), file
 
 
-def test_parquet_files_point_back_to_their_manifest(tmp_path: Path, sample: QuantumFrames) -> None:
+@pytest.mark.parametrize("kind", ["flat", "raw"])
+def test_parquet_files_point_back_to_their_manifest(
+    tmp_path: Path, sample: QuantumFrames, kind: str
+) -> None:
     path = sample.write_snapshot(tmp_path / "snap")
-    meta = pl.read_parquet_metadata(path / "raw" / "teams.parquet")
-    pointer = json.loads(meta["quantum_frames.snapshot"])
+    file = path / ("teams.parquet" if kind == "flat" else "raw/teams.parquet")
+    pointer = json.loads(pl.read_parquet_metadata(file)["quantum_frames.snapshot"])
     assert (
         pointer["table"] == "teams"
-        and pointer["kind"] == "raw"
+        and pointer["kind"] == kind
         and pointer["manifest"] == "../manifest.json"
     )
+
+
+def test_flat_files_dictionary_encode_repeated_doubles(
+    tmp_path: Path, sample: QuantumFrames
+) -> None:
+    """What makes the flat files small and quick to decode (Arrow's writer, not Polars')."""
+    import pyarrow.parquet as pq
+
+    path = sample.write_snapshot(tmp_path / "snap")
+    meta = pq.ParquetFile(path / "friction.parquet").metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    column = meta.row_group(0).column(names.index("friction_score"))
+    assert column.physical_type == "DOUBLE" and "RLE_DICTIONARY" in column.encodings
+
+
+def test_every_dtype_round_trips_including_those_arrow_cannot_hold(
+    tmp_path: Path, sample: QuantumFrames
+) -> None:
+    """Flat files go through Arrow's writer; a dtype Arrow lacks (Int128) takes Polars'."""
+    from dataclasses import replace
+    from datetime import time, timedelta
+    from decimal import Decimal
+
+    n = sample.strategies.height
+    extra = {
+        "big": pl.Series([2**100] * n, dtype=pl.Int128),
+        "when": pl.Series([datetime(2025, 1, 1, 12)] * n).dt.replace_time_zone("Europe/Rome"),
+        "at": pl.Series([time(1, 2, 3)] * n),
+        "lasts": pl.Series([timedelta(days=1)] * n),
+        "money": pl.Series([Decimal("1.10")] * n, dtype=pl.Decimal(10, 2)),
+        "kind": pl.Series(["a", "b"] * (n // 2) + ["a"] * (n % 2), dtype=pl.Enum(["b", "a"])),
+        "none": pl.Series([None] * n, dtype=pl.Null),
+        "pair": pl.Series([[1, 2]] * n, dtype=pl.Array(pl.Int64, 2)),
+    }
+    for with_int128 in (True, False):
+        columns = {k: v for k, v in extra.items() if with_int128 or k != "big"}
+        strategies = sample.strategies.with_columns(**columns)
+        q = replace(sample, strategies=strategies)
+        back = qf.read_snapshot(q.write_snapshot(tmp_path / f"snap-{with_int128}"))
+        assert back.strategies.schema == strategies.schema
+        assert back.strategies.equals(strategies)
 
 
 def test_reflatten_offline_with_another_separator(sample: QuantumFrames) -> None:

@@ -36,11 +36,8 @@ def manifest_digest(data: dict[str, Any]) -> str:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def parse_when(value: date | datetime | str, *, end_of_day: bool = False) -> datetime:
@@ -198,7 +195,7 @@ class Manifest:
             raise SnapshotError(msg, path=root / extra[0])
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(4) as pool:  # hashlib frees the GIL
+        with ThreadPoolExecutor(2) as pool:  # hashlib frees the GIL
             digests = list(pool.map(lambda e: sha256_of(root / e["file"]), entries))
         for entry, digest in zip(entries, digests, strict=True):
             if digest != entry["sha256"]:
