@@ -360,3 +360,26 @@ def test_load_logs_tables_without_password(
     with caplog.at_level(logging.INFO, logger="quantum_frames"):
         qf.read_postgres(pg_dsn, schema=sample_schema)
     assert any("team_quantum_dna_v3: 96 rows" in r.getMessage() for r in caplog.records)
+
+
+def test_a_load_and_a_snapshot_read_never_import_pandas(pg_dsn: str, sample_schema: str) -> None:
+    """pandas takes ~0.4 s to import: a backtest script's first load must not pay for it
+    (``pyarrow.array`` on Python lists imports it when it is installed)."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("pandas")  # otherwise nothing could import it
+    code = (
+        "import sys, quantum_frames as qf\n"
+        "q = qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)\n"
+        "qf.read_snapshot(qf.sample_path()).report\n"
+        "q.report, q.teams.height\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, pg_dsn, sample_schema],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "False"
