@@ -64,21 +64,21 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     objects are sure to be read one row each.
     """
     text = pl.col(values.name)
-    nulls, objects, size, brackets, escapes = (
+    nulls, objects, size, longest, escapes = (
         values.to_frame()
         .select(  # one pass for all the checks on the rows
             text.null_count().alias("nulls"),
             text.str.starts_with("{").all().alias("objects"),
             text.str.len_bytes().sum().alias("size"),
-            text.str.count_matches(r"[\[{]").max().alias("brackets"),
+            text.str.len_bytes().max().alias("longest"),
             text.str.contains("\\u", literal=True).any().alias("escapes"),
         )
         .row(0)
     )
     # Objects only: besides, a root JSON null read back to back crashes pyarrow 26 (segfault),
     # and so does very deep nesting (its parser recurses): no row may open more than
-    # _MAX_BRACKETS arrays and objects in all.
-    if nulls == len(values) or not objects or (brackets or 0) > _MAX_BRACKETS:
+    # _MAX_BRACKETS arrays and objects in all — counted only in rows long enough to.
+    if nulls == len(values) or not objects or _too_deep(values, longest or 0):
         return None
     if (size or 0) + 2 * nulls > _MAX_BLOCK:
         return None
@@ -113,6 +113,15 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     for key, column in zip(table.column_names, frame.get_columns(), strict=True):
         _leaves((key,), column, leaves)
     return leaves
+
+
+def _too_deep(values: pl.Series, longest: int) -> bool:
+    """Whether a row opens more than ``_MAX_BRACKETS`` arrays and objects (a regex count,
+    run only on the rows with more bytes than that)."""
+    if longest <= _MAX_BRACKETS:
+        return False
+    long_rows = values.filter(values.str.len_bytes() > _MAX_BRACKETS)
+    return bool((long_rows.str.count_matches(r"[\[{]").max() or 0) > _MAX_BRACKETS)  # type: ignore[operator]
 
 
 def _unsafe_floats(expr: pl.Expr, dtype: pl.DataType | DataTypeClass) -> list[pl.Expr]:
