@@ -18,12 +18,15 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from quantum_frames._dsn import Dsn
 from quantum_frames.errors import MissingColumnError, MissingTableError, SourceError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = [
     "DEFAULT_TABLES",
@@ -277,15 +280,34 @@ def _read_table(
     if pk is not None and large and partition_num > 1:
         kwargs = {"partition_on": pk, "partition_num": partition_num}
     try:
-        frame = cx.read_sql(uri, query, return_type="polars", **kwargs)
+        table = cx.read_sql(uri, query, return_type="arrow", **kwargs)
     except (Exception, BaseException) as exc:  # connectorx raises RuntimeError or a Rust panic
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         raise _source_error(dsn, f"cannot read {info.display} from", exc) from None
+    if pk is not None and table.num_rows:
+        table = _batches_by_key(table, pk)
+    frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    if pk is not None and not frame.get_column(pk).is_sorted():  # partitions: any order
+    if pk is not None and not frame.get_column(pk).is_sorted():
         frame = frame.sort(pk)  # a copy, only when needed: keep loads reproducible
     return frame
+
+
+def _batches_by_key(table: pa.Table, key: str) -> pa.Table:
+    """The table's record batches (one or more per partition, in the order the partitions
+    finished) ordered by their first ``key``: no copy, and a table stored in key order comes
+    out sorted without sorting it."""
+    import pyarrow as pa
+
+    batches = [b for b in table.to_batches() if b.num_rows]
+    if len(batches) < 2:
+        return table
+    first = [b.column(key)[0].as_py() for b in batches]
+    if None in first:
+        return table
+    order = sorted(range(len(batches)), key=first.__getitem__)
+    return pa.Table.from_batches([batches[i] for i in order], schema=table.schema)
 
 
 def _source_error(dsn: Dsn, what: str, exc: BaseException) -> SourceError:

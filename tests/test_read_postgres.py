@@ -354,6 +354,21 @@ def test_large_tables_are_read_in_partitions_and_sorted(pg_dsn: str, sample_sche
         assert getattr(parts, name).equals(frame), name
 
 
+def test_partitions_of_a_table_stored_out_of_key_order_come_back_sorted(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """Partitions arrive in any order and are put back in key order without a sort when the
+    table lies in key order; a table that does not (rows inserted backwards) is sorted."""
+    minimal_tables(pg, schema)
+    pg.execute(
+        f'INSERT INTO "{schema}".team_quantum_dna_v3 '
+        "SELECT i, 'team ' || i, 'L', 'ELITE' FROM generate_series(500, 1, -1) AS i"
+    )
+    q = qf.read_postgres(pg_dsn, schema=schema, partition_rows=1, partition_num=4)
+    assert q.raw.teams["team_id"].to_list() == list(range(1, 501))
+    assert q.raw.teams["team_name"].to_list() == [f"team {i}" for i in range(1, 501)]
+
+
 def test_load_logs_tables_without_password(
     caplog: pytest.LogCaptureFixture, pg_dsn: str, sample_schema: str
 ) -> None:
