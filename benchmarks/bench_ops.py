@@ -25,6 +25,7 @@ import duckdb
 import polars as pl
 
 import quantum_frames as qf
+from quantum_frames.ops.friction import _NOT_JOINED
 from quantum_frames.synthetic.build import JSON_COLUMNS
 from quantum_frames.synthetic.generator import generate
 
@@ -62,11 +63,14 @@ def duck(q: qf.QuantumFrames) -> duckdb.DuckDBPyConnection:
     return con
 
 
-FRICTION_SQL = """
+# The same frame friction_for returns: the fixtures, both team ids, every friction column
+# but the keys, names and bookkeeping (checked equal below, not only friction_score).
+FRICTION_SQL = f"""
 WITH keys AS (
     SELECT lower(strip_accents(trim(team_name))) AS k, team_id FROM teams
 )
-SELECT fx.*, f.friction_score, f.friction_level
+SELECT fx.*, h.team_id AS home_team_id, a.team_id AS away_team_id,
+       f.* EXCLUDE ({", ".join(sorted(_NOT_JOINED))})
 FROM fx
 LEFT JOIN keys h ON h.k = lower(strip_accents(trim(fx.home)))
 LEFT JOIN keys a ON a.k = lower(strip_accents(trim(fx.away)))
@@ -142,9 +146,7 @@ def main() -> int:
     # Same answers first: a benchmark of wrong results is worthless.
     ours = q.friction_for(fx, on_unknown="ignore")
     theirs = con.sql(FRICTION_SQL).pl()
-    assert ours["friction_score"].equals(theirs["friction_score"]), (
-        "friction_for disagrees with DuckDB"
-    )
+    assert ours.equals(theirs), "friction_for disagrees with DuckDB"
     mine = q.best_strategies(ctx)
     sql_best = con.sql(BEST_SQL).pl()
     assert mine["strategy_id"].equals(sql_best["strategy_id"].cast(mine["strategy_id"].dtype)), (
