@@ -113,9 +113,21 @@ def best_strategies(
     active = pl.col("is_active").fill_null(False) if "is_active" in st_schema else pl.lit(True)
     wanted: list[str] = [c for c in columns if c in st_schema]
     order: list[str] = [c for c in _ORDER if c in st_schema]
-    candidates = st.filter(active).select(
-        pl.col("team_id").alias("__team_id"),
-        *[pl.col(c).alias(f"__s_{c}") for c in dict.fromkeys([*wanted, *order, *filter_cols])],
+    # Each team's candidates best first, once (a few per team); the joins below keep that
+    # order within each fixture row, so the first row that applies is the best — no sort of
+    # the (fixtures × candidates) rows.
+    candidates = (
+        st.filter(active)
+        .select(
+            pl.col("team_id").alias("__team_id"),
+            *[pl.col(c).alias(f"__s_{c}") for c in dict.fromkeys([*wanted, *order, *filter_cols])],
+        )
+        .sort(
+            [f"__s_{c}" for c in order],
+            descending=[c != "strategy_id" for c in order],
+            nulls_last=True,
+            maintain_order=True,
+        )
     )
     ids = name_ids(teams, fx.select(pl.col(team).alias("name"))).select(
         pl.col("name").alias("__name"), pl.col("team_id").alias("__team_id")
@@ -123,14 +135,9 @@ def best_strategies(
     rows = fx.with_row_index("__row").with_columns(pl.col(team).cast(pl.String).alias("__name"))
     matched = (
         rows.select("__row", "__name", *[c for c in fx_schema.names() if c != team])
-        .join(ids, on="__name", how="inner")
-        .join(candidates, on="__team_id", how="inner")
+        .join(ids, on="__name", how="inner", maintain_order="left")
+        .join(candidates, on="__team_id", how="inner", maintain_order="left_right")
         .filter(pl.all_horizontal(conditions) if conditions else pl.lit(True))
-        .sort(
-            ["__row", *[f"__s_{c}" for c in order]],
-            descending=[False, *[c != "strategy_id" for c in order]],
-            nulls_last=True,
-        )
         .unique("__row", keep="first", maintain_order=True)
         .select("__row", *[pl.col(f"__s_{c}").alias(c) for c in wanted])
     )

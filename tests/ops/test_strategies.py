@@ -6,6 +6,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.frames import QuantumFrames
@@ -170,3 +172,90 @@ def test_spec_keyword_names_work(sample: QuantumFrames) -> None:
     assert sample.dna_vector(team="Liverpool", vector="luck_dna") == sample.dna_vector(
         "Liverpool", "luck_dna"
     )
+
+
+_TEAMS = ["1. FC Köln", "Brighton & Hove Albion", "Atlético Madrid", "Nowhere FC"]
+
+
+def _reference_best(strategies: list[dict[str, Any]], team: str, context: dict[str, Any]) -> Any:
+    """best_strategies for one fixture, written the slow, obvious way."""
+    team_id = {name: i + 1 for i, name in enumerate(_TEAMS[:3])}.get(team)
+
+    def applies(filters: Any) -> bool:
+        for key, want in (filters or {}).items():
+            if key not in context or context[key] is None:
+                return False
+            if isinstance(want, list) and context[key] not in want:
+                return False
+            if not isinstance(want, list) and context[key] != want:
+                return False
+        return True
+
+    fits = [
+        s
+        for s in strategies
+        if s["team_id"] == team_id and s["is_active"] and applies(s["filters"])
+    ]
+    fits.sort(
+        key=lambda s: (
+            s["conviction"] is None,
+            -(s["conviction"] or 0),
+            s["roi"] is None,
+            -(s["roi"] or 0),
+            s["strategy_id"],
+        )
+    )
+    return fits[0]["strategy_id"] if fits else None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_best_strategies_equals_a_reference_on_random_strategies(data: st.DataObject) -> None:
+    """Random strategies (ties, null conviction/roi, inactive ones, list and scalar filters)
+    and random fixtures: every row gets what the obvious per-row rule gives."""
+    venues, tiers = ["home", "away"], ["ELITE", "TOP6", "MID"]
+    filters = st.one_of(
+        st.just("NULL"),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "venue": st.sampled_from(venues),
+                "opponent_tier": st.one_of(
+                    st.sampled_from(tiers), st.lists(st.sampled_from(tiers), min_size=1)
+                ),
+            },
+        ),
+    )
+    n = data.draw(st.integers(1, 12))
+    strategies = [
+        {
+            "strategy_id": i + 1,
+            "team_id": data.draw(st.integers(1, 3)),
+            "filters": data.draw(filters),
+            "conviction": data.draw(st.one_of(st.none(), st.sampled_from([40.0, 70.0, 90.0]))),
+            "roi": data.draw(st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 2.5]))),
+            "is_active": data.draw(st.booleans()),
+        }
+        for i in range(n)
+    ]
+    rows = data.draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(_TEAMS),
+                st.one_of(st.none(), st.sampled_from(venues)),
+                st.one_of(st.none(), st.sampled_from(tiers)),
+            ),
+            min_size=1,
+            max_size=20,
+        )
+    )
+    fixtures = pl.DataFrame(
+        rows, schema=["team", "venue", "opponent_tier"], orient="row"
+    ).with_columns(pl.col("venue", "opponent_tier").cast(pl.String))
+    table = [{**s, "filters": None if s["filters"] == "NULL" else s["filters"]} for s in strategies]
+    got = tiny(strategies).best_strategies(fixtures)["strategy_id"].to_list()
+    want = [
+        _reference_best(table, team, {"venue": venue, "opponent_tier": tier})
+        for team, venue, tier in rows
+    ]
+    assert got == want
