@@ -162,17 +162,22 @@ class Manifest:
     def created_at(self) -> datetime:
         return parse_when(str(self.data["created_at"]))
 
-    def files(self) -> list[dict[str, Any]]:
-        """Every data file entry, flat and raw, of every table."""
+    def files(self, kinds: tuple[str, ...] = ("flat", "raw")) -> list[dict[str, Any]]:
+        """The data file entries of ``kinds`` ("flat", "raw") of every table."""
         return [
             entry
             for table in self.data["tables"].values()
-            for kind in ("flat", "raw")
+            for kind in kinds
             for entry in table[kind]["files"]
         ]
 
     def verify(self) -> None:
         """Check every file's presence, size and SHA-256, and that no file is extra."""
+        self.check_listing()
+        self.check_digests(self.files())
+
+    def check_listing(self) -> None:
+        """Check every file's presence and size, and that no file is extra (no hashing)."""
         root = self.snapshot
         entries = self.files()
         for entry in entries:
@@ -193,9 +198,13 @@ class Manifest:
         if extra:
             msg = f"snapshot {root}: file(s) {', '.join(extra)} are not in the manifest. Hint: remove them, or write the snapshot again."
             raise SnapshotError(msg, path=root / extra[0])
+
+    def check_digests(self, entries: list[dict[str, Any]], threads: int = 2) -> None:
+        """Check the SHA-256 of the files of ``entries``."""
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(2) as pool:  # hashlib frees the GIL
+        root = self.snapshot
+        with ThreadPoolExecutor(threads) as pool:  # hashlib frees the GIL
             digests = list(pool.map(lambda e: sha256_of(root / e["file"]), entries))
         for entry, digest in zip(entries, digests, strict=True):
             if digest != entry["sha256"]:

@@ -36,9 +36,10 @@ def read_snapshot(
         path: a snapshot directory, or a folder holding snapshot directories.
         as_of: with a folder: pick the newest snapshot whose ``as_of`` is at or before this
             (a bare date includes that whole day). Default: the newest.
-        verify: check every file's size and SHA-256 against the manifest before decoding
-            anything. Without it a damaged file may go unnoticed — or even abort the Parquet
-            reader: keep it on for files that left your control.
+        verify: check every file's size and SHA-256 against the manifest (each before it
+            is decoded; all of them before the read returns). Without it a damaged file may
+            go unnoticed — or even abort the Parquet reader: keep it on for files that left
+            your control.
 
     Raises:
         SnapshotError: no snapshot fits, or a file is missing, extra, truncated or changed;
@@ -51,9 +52,7 @@ def read_snapshot(
         96
     """
     manifest = resolve_snapshot(path, as_of=as_of)
-    if verify:  # before any decoding: a damaged file can abort the Parquet reader itself
-        manifest.verify()
-    flat = _read_kind(manifest, "flat")
+    flat = _verified_flat(manifest) if verify else _read_kind(manifest, "flat")
     raw = _LazySourceTables(lambda: _read_kind(manifest, "raw"))
     reports = [_report(manifest.data["tables"][name]["flat"]["columns"]) for name in TABLES]
     d = manifest.data
@@ -69,6 +68,22 @@ def read_snapshot(
         loaded_at=manifest.created_at,
         as_of=manifest.as_of,
     )
+
+
+def _verified_flat(manifest: Manifest) -> dict[str, pl.DataFrame]:
+    """The flat tables, every file of the snapshot verified. No file is decoded before its
+    SHA-256 matches (a damaged file can abort the Parquet reader itself); the lossless
+    files, decoded only on demand, are hashed on a second thread while the flat ones decode,
+    and the read fails if any of them is damaged."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    manifest.check_listing()
+    with ThreadPoolExecutor(1, thread_name_prefix="qf-verify") as pool:
+        raw_checked = pool.submit(manifest.check_digests, manifest.files(("raw",)), 1)
+        manifest.check_digests(manifest.files(("flat",)))
+        flat = _read_kind(manifest, "flat")
+        raw_checked.result()
+    return flat
 
 
 def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
