@@ -91,6 +91,24 @@ def test_flat_files_dictionary_encode_repeated_doubles(
     assert column.physical_type == "DOUBLE" and "RLE_DICTIONARY" in column.encodings
 
 
+def test_other_tools_read_the_flat_files_with_the_same_values(
+    tmp_path: Path, sample: QuantumFrames
+) -> None:
+    """The flat files are for DuckDB, pandas, Spark: same rows, columns and values there."""
+    import duckdb
+
+    pd = pytest.importorskip("pandas")
+    path = sample.write_snapshot(tmp_path / "snap")
+    for name, frame in sample.tables():
+        file = path / f"{name}.parquet"
+        plain = frame.select(c for c, d in frame.schema.items() if d.is_numeric() or d == pl.String)
+        via_duckdb = duckdb.sql(f"SELECT * FROM read_parquet('{file}')").pl()
+        assert via_duckdb.select(plain.columns).equals(plain), name
+        via_pandas = pd.read_parquet(file)
+        assert list(via_pandas.columns) == frame.columns, name
+        assert pl.from_pandas(via_pandas[plain.columns]).equals(plain, null_equal=True), name
+
+
 def test_every_dtype_round_trips_including_those_arrow_cannot_hold(
     tmp_path: Path, sample: QuantumFrames
 ) -> None:
