@@ -31,7 +31,7 @@ from pathlib import Path
 from bench_load import case_copy_floor, ensure_seeded, server, write_markdown
 
 BUDGET = """
-import os, resource, statistics, sys, time
+import inspect, os, resource, statistics, sys, time
 import quantum_frames as qf
 from quantum_frames._dsn import Dsn
 from quantum_frames.flatten import flatten_with_report
@@ -62,8 +62,10 @@ def measure(run):
         rows.append((time.perf_counter() - t, client() - c, server() - s))
     return [statistics.median(col) for col in zip(*rows)]
 
-options = dict(schema=schema, tables=dict(DEFAULT_TABLES), connect_timeout=10,
-               statement_timeout=600, partition_rows=20_000, partition_num=os.cpu_count() or 2)
+defaults = {k: v.default for k, v in inspect.signature(qf.read_postgres).parameters.items()}
+options = dict(schema=schema, tables=dict(DEFAULT_TABLES), connect_timeout=defaults["connect_timeout"],
+               statement_timeout=defaults["statement_timeout"], partition_rows=defaults["partition_rows"],
+               partition_num=defaults["partition_num"] or os.cpu_count() or 2)  # as read_postgres does
 qf.read_postgres(dsn, schema=schema, progress=False)  # warm-up
 fetched = fetch_tables(Dsn.parse(dsn), **options)
 out = {

@@ -48,8 +48,8 @@ def read_postgres(
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
     One read-only session per connection (``default_transaction_read_only``), binary protocol
-    through connectorx; tables of ``partition_rows`` rows or more are read in parallel
-    partitions on their integer primary key. Columns are discovered from the catalog: only the
+    through connectorx; tables of ``partition_rows`` rows or more (or of 16 MiB or more on
+    disk) are read in parallel partitions on their integer primary key. Columns are discovered from the catalog: only the
     key columns are required (SPEC §2.4), every other column is carried through, every
     JSON/JSONB column is flattened on all rows (SPEC §3).
 
