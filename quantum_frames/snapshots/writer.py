@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -119,10 +119,10 @@ def write_snapshot(
                 }
                 raw = getattr(q.raw, name)
                 jobs[name, "flat"] = pool.submit(
-                    _write_table, tmp, name, flat, {**pointer, "kind": "flat"}, parts
+                    _write_table, tmp, name, flat, {**pointer, "kind": "flat"}, parts, _write_file
                 )
-                jobs[name, "raw"] = pool.submit(
-                    _write_table, tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, []
+                jobs[name, "raw"] = pool.submit(  # read on demand only: Polars' faster writer
+                    _write_table, tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, [], _polars
                 )
             for done in as_completed(jobs.values()):
                 bar.step(done.result()[1])
@@ -158,21 +158,22 @@ def write_snapshot(
 
 
 def _write_table(
-    root: Path, name: str, frame: pl.DataFrame, pointer: dict[str, str], partition_by: list[str]
+    root: Path,
+    name: str,
+    frame: pl.DataFrame,
+    pointer: dict[str, str],
+    partition_by: list[str],
+    write: Callable[[pl.DataFrame, Path, dict[str, str]], None],
 ) -> tuple[list[dict[str, Any]], str]:
-    """Write one table's file(s); return their manifest entries and a progress line."""
+    """Write one table's file(s) (``write`` writes a single file; Hive partitions are
+    Polars'); return their manifest entries and a progress line."""
     meta = {PARQUET_KEY: json.dumps(pointer)}
     parts = [c for c in partition_by if c in frame.columns]
     if not parts:
         rel = f"{name}.parquet"
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        if pointer["kind"] == "flat":
-            _write_file(frame, path, meta)
-        else:  # raw: read only on demand, so written by Polars' faster writer
-            frame.write_parquet(
-                path, compression="zstd", row_group_size=ROW_GROUP_ROWS, metadata=meta
-            )
+        write(frame, path, meta)
         _fsync(path)
         return [_entry(root, path)], f"{rel}: {frame.height:,} rows"
     # Hive layout: <name>/<col>=<value>/part-0.parquet; a hidden row number keeps the order.
@@ -201,11 +202,16 @@ def _write_file(frame: pl.DataFrame, path: Path, meta: dict[str, str]) -> None:
     try:
         table = frame.to_arrow()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        frame.write_parquet(path, compression="zstd", row_group_size=ROW_GROUP_ROWS, metadata=meta)
+        _polars(frame, path, meta)
         return
     extra = {k.encode(): v.encode() for k, v in meta.items()}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **extra})
     pq.write_table(table, path, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+
+
+def _polars(frame: pl.DataFrame, path: Path, meta: dict[str, str]) -> None:
+    """One Parquet file, written by Polars' writer."""
+    frame.write_parquet(path, compression="zstd", row_group_size=ROW_GROUP_ROWS, metadata=meta)
 
 
 def _entry(root: Path, path: Path) -> dict[str, Any]:
