@@ -119,7 +119,7 @@ def write_snapshot(
                 }
                 raw = getattr(q.raw, name)
                 jobs[name, "flat"] = pool.submit(
-                    _write_table, tmp, name, flat, {**pointer, "kind": "flat"}, parts, _write_file
+                    _write_table, tmp, name, flat, {**pointer, "kind": "flat"}, parts, _arrow
                 )
                 jobs[name, "raw"] = pool.submit(  # read on demand only: Polars' faster writer
                     _write_table, tmp, f"raw/{name}", raw, {**pointer, "kind": "raw"}, [], _polars
@@ -194,7 +194,7 @@ def _write_table(
     return [_entry(root, p) for p in files], line
 
 
-def _write_file(frame: pl.DataFrame, path: Path, meta: dict[str, str]) -> None:
+def _arrow(frame: pl.DataFrame, path: Path, meta: dict[str, str]) -> None:
     """One flat Parquet file, written by Arrow's writer: it dictionary-encodes doubles that
     repeat too (Polars' writer leaves them plain), so the flat tables of the synthetic data are
     15% smaller and decode 1.5 × faster — it writes 2 × slower, and a snapshot is read more
