@@ -313,11 +313,19 @@ def _batches_by_key(table: pa.Table, key: str) -> pa.Table:
 def _source_error(dsn: Dsn, what: str, exc: BaseException) -> SourceError:
     detail = " ".join(dsn.redact(str(exc)).split())
     target = dsn.describe()
-    msg = (
-        f"{what} PostgreSQL at {target}: {detail}. Hint: check host, port, database, user "
-        "and password (pass dsn=…, or set QF_DSN / PGPASSWORD), and that the server is running."
-    )
-    return SourceError(msg, target=target)
+    if "canceling statement" in detail:  # the read started: reaching the server is not it
+        hint = (
+            "the server cancelled the read: read_postgres(statement_timeout=…) ran out (when "
+            "a table is read in partitions, the other partitions are cancelled with it, 'due "
+            "to user request'), or an administrator cancelled it. Raise statement_timeout "
+            "(None: no limit), or retry"
+        )
+    else:
+        hint = (
+            "check host, port, database, user and password (pass dsn=…, or set QF_DSN / "
+            "PGPASSWORD), and that the server is running"
+        )
+    return SourceError(f"{what} PostgreSQL at {target}: {detail}. Hint: {hint}.", target=target)
 
 
 def _type_back(frame: pl.DataFrame, info: TableInfo) -> pl.DataFrame:

@@ -85,6 +85,17 @@ def test_retries_succeed_once_the_server_is_back(pg_dsn: str, sample_schema: str
 
 def test_statement_timeout_bounds_a_slow_read(pg_dsn: str, scale50: str) -> None:
     started = time.monotonic()
-    with pytest.raises(qf.SourceError, match="statement timeout"):
-        qf.read_postgres(pg_dsn, schema=scale50, statement_timeout=0.001, partition_rows=10**9)
+    with pytest.raises(qf.SourceError, match="statement timeout") as info:
+        qf.read_postgres(pg_dsn, schema=scale50, statement_timeout=0.001, partition_num=1)
     assert time.monotonic() - started < 60
+    assert "Raise statement_timeout" in str(info.value)
+
+
+def test_a_timeout_in_one_partition_names_the_timeout_in_its_hint(
+    pg_dsn: str, scale50: str
+) -> None:
+    """With partitions, whichever error connectorx reports — the timed-out partition's, or a
+    sibling's cancelled 'due to user request' — the hint names statement_timeout."""
+    with pytest.raises(qf.SourceError, match="canceling statement") as info:
+        qf.read_postgres(pg_dsn, schema=scale50, statement_timeout=0.001, partition_rows=1)
+    assert "statement_timeout" in str(info.value).split("Hint:")[1]
