@@ -211,15 +211,13 @@ def flatten_with_report(
             flat = separator.join((name, *leaf.path))
             _claim(seen, flat, name, leaf.path, name)
             out.append(leaf.values.alias(flat))
-            for key, value in (
-                ("column", flat),
-                ("source", name),
-                ("path", list(leaf.path)),
-                ("dtype", str(leaf.values.dtype)),
-                ("null_fraction", leaf.values.null_count() / df.height if df.height else 0.0),
-                ("conflict", leaf.conflict),
-            ):
-                report[key].append(value)
+            report["column"].append(flat)
+            report["source"].append(name)
+            report["path"].append(list(leaf.path))
+            report["dtype"].append(str(leaf.values.dtype))
+            nulls = leaf.values.null_count() / df.height if df.height else 0.0
+            report["null_fraction"].append(nulls)
+            report["conflict"].append(leaf.conflict)
     flat_df = pl.DataFrame(out, height=df.height) if out else df.clear()
     return flat_df, report_frame(report)
 

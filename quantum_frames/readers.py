@@ -49,9 +49,9 @@ def read_postgres(
 
     One read-only session per connection (``default_transaction_read_only``), binary protocol
     through connectorx; tables of ``partition_rows`` rows or more (or of 16 MiB or more on
-    disk) are read in parallel partitions on their integer primary key. Columns are discovered from the catalog: only the
-    key columns are required (SPEC §2.4), every other column is carried through, every
-    JSON/JSONB column is flattened on all rows (SPEC §3).
+    disk) are read in parallel partitions on their integer primary key. Columns are
+    discovered from the catalog: only the key columns are required (SPEC §2.4), every other
+    column is carried through, every JSON/JSONB column is flattened on all rows (SPEC §3).
 
     Args:
         dsn: ``postgresql://user@host:5432/db`` or ``host=… dbname=…``; default env ``QF_DSN``.

@@ -285,7 +285,7 @@ def _read_table(
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         raise _source_error(dsn, f"cannot read {info.display} from", exc) from None
-    if pk is not None and table.num_rows:
+    if pk is not None:
         table = _batches_by_key(table, pk)
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
