@@ -386,6 +386,14 @@ def goals(results: dict[int, dict[str, float]], memory: dict[int, tuple[float, f
     return "\n".join(lines)
 
 
+def publish(section: str, key: str, *, write: bool) -> None:
+    """Print ``section`` and, with ``write``, put it into BENCHMARKS.md under ``key``."""
+    print(section)
+    if write:
+        write_markdown(section, key)
+        print(f"\nwritten to {ROOT / 'BENCHMARKS.md'}")
+
+
 def write_markdown(section: str, key: str) -> None:
     """Put ``section`` into BENCHMARKS.md between markers named ``key`` (replacing it)."""
     path = ROOT / "BENCHMARKS.md"

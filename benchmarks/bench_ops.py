@@ -30,7 +30,7 @@ from quantum_frames.synthetic.build import JSON_COLUMNS
 from quantum_frames.synthetic.generator import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_load import machine_basic, write_markdown
+from bench_load import machine_basic, publish
 
 
 def fixtures(q: qf.QuantumFrames, n: int, seed: int = 7) -> pl.DataFrame:
@@ -190,11 +190,8 @@ def main() -> int:
         "",
         "Results checked equal to the DuckDB query's before timing. Goal: DuckDB / qf ≥ 1.",
     ]
-    section = "\n".join(lines)
     print()
-    print(section)
-    if not args.no_write:
-        write_markdown(section, f"ops scale={args.scale}")
+    publish("\n".join(lines), f"ops scale={args.scale}", write=not args.no_write)
     return 0
 
 

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_load import case_copy_floor, ensure_seeded, server, write_markdown
+from bench_load import case_copy_floor, ensure_seeded, publish, server
 
 BUDGET = """
 import inspect, os, resource, statistics, sys, time
@@ -227,10 +227,7 @@ def main() -> int:
     for stage, _ in [*STAGES, ("other: pool threads, interpreter", ())]:
         n = counts.get(stage, 0)
         lines.append(f"| {stage} | {n:,} | {100 * n / max(total, 1):.1f}% |")
-    section = "\n".join(lines)
-    print(section)
-    if not args.no_write:
-        write_markdown(section, f"profile scale={args.scale}")
+    publish("\n".join(lines), f"profile scale={args.scale}", write=not args.no_write)
     return 0
 
 
