@@ -363,6 +363,17 @@ def test_every_leaf_equals_its_source_value_with_windows(
     assert_leaves_match(df, out, report, ["j"])
 
 
+def duckdb_path(
+    df: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``flatten_with_report(df, ["j"])`` with the Arrow fast path switched off."""
+    import sys
+
+    with monkeypatch.context() as m:
+        m.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
+        return qf.flatten_with_report(df, ["j"])
+
+
 # Values the Arrow fast path takes (bounded numbers, no huge exponents), and any values.
 PLAIN_SCALARS = (
     st.none()
@@ -386,15 +397,11 @@ WIDE_OBJECTS = st.lists(
 def test_arrow_fast_path_equals_the_duckdb_path(
     monkeypatch: pytest.MonkeyPatch, values: list[Any]
 ) -> None:
-    import sys
-
     df = docs(*values)
     fast, fast_report = qf.flatten_with_report(df, ["j"], valid_json=True)
     checked = qf.flatten_with_report(df, ["j"])
     assert checked[0].equals(fast, null_equal=True) and checked[1].equals(fast_report)
-    with monkeypatch.context() as m:
-        m.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
-        exact, exact_report = qf.flatten_with_report(df, ["j"])
+    exact, exact_report = duckdb_path(df, monkeypatch)
     assert fast.schema == exact.schema
     assert fast.equals(exact, null_equal=True)
     assert fast_report.equals(exact_report)
@@ -431,12 +438,9 @@ def test_arrow_fast_path_equals_the_duckdb_path(
 def test_fast_path_examples_equal_the_duckdb_path(
     monkeypatch: pytest.MonkeyPatch, values: list[Any]
 ) -> None:
-    import sys
-
     df = docs(*values)
     fast = qf.flatten_with_report(df, ["j"])
-    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
-    exact = qf.flatten_with_report(df, ["j"])
+    exact = duckdb_path(df, monkeypatch)
     assert fast[0].schema == exact[0].schema
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
@@ -448,12 +452,9 @@ def test_nan_and_infinity_literals_read_alike_on_either_path(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     """Not JSON, but DuckDB reads them; the Arrow path leaves such columns to DuckDB."""
-    import sys
-
     df = pl.DataFrame({"j": ['{"a": 1}', text]})
     fast = qf.flatten_with_report(df, ["j"])
-    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
-    exact = qf.flatten_with_report(df, ["j"])
+    exact = duckdb_path(df, monkeypatch)
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
 
