@@ -46,8 +46,8 @@ import psycopg
 import pyarrow as pa
 
 import quantum_frames as qf
-from quantum_frames._dsn import Dsn
 from quantum_frames.source import DEFAULT_TABLES
+from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
 from quantum_frames.synthetic.seed import seed_postgres
 

@@ -33,8 +33,8 @@ from bench_load import case_copy_floor, ensure_seeded, publish, server
 BUDGET = """
 import inspect, os, resource, statistics, sys, time
 import quantum_frames as qf
-from quantum_frames._dsn import Dsn
-from quantum_frames.flatten import flatten_with_report
+from quantum_frames.source._dsn import Dsn
+from quantum_frames.flattening import flatten_with_report
 from quantum_frames.source import DEFAULT_TABLES, fetch_tables
 dsn, schema, loads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
@@ -95,12 +95,12 @@ os._exit(0)  # no interpreter teardown in the profile
 #: (stage, substrings of a stack); the first stage with a matching substring takes the sample.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("fetch: connectorx (binary COPY → Arrow → Polars)", ("read_sql (connectorx",)),
-    ("fetch: catalog (psycopg)", ("_catalog (quantum_frames/source.py",)),
-    ("fetch: typing back, partition order", ("fetch_tables (quantum_frames/source.py",)),
-    ("flatten: Arrow JSON reader (parse + infer)", ("_read (quantum_frames/_arrow_json.py",)),
+    ("fetch: catalog (psycopg)", ("_catalog (quantum_frames/source/_postgres.py",)),
+    ("fetch: typing back, partition order", ("fetch_tables (quantum_frames/source/_postgres.py",)),
+    ("flatten: Arrow JSON reader (parse + infer)", ("_read (quantum_frames/flattening/_arrow.py",)),
     (
         "flatten: fast-path checks, buffers, to Polars",
-        ("decode_objects (quantum_frames/_arrow_json",),
+        ("decode_objects (quantum_frames/flattening/_arrow",),
     ),
     ("flatten: DuckDB path (columns with conflicts)", ("_decode_with_duckdb",)),
     ("flatten: sizes, leaves, report", ("flatten_with_report",)),

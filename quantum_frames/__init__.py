@@ -9,7 +9,7 @@ Examples:
 from __future__ import annotations
 
 from quantum_frames._version import __version__
-from quantum_frames.backtest import (
+from quantum_frames.backtesting import (
     Backtest,
     NoSnapshotWarning,
     backtest,
@@ -30,7 +30,7 @@ from quantum_frames.errors import (
     UnknownNameError,
     UnknownTeamError,
 )
-from quantum_frames.flatten import flatten, flatten_with_report, json_columns, unflatten
+from quantum_frames.flattening import flatten, flatten_with_report, json_columns, unflatten
 from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning

@@ -11,7 +11,7 @@ from typing import Any, Final, Literal, TypeVar, cast
 
 import polars as pl
 
-from quantum_frames.flatten import flatten_with_report
+from quantum_frames.flattening import flatten_with_report
 
 __all__ = ["TABLES", "QuantumFrames", "SourceTables"]
 
@@ -70,7 +70,7 @@ def flatten_tables(
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Flatten each lossless table; the flat frames by name, and one report for all of them.
 
-    ``json_columns`` names the JSON columns per table; None: :func:`~quantum_frames.flatten.json_columns`.
+    ``json_columns`` names the JSON columns per table; None: :func:`~quantum_frames.flattening.json_columns`.
     """
     flat: dict[str, pl.DataFrame] = {}
     reports = []

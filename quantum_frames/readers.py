@@ -13,10 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from quantum_frames._dsn import Dsn
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames.errors import SourceError
-from quantum_frames.flatten import flatten_with_report
+from quantum_frames.flattening import flatten_with_report
 from quantum_frames.frames import (
     TABLES,
     FrictionFrame,
@@ -25,6 +24,7 @@ from quantum_frames.frames import (
     flatten_tables,
 )
 from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
+from quantum_frames.source._dsn import Dsn
 
 __all__ = ["build_frames", "read_postgres", "sample", "sample_path"]
 

@@ -261,7 +261,7 @@ def _backtest(args: argparse.Namespace) -> int:
     import warnings
     from pathlib import Path
 
-    from quantum_frames.backtest import backtest, bets_from_strategies, point_in_time
+    from quantum_frames.backtesting import backtest, bets_from_strategies, point_in_time
 
     path = Path(args.bets)
     if not path.is_file():

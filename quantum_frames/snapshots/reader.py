@@ -14,7 +14,7 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from quantum_frames.errors import SnapshotError
-from quantum_frames.flatten import report_frame
+from quantum_frames.flattening import report_frame
 from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
 from quantum_frames.snapshots.manifest import MANIFEST, Manifest, parse_when
 

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from quantum_frames._dsn import Dsn
+from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import generate
 from quantum_frames.synthetic.seed import seed_postgres
 

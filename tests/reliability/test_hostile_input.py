@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import quantum_frames as qf
 from quantum_frames.frames import SourceTables
 from tests._leaves import assert_leaves_match
-from tests.test_read_postgres import minimal_tables
+from tests.source.test_read_postgres import minimal_tables
 
 
 @pytest.mark.parametrize("name", ['t"q', "t;DROP TABLE x;--", "t ü ñ", "t'x"])

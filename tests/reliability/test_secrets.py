@@ -9,8 +9,8 @@ from urllib.parse import quote, quote_plus, unquote
 import pytest
 
 import quantum_frames as qf
-from quantum_frames._dsn import Dsn
 from quantum_frames.cli import main
+from quantum_frames.source._dsn import Dsn
 
 PASSWORD = "Hunt3r-@:/%#-s3cret 'x'"
 FORMS = {PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD), "Hunt3r"}

@@ -8,7 +8,7 @@ connectorx does not parse and re-serialise them), NUMERIC as text (connectorx wo
 to 10 decimals) and types connectorx cannot carry as text; all are typed back losslessly here.
 
 The result is the *lossless* source: JSON kept as the text PostgreSQL holds, arrays as lists.
-Flattening is the next stage's job (:mod:`quantum_frames.flatten`).
+Flattening is the next stage's job (:mod:`quantum_frames.flattening`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from quantum_frames._dsn import Dsn
 from quantum_frames.errors import MissingColumnError, MissingTableError, SourceError
+from quantum_frames.source._dsn import Dsn
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -1,7 +1,7 @@
 """Flatten stage: JSON columns → one plain column per leaf path (SPEC §3), and back.
 
 How it works, all in native code. A column of JSON objects is first offered to Arrow's JSON
-reader (:mod:`quantum_frames._arrow_json`), which infers and decodes in one pass and declines
+reader (:mod:`quantum_frames.flattening._arrow`), which infers and decodes in one pass and declines
 whatever it would not read exactly as the steps below; every other column takes them:
 
 1. DuckDB's ``json_group_structure`` merges the structure of **every** row of every JSON
@@ -34,8 +34,8 @@ from typing import Any, Final
 
 import polars as pl
 
-from quantum_frames._arrow_json import decode_objects
 from quantum_frames.errors import FlattenCollisionError, FlattenError
+from quantum_frames.flattening._arrow import decode_objects
 
 __all__ = ["REPORT_SCHEMA", "flatten", "flatten_with_report", "json_columns", "unflatten"]
 

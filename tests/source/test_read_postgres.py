@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
-from quantum_frames._dsn import Dsn
+from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
 from quantum_frames.synthetic.seed import seed_postgres
 from tests._leaves import assert_leaves_match
@@ -332,7 +332,7 @@ def test_dsn_from_environment(
 def test_the_load_session_is_read_only(pg_dsn: str) -> None:
     import connectorx as cx
 
-    from quantum_frames.source import _session_params
+    from quantum_frames.source._postgres import _session_params
 
     uri = Dsn.parse(pg_dsn).connectorx_uri(**_session_params(5, None))
     flag = cx.read_sql(

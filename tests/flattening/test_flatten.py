@@ -326,7 +326,7 @@ def tiny_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     """Infer structures over windows of 2 rows, to exercise the window merge."""
     import sys
 
-    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_WINDOW", 2)
+    monkeypatch.setattr(sys.modules["quantum_frames.flattening._flatten"], "_WINDOW", 2)
 
 
 def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -341,7 +341,7 @@ def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
         {"new": "late key"},
     ]
     whole, whole_report = flat(*values)
-    monkeypatch.setattr(sys.modules["quantum_frames.flatten"], "_WINDOW", 2)
+    monkeypatch.setattr(sys.modules["quantum_frames.flattening._flatten"], "_WINDOW", 2)
     windowed, windowed_report = flat(*values)
     assert windowed.columns == whole.columns
     assert windowed.schema == whole.schema
@@ -370,7 +370,7 @@ def duckdb_path(
     import sys
 
     with monkeypatch.context() as m:
-        m.setattr(sys.modules["quantum_frames.flatten"], "_ARROW_FAST_PATH", False)
+        m.setattr(sys.modules["quantum_frames.flattening._flatten"], "_ARROW_FAST_PATH", False)
         return qf.flatten_with_report(df, ["j"])
 
 

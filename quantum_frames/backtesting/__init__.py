@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from quantum_frames.backtest.metrics import RESULTS, Backtest, backtest
-from quantum_frames.backtest.point_in_time import NoSnapshotWarning, point_in_time
-from quantum_frames.backtest.settle import bets_from_strategies, settle
+from quantum_frames.backtesting.metrics import RESULTS, Backtest, backtest
+from quantum_frames.backtesting.point_in_time import NoSnapshotWarning, point_in_time
+from quantum_frames.backtesting.settle import bets_from_strategies, settle
 
 __all__ = [
     "RESULTS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import quantum_frames as qf
-from quantum_frames._dsn import Dsn, redact_uri
+from quantum_frames.source._dsn import Dsn, redact_uri
 
 HOSTILE = "p@ss:w/o%rd#1 'x'"
 

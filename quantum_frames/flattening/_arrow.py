@@ -7,7 +7,7 @@ string there; an object here, a scalar there), array elements of different types
 keys and invalid JSON all make it raise.
 
 A column is decoded here only when Arrow's result is, leaf for leaf, what the exact DuckDB
-path of :mod:`quantum_frames.flatten` would give; :func:`decode_objects` returns None
+path of :mod:`quantum_frames.flattening` would give; :func:`decode_objects` returns None
 otherwise and the column takes that path. It declines when:
 
 - a value is not a JSON object (a root scalar, array or ``null``), or ``max_depth`` is set;

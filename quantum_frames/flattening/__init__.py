@@ -1,0 +1,21 @@
+"""Flattening: JSON / JSONB columns → plain columns, the flatten report, and back."""
+
+from __future__ import annotations
+
+from quantum_frames.flattening._flatten import (
+    REPORT_SCHEMA,
+    flatten,
+    flatten_with_report,
+    json_columns,
+    report_frame,
+    unflatten,
+)
+
+__all__ = [
+    "REPORT_SCHEMA",
+    "flatten",
+    "flatten_with_report",
+    "json_columns",
+    "report_frame",
+    "unflatten",
+]
