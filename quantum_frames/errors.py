@@ -13,6 +13,8 @@ from collections.abc import Sequence
 __all__ = [
     "FlattenCollisionError",
     "FlattenError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "MissingColumnError",
     "MissingTableError",
     "QuantumFramesError",
@@ -27,6 +29,30 @@ __all__ = [
 
 class QuantumFramesError(Exception):
     """Root of every error quantum_frames raises on purpose."""
+
+
+class InvalidArgumentError(QuantumFramesError, ValueError):
+    """An argument has a value the call cannot use.
+
+    Attributes:
+        argument: the argument's name, as the caller wrote it.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
+
+
+class InvalidArgumentTypeError(QuantumFramesError, TypeError):
+    """An argument has a type the call cannot use.
+
+    Attributes:
+        argument: the argument's name, as the caller wrote it.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        super().__init__(message)
+        self.argument = argument
 
 
 class SourceError(QuantumFramesError, ConnectionError):

@@ -7,15 +7,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar, cast
+from typing import Any, Final, Literal, cast
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.flattening import flatten_with_report
 
 __all__ = ["TABLES", "QuantumFrames", "SourceTables"]
 
-FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 #: The logical tables, in the order they are always shown.
 TABLES: Final = ("teams", "friction", "strategies")

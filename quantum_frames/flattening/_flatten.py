@@ -34,6 +34,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from quantum_frames._sql import quote_ident, quote_literal
 from quantum_frames.errors import FlattenCollisionError, FlattenError
 from quantum_frames.flattening._arrow import decode_objects
 
@@ -76,11 +77,11 @@ class _Piece:
     alias: str
 
     def sql(self, max_depth: int | None) -> str:
-        value = f"{_sql_ident(self.source)}::JSON"
+        value = f"{quote_ident(self.source)}::JSON"
         if self.path:
-            value = f"json_extract({value}, {_sql_str(_json_pointer(self.path))})"
+            value = f"json_extract({value}, {quote_literal(_json_pointer(self.path))})"
         plan = _transform_structure(self.structure, len(self.path), max_depth)
-        return f"json_transform({value}, {_sql_str(json.dumps(plan))}) AS {_sql_ident(self.alias)}"
+        return f"json_transform({value}, {quote_literal(json.dumps(plan))}) AS {quote_ident(self.alias)}"
 
 
 @dataclass
@@ -330,7 +331,7 @@ _ARROW_FAST_PATH = True
 def _all_valid_json(df: pl.DataFrame, cols: Sequence[str]) -> set[str]:
     """The columns whose every value is valid JSON (one DuckDB pass over all of them): the
     others take the DuckDB path, which says which row is wrong."""
-    select = ", ".join(f"bool_and(json_valid({_sql_ident(c)}))" for c in cols)
+    select = ", ".join(f"bool_and(json_valid({quote_ident(c)}))" for c in cols)
     con = _duckdb_cursor()
     try:
         con.register("qf_json", df.select(cols).to_arrow(compat_level=pl.CompatLevel.newest()))
@@ -445,7 +446,7 @@ def _structure_query(
     """``json_group_structure`` of ``cols`` over ``source`` (the table or a window of it)."""
     import duckdb
 
-    select = ", ".join(f"json_group_structure({_sql_ident(c)}::JSON)" for c in cols)
+    select = ", ".join(f"json_group_structure({quote_ident(c)}::JSON)" for c in cols)
     try:
         row = con.sql(f"SELECT {select} FROM {source}").fetchall()[0]
     except duckdb.Error as exc:
@@ -499,7 +500,7 @@ def _invalid_json(con: Any, df: pl.DataFrame, cols: Sequence[str], exc: Exceptio
     for c in cols:
         bad = con.sql(
             f"SELECT list(i) FILTER (NOT json_valid(v)) FROM "
-            f"(SELECT row_number() OVER () - 1 AS i, {_sql_ident(c)} AS v FROM qf_json)"
+            f"(SELECT row_number() OVER () - 1 AS i, {quote_ident(c)} AS v FROM qf_json)"
         ).fetchall()[0][0]
         if bad:
             rows = sorted(bad)
@@ -879,14 +880,6 @@ def _struct_expr(tree: dict[str, Any]) -> pl.Expr:
 
 
 # --- SQL text helpers ------------------------------------------------------------------------
-
-
-def _sql_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _json_pointer(path: Sequence[str]) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from typing import Literal, TypeVar
+from typing import Literal
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.errors import UnknownTeamError
 from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
 
@@ -18,7 +19,6 @@ __all__ = [
     "high_friction_matchups",
 ]
 
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 _KEYS = ("team_home_id", "team_away_id")
 _NOT_JOINED = {
     "friction_id", "team_home_id", "team_away_id", "team_home_name", "team_away_name",
@@ -59,7 +59,7 @@ def friction(
     return None if value is None else float(value)
 
 
-def high_friction_matchups(friction_df: Frame, /, threshold: float = 0.7) -> Frame:
+def high_friction_matchups(friction_df: FrameT, /, threshold: float = 0.7) -> FrameT:
     """Pairs with friction_score ≥ threshold, highest first, with both team names."""
     limit = _check_threshold(threshold)
     return friction_df.filter(pl.col("friction_score") >= limit).sort(
@@ -90,13 +90,13 @@ def friction_matrix(friction_df: pl.DataFrame, /, league: str | None = None) -> 
 def friction_for(
     friction_df: pl.DataFrame | pl.LazyFrame,
     teams: pl.DataFrame | pl.LazyFrame,
-    fixtures: Frame,
+    fixtures: FrameT,
     /,
     home: str = "home",
     away: str = "away",
     *,
     on_unknown: Literal["warn", "raise", "ignore"] = "warn",
-) -> Frame:
+) -> FrameT:
     """Each fixture joined with the friction of its (home, away) pair, vectorised.
 
     Names are matched like :func:`quantum_frames.ops.teams.team` (case and accents ignored).

@@ -10,44 +10,43 @@ True
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Generic, Literal
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.ops import friction, tags, tiers
 
 __all__ = ["QfFrameNamespace", "QfLazyNamespace"]
 
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
-
-class _Namespace(Generic[Frame]):
-    def __init__(self, frame: Frame) -> None:
-        self._frame: Frame = frame
+class _Namespace(Generic[FrameT]):
+    def __init__(self, frame: FrameT) -> None:
+        self._frame: FrameT = frame
 
     def teams_with_tags(
         self, *tag: str, match: Literal["all", "any", "none"] = "all", strict: bool = True
-    ) -> Frame:
+    ) -> FrameT:
         """See :func:`quantum_frames.ops.tags.teams_with_tags`."""
         return tags.teams_with_tags(self._frame, *tag, match=match, strict=strict)
 
-    def teams_in_tier(self, *tier: str) -> Frame:
+    def teams_in_tier(self, *tier: str) -> FrameT:
         """See :func:`quantum_frames.ops.tiers.teams_in_tier`."""
         return tiers.teams_in_tier(self._frame, *tier)
 
-    def elite_teams(self) -> Frame:
+    def elite_teams(self) -> FrameT:
         """See :func:`quantum_frames.ops.tiers.elite_teams`."""
         return tiers.elite_teams(self._frame)
 
-    def teams_in_league(self, *league: str) -> Frame:
+    def teams_in_league(self, *league: str) -> FrameT:
         """See :func:`quantum_frames.ops.tiers.teams_in_league`."""
         return tiers.teams_in_league(self._frame, *league)
 
-    def tier_ranking(self, by: str | None = None, *, within: str | None = "league") -> Frame:
+    def tier_ranking(self, by: str | None = None, *, within: str | None = "league") -> FrameT:
         """See :func:`quantum_frames.ops.tiers.tier_ranking`."""
         return tiers.tier_ranking(self._frame, by, within=within)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> Frame:
+    def high_friction_matchups(self, threshold: float = 0.7) -> FrameT:
         """See :func:`quantum_frames.ops.friction.high_friction_matchups`."""
         return friction.high_friction_matchups(self._frame, threshold)
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.ops.names import name_ids, resolve_team_ids
 
 __all__ = ["best_strategies", "best_strategy", "strategies_by_conviction", "strategies_for"]
 
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 FILTERS = "context_filters"
 _ORDER = ("conviction", "roi", "strategy_id")
 
 
-def strategies_for(strategies: Frame, teams: pl.DataFrame, /, team: str) -> Frame:
+def strategies_for(strategies: FrameT, teams: pl.DataFrame, /, team: str) -> FrameT:
     """The strategies of one team (matched ignoring case and accents), highest conviction first."""
     (team_id,) = resolve_team_ids(teams, [team])
     return strategies.filter(pl.col("team_id") == team_id).sort(
@@ -25,7 +25,7 @@ def strategies_for(strategies: Frame, teams: pl.DataFrame, /, team: str) -> Fram
     )
 
 
-def strategies_by_conviction(strategies: Frame, /, min_conviction: float) -> Frame:
+def strategies_by_conviction(strategies: FrameT, /, min_conviction: float) -> FrameT:
     """Strategies with conviction ≥ ``min_conviction``, highest first."""
     if isinstance(min_conviction, bool) or not isinstance(min_conviction, int | float):
         msg = f"min_conviction must be a number (conviction is 0–100), got {min_conviction!r}."
@@ -78,13 +78,13 @@ def best_strategy(
 def best_strategies(
     strategies: pl.DataFrame | pl.LazyFrame,
     teams: pl.DataFrame | pl.LazyFrame,
-    fixtures: Frame,
+    fixtures: FrameT,
     /,
     *,
     team: str = "team",
     separator: str = ".",
     columns: Sequence[str] = ("strategy_id", "strategy_name", "market_type", "conviction", "roi"),
-) -> Frame:
+) -> FrameT:
     """For each fixture row, the best active strategy of its ``team`` for the row's context.
 
     The context of a row is its other columns: a column named like a filter key

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, TypeVar
+from typing import Literal
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.ops.names import check_known
 
 __all__ = [
@@ -23,7 +24,6 @@ __all__ = [
 #: The tag column of the teams table.
 TAGS = "narrative_fingerprint_tags"
 
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 Match = Literal["all", "any", "none"]
 
 
@@ -100,8 +100,8 @@ def _need(tags: tuple[str, ...]) -> None:
 
 
 def teams_with_tags(
-    teams: Frame, /, *tags: str, match: Match = "all", strict: bool = True, column: str = TAGS
-) -> Frame:
+    teams: FrameT, /, *tags: str, match: Match = "all", strict: bool = True, column: str = TAGS
+) -> FrameT:
     """The teams whose tags match: ``all`` of them, ``any`` of them, or ``none`` of them.
 
     Args:
@@ -150,7 +150,7 @@ def tag_counts(teams: pl.DataFrame | pl.LazyFrame, /, *, column: str = TAGS) -> 
     )
 
 
-def tag_cooccurrence(teams: Frame, /, *, column: str = TAGS) -> pl.DataFrame:
+def tag_cooccurrence(teams: FrameT, /, *, column: str = TAGS) -> pl.DataFrame:
     """A tag × tag frame: how many teams carry both (the diagonal: each tag's count).
 
     Rows and columns are the tags in alphabetical order; the first column is ``tag``.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final, TypeVar
+from typing import Final
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.ops.names import check_known
 
 __all__ = [
@@ -20,8 +21,6 @@ __all__ = [
 
 #: The tiers, best first.
 TIERS: Final = ("ELITE", "TOP6", "MID", "BOTTOM")
-
-Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def tier_order(*, column: str = "tier") -> pl.Expr:
@@ -43,7 +42,7 @@ def is_elite(*, column: str = "tier") -> pl.Expr:
     return (pl.col(column) == "ELITE").fill_null(False).alias("is_elite")
 
 
-def teams_in_tier(teams: Frame, /, *tiers: str) -> Frame:
+def teams_in_tier(teams: FrameT, /, *tiers: str) -> FrameT:
     """The teams in any of ``tiers`` (case-insensitive: "elite" is ELITE).
 
     Raises:
@@ -57,12 +56,12 @@ def teams_in_tier(teams: Frame, /, *tiers: str) -> Frame:
     return teams.filter(pl.col("tier").is_in(wanted))
 
 
-def elite_teams(teams: Frame, /) -> Frame:
+def elite_teams(teams: FrameT, /) -> FrameT:
     """The ELITE teams."""
     return teams.filter(is_elite())
 
 
-def teams_in_league(teams: Frame, /, *leagues: str) -> Frame:
+def teams_in_league(teams: FrameT, /, *leagues: str) -> FrameT:
     """The teams of any of ``leagues``.
 
     Raises:
@@ -78,7 +77,9 @@ def teams_in_league(teams: Frame, /, *leagues: str) -> Frame:
     return teams.filter(pl.col("league").is_in(list(leagues)))
 
 
-def tier_ranking(teams: Frame, /, by: str | None = None, *, within: str | None = "league") -> Frame:
+def tier_ranking(
+    teams: FrameT, /, by: str | None = None, *, within: str | None = "league"
+) -> FrameT:
     """Teams ordered ELITE > TOP6 > MID > BOTTOM, then ``tier_rank`` — or, with ``by``, by that
     metric (descending, nulls last) inside each tier; a ``rank`` column (1 = best) counts
     within each ``within`` group (default the league; None for one overall ranking).

@@ -13,7 +13,6 @@ from quantum_frames.source._postgres import (
     TableInfo,
     discover,
     fetch_tables,
-    quote_ident,
 )
 
 __all__ = [
@@ -24,5 +23,4 @@ __all__ = [
     "TableInfo",
     "discover",
     "fetch_tables",
-    "quote_ident",
 ]

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from quantum_frames._sql import quote_ident
 from quantum_frames.errors import MissingColumnError, MissingTableError, SourceError
 from quantum_frames.source._dsn import Dsn
 
@@ -35,7 +36,6 @@ __all__ = [
     "FetchResult",
     "TableInfo",
     "fetch_tables",
-    "quote_ident",
 ]
 
 logger = logging.getLogger("quantum_frames")
@@ -84,14 +84,6 @@ LEFT JOIN LATERAL (
 WHERE n.nspname = %(schema)s AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
 ORDER BY c.relname, a.attnum
 """
-
-
-def quote_ident(name: str) -> str:
-    """Quote an SQL identifier (``"`` doubled); refuse what no identifier may hold."""
-    if not name or "\x00" in name:
-        msg = f"{name!r} is not a valid SQL identifier (empty or holding a NUL byte)."
-        raise ValueError(msg)
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

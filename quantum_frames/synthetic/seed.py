@@ -14,9 +14,10 @@ from typing import Any
 
 import polars as pl
 
+from quantum_frames._sql import quote_ident
 from quantum_frames.errors import QuantumFramesError, SourceError
 from quantum_frames.frames import SourceTables
-from quantum_frames.source import DEFAULT_TABLES, quote_ident
+from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
 
 __all__ = ["SeedError", "schema_ddl", "seed_postgres"]
