@@ -325,6 +325,9 @@ class QuantumFrames:
         if self.as_of is not None:
             when += f", as of {self.as_of:%Y-%m-%d %H:%M} UTC"
         lines = [f"QuantumFrames from {self.describe_source()}{when}"]
+        moment = _moment_line(self.source.get("moment"))
+        if moment:
+            lines.append(moment)
         json_sources = self.report.group_by("source").agg(
             pl.len().alias("flat"), pl.col("conflict").is_not_null().sum().alias("conflicts")
         )
@@ -343,3 +346,15 @@ class QuantumFrames:
         from html import escape
 
         return "<pre>" + escape(repr(self)) + "</pre>"
+
+
+def _moment_line(moment: Any) -> str:
+    """The database moment a load read (``source["moment"]``), as one repr line."""
+    if not isinstance(moment, Mapping) or not moment:
+        return ""
+    when = f"server time {moment.get('server_time', '?')}, PostgreSQL {moment.get('server_version', '?')}"
+    if moment.get("standby"):
+        when += " (hot standby)"
+    if moment.get("consistent"):
+        return f"  one database moment: snapshot {moment.get('snapshot', '?')}, {when}"
+    return f"  NOT one database moment (consistent=False): each table read at its own; {when}"
