@@ -36,15 +36,23 @@ class FrictionFrame(pl.DataFrame):
         out.teams = teams
         return out
 
-    def __call__(self, home: str, away: str, /) -> float | None:
+    def __call__(self, home: str, away: str, /, *, season: str | None = None) -> float | None:
         """The friction_score of (home, away); None if the pair has no row.
+
+        Args:
+            home: the home team's name.
+            away: the away team's name.
+            season: the season to look in; None: the pair's newest season.
+
+        Returns:
+            The score, or None when the pair has no row.
 
         Raises:
             UnknownTeamError: either name matches no team (with the closest names).
         """
         from quantum_frames.ops.friction import friction
 
-        return friction(self, self.teams, home, away)
+        return friction(self, self.teams, home, away, season=season)
 
 
 @dataclass(frozen=True)
@@ -187,17 +195,21 @@ class QuantumFrames:
 
         return tag_cooccurrence(self.teams)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> pl.DataFrame:
-        """Pairs with friction_score ≥ threshold, highest first."""
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """Pairs with friction_score ≥ threshold, highest first (newest season per pair)."""
         from quantum_frames.ops.friction import high_friction_matchups
 
-        return high_friction_matchups(self.friction, threshold)
+        return high_friction_matchups(self.friction, threshold, season=season)
 
-    def friction_matrix(self, league: str | None = None) -> pl.DataFrame:
-        """Wide home × away frame of friction_score."""
+    def friction_matrix(
+        self, league: str | None = None, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """Wide home × away frame of friction_score (newest season per pair)."""
         from quantum_frames.ops.friction import friction_matrix
 
-        return friction_matrix(self.friction, league)
+        return friction_matrix(self.friction, league, season=season)
 
     def friction_for(
         self,
@@ -207,11 +219,14 @@ class QuantumFrames:
         away: str = "away",
         *,
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
     ) -> FrameT:
-        """Fixtures joined with the friction of their (home, away) pair, vectorised."""
+        """Fixtures joined with the friction of their (home, away) pair (newest season)."""
         from quantum_frames.ops.friction import friction_for
 
-        return friction_for(self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown)
+        return friction_for(
+            self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown, season=season
+        )
 
     def strategies_for(self, team: str) -> pl.DataFrame:
         """The strategies of one team, highest conviction first."""
