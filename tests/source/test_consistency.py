@@ -258,3 +258,19 @@ def test_the_moment_is_recorded_in_the_source_the_repr_and_the_manifest(
     back = qf.read_snapshot(q.write_snapshot(tmp_path / "snap"))
     assert back.source["moment"] == moment
     assert "one database moment" in repr(back)
+
+
+def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
+    pg_dsn: str, sample_schema: str
+) -> None:
+    """PostgreSQL refuses to export from a subtransaction (as a pooler or an old standby
+    refuses for its own reasons): the error says why and names the way out."""
+    from quantum_frames.source._postgres import DEFAULT_TABLES, _plan
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute("SAVEPOINT inside")
+        with pytest.raises(qf.SourceError, match="cannot export a snapshot") as info:
+            _plan(conn, Dsn.parse(pg_dsn), sample_schema, DEFAULT_TABLES, True, None, 1, 2)
+    assert "consistent=False" in str(info.value).split("Hint:")[1]
+    assert info.value.__context__ is None and not info.value.retryable
