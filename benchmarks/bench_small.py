@@ -78,7 +78,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="3 repetitions")
     parser.add_argument("--dsn", default=os.environ.get("QF_BENCH_DSN"))
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # make bench passes bench_load's ARGS too
     repeat = 3 if args.quick else args.repeat
     with server(args.dsn) as (dsn, _psql):
         where = machine(dsn)
