@@ -367,7 +367,8 @@ def _moment_line(moment: Any) -> str:
     """The database moment a load read (``source["moment"]``), as one repr line."""
     if not isinstance(moment, Mapping) or not moment:
         return ""
-    when = f"server time {moment.get('server_time', '?')}, PostgreSQL {moment.get('server_version', '?')}"
+    when = f"server time {moment.get('server_time', '?')}"
+    when += f", PostgreSQL {moment.get('server_version', '?')}"
     if moment.get("standby"):
         when += " (hot standby)"
     if moment.get("consistent"):

@@ -24,7 +24,8 @@ def _teams(pg: psycopg.Connection, schema: str, columns: str, rows: str) -> None
 
 
 def _load(pg_dsn: str, schema: str, **options: object) -> qf.QuantumFrames:
-    return qf.read_postgres(pg_dsn, schema=schema, progress=False, **options)  # type: ignore[arg-type]
+    options.setdefault("progress", False)
+    return qf.read_postgres(pg_dsn, schema=schema, **options)  # type: ignore[arg-type]
 
 
 def _load_warned(
