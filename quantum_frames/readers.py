@@ -50,13 +50,15 @@ def read_postgres(
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
     One database moment: the catalog, the three tables and every partition are read in one
-    exported PostgreSQL snapshot (REPEATABLE READ READ ONLY), recorded in ``q.source["moment"]``.
-    One read-only session per connection (``default_transaction_read_only``), binary protocol
-    through connectorx; tables of ``partition_rows`` rows or more (or of 16 MiB or more on
-    disk) are read in parallel partitions on their integer primary key, the key ranges computed
-    inside the snapshot. Columns are
-    discovered from the catalog: only the key columns are required (SPEC §2.4), every other
-    column is carried through, every JSON/JSONB column is flattened on all rows (SPEC §3).
+    exported PostgreSQL snapshot (REPEATABLE READ READ ONLY), recorded in ``q.source["moment"]``
+    and shown by the repr. One read-only session per connection
+    (``default_transaction_read_only``), binary protocol through connectorx; tables of
+    ``partition_rows`` rows or more (or of 16 MiB or more on disk) are read in parallel
+    partitions on their integer primary key, the key ranges computed inside the snapshot.
+    Columns are discovered from the catalog: only the key columns are required, every other
+    column is carried through (one dtype per column, chosen from the catalog; values no Polars
+    type holds keep their column as text, with a ``ColumnKeptAsTextWarning``), every JSON/JSONB
+    column is flattened on all rows.
 
     Args:
         dsn: ``postgresql://user@host:5432/db`` or ``host=… dbname=…``; default env ``QF_DSN``.
@@ -102,7 +104,7 @@ def read_postgres(
     unknown = sorted(set(mapping) - set(TABLES))
     if unknown:
         msg = f"tables= takes the keys {list(TABLES)}; got unknown {unknown}."
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg, argument="tables")
     parsed = Dsn.parse(dsn)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
