@@ -26,7 +26,7 @@ test: lint docs
 # The documentation site (guide, notebooks, API reference) into site/; --strict: a broken link,
 # a public name without a reference entry or a docstring fails the build. Open site/index.html.
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 BENCH_STAMP := $(VENV)/.installed-bench
 
