@@ -102,6 +102,43 @@ def test_notebook_charts_become_their_saved_figures(notebook: str) -> None:
     assert source.read_text(encoding="utf-8").count("vega-embed") == charts
 
 
+def test_progress_noise_is_left_out_and_other_warnings_kept(tmp_path: Path) -> None:
+    def stderr(text: str) -> dict[str, object]:
+        return {"output_type": "stream", "name": "stderr", "text": text}
+
+    warning = "UserWarning: 3 fixtures are older than every snapshot\n"
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "q.write_snapshot(path)",
+                "outputs": [
+                    stderr(
+                        "/x/tqdm/auto.py:21: TqdmWarning: IProgress not found. Please update"
+                        " jupyter and ipywidgets.\n  from .autonotebook import tqdm\n"
+                    ),
+                    stderr("\rwrite_snapshot:   0%|          | 0/7 [00:00<?, ?step/s]"),
+                    stderr("\r                                   "),
+                    stderr(warning),
+                    {"output_type": "stream", "name": "stdout", "text": "done\n"},
+                ],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    source = tmp_path / "nb.ipynb"
+    source.write_text(json.dumps(nb), encoding="utf-8")
+    out, problems = hook.offline_notebook(source, tmp_path)
+    assert problems == []
+    texts = [o["text"] for o in out["cells"][0]["outputs"]]
+    assert texts == [warning, "done\n"]
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        rendered, _ = hook.offline_notebook(notebook, ROOT / "notebooks" / "figures")
+        assert "TqdmWarning" not in json.dumps(rendered), notebook.name
+
+
 def test_a_chart_without_its_figure_is_a_problem(tmp_path: Path) -> None:
     source = ROOT / "notebooks" / "02_friction_and_strategies.ipynb"
     _, problems = hook.offline_notebook(source, tmp_path)  # no figures there

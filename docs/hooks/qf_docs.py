@@ -5,7 +5,7 @@
   figure the notebook saved (``notebooks/figures/<name>.png``): Altair's HTML output loads
   Vega from a CDN, so it would render as an empty box offline. The copies are added to the
   build as ``notebooks/<name>.ipynb`` pages, which mkdocs-jupyter renders from their committed
-  outputs (never executed).
+  outputs (never executed). Progress-bar noise on stderr (tqdm) is left out of the pages.
 - **Reference coverage.** Every name in ``quantum_frames.__all__`` (and every error class of
   ``quantum_frames.errors``) must have a ``::: quantum_frames.…`` entry on a page under
   ``docs/reference/``; a missing one is a warning, so ``mkdocs build --strict`` fails naming it.
@@ -47,6 +47,10 @@ _ENTRY = re.compile(r"^:::\s+(quantum_frames(?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*$",
 # The notebooks display each chart through ``show(chart, "<figure name>")``.
 _SHOW = re.compile(r"show\(.*,\s*\"([A-Za-z0-9_]+)\"\s*,?\s*\)\s*$", re.DOTALL)
 _CHART_MARKERS = ("vega-embed", "application/vnd.vegalite")
+# Progress-bar noise on stderr (tqdm's bars, its "IProgress not found" warning, with the path of
+# the machine that ran the notebook): not content. Other stderr output (a library warning the
+# notebook shows on purpose) is kept.
+_PROGRESS_BAR = re.compile(r"^\s*$|\|\s*\d+/\d+ \[[^\]]*\]\s*$")
 # Public names known to lack a docstring, to be written in the package (then removed here).
 # Listed at INFO level; a listed name that gained its docstring, or is gone, is a warning,
 # so this list can only shrink.
@@ -201,6 +205,15 @@ def docstring_audit() -> tuple[list[str], list[str]]:
     return sorted(undocumented), sorted(no_example)
 
 
+def _is_progress_noise(output: dict[str, Any]) -> bool:
+    if output.get("output_type") != "stream" or output.get("name") != "stderr":
+        return False
+    text = "".join(output.get("text", ""))
+    if "TqdmWarning: IProgress not found" in text:  # the whole output is that one warning
+        return True
+    return all(_PROGRESS_BAR.search(line) for line in re.split(r"[\r\n]", text))
+
+
 def _is_exception(obj: object) -> bool:
     return inspect.isclass(obj) and issubclass(obj, BaseException)
 
@@ -225,7 +238,8 @@ def offline_notebook(source: Path, figures: Path) -> tuple[dict[str, Any], list[
         if cell["cell_type"] != "code":
             continue
         text = "".join(cell["source"])
-        for output in cell.get("outputs", []):
+        cell["outputs"] = [o for o in cell.get("outputs", []) if not _is_progress_noise(o)]
+        for output in cell["outputs"]:
             data = output.get("data", {})
             if not any(marker in json.dumps(data) for marker in _CHART_MARKERS):
                 continue
