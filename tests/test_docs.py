@@ -7,6 +7,7 @@ examples of the guide run against the bundled sample.
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import json
 import re
@@ -24,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
-def _load_hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("qf_docs_hook", DOCS / "hooks" / "qf_docs.py")
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", DOCS / "hooks" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -33,7 +34,25 @@ def _load_hook() -> ModuleType:
     return module
 
 
-hook = _load_hook()
+hook = _load("qf_docs")
+roles = _load("griffe_roles")
+
+
+def test_the_docs_hooks_examples_hold() -> None:
+    """The hooks sit outside the doctest paths: their examples run here."""
+    failed, attempted = doctest.testmod(roles)
+    assert (failed, attempted) == (0, 2)
+
+
+def test_roles_become_code_and_shared_args_split() -> None:
+    text = "The outcome of :func:`backtest` and :class:`~quantum_frames.QuantumFrames`."
+    assert (
+        roles.strip_roles(text) == "The outcome of `backtest` and `quantum_frames.QuantumFrames`."
+    )
+    args = "Args:\n    q: the frames.\n    snapshot_id, created_at: fixed values.\n"
+    assert roles.split_shared_args(args) == (
+        "Args:\n    q: the frames.\n    snapshot_id: fixed values.\n    created_at: fixed values.\n"
+    )
 
 
 # --- every public name has its reference entry ------------------------------------------------

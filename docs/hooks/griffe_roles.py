@@ -40,7 +40,7 @@ def strip_roles(text: str) -> str:
 
 
 def split_shared_args(text: str) -> str:
-    """Give each of several parameters sharing one description a line of its own.
+    r"""Give each of several parameters sharing one description a line of its own.
 
     Google-style docstrings document one parameter per line; ``a, b: text`` would be read
     as one parameter named ``a, b``, which is in no signature.
