@@ -94,7 +94,7 @@ def seed(pg: psycopg.Connection, schema: str) -> None:
         INSERT INTO quantum_strategies_v3 (team_id, strategy_name, conviction)
             SELECT t, 'S' || s, 50 FROM generate_series(1, {TEAMS}) t,
                 generate_series(1, {STRATEGIES}) s;
-        ANALYZE;
+        ANALYZE team_quantum_dna_v3, quantum_friction_matrix_v3, quantum_strategies_v3;
         RESET search_path;
         """
     )
