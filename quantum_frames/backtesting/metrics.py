@@ -10,9 +10,16 @@ import polars as pl
 
 __all__ = ["RESULTS", "Backtest", "backtest"]
 
-RESULTS: Final = ("win", "loss", "void")
+RESULTS: Final = ("win", "loss", "void", "push", "half_win", "half_loss")
+WON: Final = ("win", "half_win")
+LOST: Final = ("loss", "half_loss")
 REQUIRED: Final = ("date", "home", "away", "market", "odds", "result")
 Stake = Literal["flat", "given", "kelly"]
+SUMMARY: Final = (
+    "bets", "wins", "losses", "pushes", "voids", "skipped", "hit_rate", "turnover", "profit",
+    "yield", "roi", "avg_odds", "avg_clv", "max_drawdown", "max_drawdown_pct",
+    "longest_losing_streak", "final_bankroll",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -39,30 +46,40 @@ class Backtest:
         return self.summary.get_column(metric).item()
 
     def __repr__(self) -> str:
+        """The summary as a few lines of text, then the groups."""
         s = self.summary.row(0, named=True)
+        head = (
+            f"Backtest ({self.stake_mode} stakes, starting bankroll {self.starting_bankroll:,.2f})"
+        )
+        if s["bets"] + s["pushes"] + s["voids"] == 0:
+            lines = [head, "  no bets placed: nothing to measure", *self._skipped_line(s)]
+            lines.append(f"  final bankroll {s['final_bankroll']:,.2f}")
+            return "\n".join(lines)
         lines = [
-            f"Backtest ({self.stake_mode} stakes, starting bankroll {self.starting_bankroll:,.2f})",
-            f"  bets {s['bets']:,}  (wins {s['wins']:,}, losses {s['losses']:,}, voids {s['voids']:,}), hit rate {_pct(s['hit_rate'], sign=False)}",
-            f"  turnover {s['turnover']:,.2f}  profit {s['profit']:+,.2f}  yield {_pct(s['yield'])}  ROI {_pct(s['roi'])}",
+            head,
+            f"  bets {s['bets']:,}  (wins {s['wins']:,}, losses {s['losses']:,}, pushes "
+            f"{s['pushes']:,}, voids {s['voids']:,}), hit rate {_pct(s['hit_rate'], sign=False)}",
+            *self._skipped_line(s),
+            f"  turnover {s['turnover']:,.2f}  profit {s['profit']:+,.2f}  yield "
+            f"{_pct(s['yield'])}  ROI {_pct(s['roi'])}",
             f"  average odds {_num(s['avg_odds'])}  average CLV {_pct(s['avg_clv'])}",
-            f"  max drawdown {s['max_drawdown']:,.2f} ({_pct(s['max_drawdown_pct'], sign=False)} of peak)  longest losing streak {s['longest_losing_streak']}",
+            f"  max drawdown {s['max_drawdown']:,.2f} ({_pct(s['max_drawdown_pct'], sign=False)} "
+            f"of peak)  longest losing streak {s['longest_losing_streak']}",
             f"  final bankroll {s['final_bankroll']:,.2f}",
         ]
         if not self.groups.is_empty():
-            shown = [
-                *self.by,
-                "bets",
-                "hit_rate",
-                "turnover",
-                "profit",
-                "yield",
-                "roi",
-                "max_drawdown",
-            ]
+            shown = [*self.by, "bets", "skipped", "hit_rate", "turnover", "profit", "yield", "roi",
+                     "max_drawdown"]  # fmt: skip
             config = {"tbl_rows": 30, "float_precision": 3, "tbl_hide_dataframe_shape": True}
             with pl.Config(**config, tbl_width_chars=120):  # type: ignore[arg-type]
                 lines += ["", str(self.groups.select(shown))]
         return "\n".join(lines)
+
+    def _skipped_line(self, s: dict[str, Any]) -> list[str]:
+        if not s["skipped"]:
+            return []
+        why = " (Kelly saw no edge)" if self.stake_mode == "kelly" else ""
+        return [f"  skipped {s['skipped']:,} bet(s) with stake 0{why}: not counted above"]
 
     def _repr_html_(self) -> str:
         from html import escape
@@ -79,6 +96,16 @@ class Backtest:
             msg = "Backtest.plot needs Altair: pip install 'quantum-frames[plot]' (or altair)."
             raise ImportError(msg) from None
         curve = self.bets.group_by("date", maintain_order=True).agg(pl.col("bankroll").last())
+        if curve.is_empty():  # no bets: the starting bankroll, flat, and a title saying so
+            data = pl.DataFrame({"date": [0, 1], "bankroll": [self.starting_bankroll] * 2})
+            return (
+                alt.Chart(data.to_pandas() if _needs_pandas(alt) else data)
+                .mark_line()
+                .encode(
+                    x=alt.X("date:Q", title="(no bets)"), y=alt.Y("bankroll:Q", title="Bankroll")
+                )
+                .properties(title=title or "Bankroll (no bets placed)", width=640, height=280)
+            )
         start = pl.DataFrame({"date": [curve["date"].min()], "bankroll": [self.starting_bankroll]})
         data = pl.concat([start.cast(curve.schema), curve])
         return (
@@ -128,9 +155,16 @@ def backtest(
     capped at ``max_stake`` × bankroll, every bet of a date sized from the bankroll at the
     start of that date (and scaled down together if they would add up to more than it).
 
-    Summary: bets (voids excluded), wins, losses, voids, hit_rate, turnover, profit, yield
-    (profit / turnover), roi (profit / starting bankroll), avg_odds, avg_clv, max_drawdown
-    (absolute and as a fraction of the running peak), longest_losing_streak, final_bankroll.
+    Results: ``win``, ``loss``, ``push`` (a whole-goal line hit exactly: stake returned),
+    ``half_win`` / ``half_loss`` (Asian quarter lines, see :func:`settle`) and ``void``.
+
+    Summary, over the **placed** bets (stake > 0; a Kelly stake is 0 where the model sees no
+    edge): bets (decided ones: voids and pushes excluded), wins (a half win counts as a win),
+    losses (a half loss counts as a loss), pushes, voids, skipped (bets with stake 0, never
+    placed: counted here only), hit_rate (wins / bets), turnover (stakes of decided bets),
+    profit, yield (profit / turnover), roi (profit / starting bankroll), avg_odds, avg_clv,
+    max_drawdown (absolute and as a fraction of the running peak), longest_losing_streak,
+    final_bankroll. An empty frame is a valid backtest: every count 0, the rates null.
 
     Raises:
         ValueError: a missing column, odds ≤ 1, an unknown result, prob outside [0, 1], a
@@ -156,8 +190,12 @@ def backtest(
     ret = (
         pl.when(pl.col("result") == "win")
         .then(pl.col("odds") - 1)
+        .when(pl.col("result") == "half_win")
+        .then((pl.col("odds") - 1) / 2)
         .when(pl.col("result") == "loss")
         .then(-1.0)
+        .when(pl.col("result") == "half_loss")
+        .then(-0.5)
         .otherwise(0.0)
     )
     df = df.with_columns(ret.alias("__return"))
@@ -319,15 +357,21 @@ def _kelly(df: pl.DataFrame, bankroll: float, fraction: float, cap: float) -> pl
 
 
 def _summary(bets: pl.DataFrame, bankroll: float, by: list[str]) -> pl.DataFrame:
-    settled = pl.col("result") != "void"
+    """The metrics of the placed bets (stake > 0); the others are counted as ``skipped``."""
+    placed = pl.col("stake") > 0
+    decided = placed & pl.col("result").is_in((*WON, *LOST))
+    won = decided & pl.col("result").is_in(WON)
+    lost = decided & pl.col("result").is_in(LOST)
     path = bankroll + pl.col("profit").cum_sum()
     peak = pl.max_horizontal(path.cum_max(), pl.lit(bankroll))
     drawdown = peak - path
-    losing = pl.col("result") == "loss"
-    decided = bets.filter(settled)  # a void neither extends nor breaks a losing streak
-    run = (pl.col("result") != "loss").cum_sum()
-    streaks = decided.with_columns((run.over(by) if by else run).alias("__streak")).filter(
-        pl.col("result") == "loss"
+    # Only decided placed bets make a streak: a void, a push or a skipped bet neither extends
+    # nor breaks one.
+    run = (~pl.col("result").is_in(LOST)).cum_sum()
+    streaks = (
+        bets.filter(decided)
+        .with_columns((run.over(by) if by else run).alias("__streak"))
+        .filter(pl.col("result").is_in(LOST))
     )
     longest = (
         streaks.group_by([*by, "__streak"])
@@ -337,21 +381,23 @@ def _summary(bets: pl.DataFrame, bankroll: float, by: list[str]) -> pl.DataFrame
         if not streaks.is_empty()
         else None
     )
-    turnover = pl.col("stake").filter(settled).sum()
+    turnover = pl.col("stake").filter(decided).sum()
     metrics = [
-        settled.sum().cast(pl.Int64).alias("bets"),
-        (pl.col("result") == "win").sum().cast(pl.Int64).alias("wins"),
-        losing.sum().cast(pl.Int64).alias("losses"),
-        (~settled).sum().cast(pl.Int64).alias("voids"),
-        ((pl.col("result") == "win").sum() / settled.sum()).alias("hit_rate"),
+        decided.sum().cast(pl.Int64).alias("bets"),
+        won.sum().cast(pl.Int64).alias("wins"),
+        lost.sum().cast(pl.Int64).alias("losses"),
+        (placed & (pl.col("result") == "push")).sum().cast(pl.Int64).alias("pushes"),
+        (placed & (pl.col("result") == "void")).sum().cast(pl.Int64).alias("voids"),
+        (~placed).sum().cast(pl.Int64).alias("skipped"),
+        (won.sum() / decided.sum()).alias("hit_rate"),
         turnover.alias("turnover"),
         pl.col("profit").sum().alias("profit"),
         (pl.col("profit").sum() / turnover).alias("yield"),
         (pl.col("profit").sum() / bankroll).alias("roi"),
-        pl.col("odds").filter(settled).mean().alias("avg_odds"),
-        pl.col("clv").filter(settled).mean().alias("avg_clv"),
-        drawdown.max().alias("max_drawdown"),
-        (drawdown / peak).max().alias("max_drawdown_pct"),
+        pl.col("odds").filter(decided).mean().alias("avg_odds"),
+        pl.col("clv").filter(decided).mean().alias("avg_clv"),
+        drawdown.max().fill_null(0.0).alias("max_drawdown"),
+        (drawdown / peak).max().fill_null(0.0).alias("max_drawdown_pct"),
         (bankroll + pl.col("profit").sum()).alias("final_bankroll"),
     ]
     if by:
@@ -370,6 +416,4 @@ def _summary(bets: pl.DataFrame, bankroll: float, by: list[str]) -> pl.DataFrame
         ).with_columns(pl.col("longest_losing_streak").fill_null(0).cast(pl.Int64))
     else:
         out = out.with_columns(pl.lit(longest["n"].max(), pl.Int64).alias("longest_losing_streak"))
-    order = [*by, "bets", "wins", "losses", "voids", "hit_rate", "turnover", "profit", "yield", "roi",
-             "avg_odds", "avg_clv", "max_drawdown", "max_drawdown_pct", "longest_losing_streak", "final_bankroll"]  # fmt: skip
-    return out.select(order)
+    return out.select(*by, *SUMMARY)

@@ -287,6 +287,9 @@ def _backtest(args: argparse.Namespace) -> int:
             f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, snapshots in {args.snapshots})",
             file=sys.stderr,
         )
+    if frame.is_empty():
+        why = " (no strategy reached --min-conviction)" if args.snapshots else ""
+        print(f"note: no bets to backtest{why}; the summary is empty.", file=sys.stderr)
     result = backtest(
         frame, stake=args.stake, bankroll=args.bankroll, unit=args.unit, by=args.by or None
     )

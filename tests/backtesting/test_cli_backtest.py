@@ -1,0 +1,34 @@
+"""The ``backtest`` subcommand, as a user meets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quantum_frames.cli import main
+
+
+def season_args(repo_root: Path, *extra: str) -> list[str]:
+    season = repo_root / "data" / "season"
+    return ["backtest", str(season / "fixtures.parquet"), "--snapshots", str(season / "snapshots"),
+            *extra]  # fmt: skip
+
+
+@pytest.mark.parametrize("extra", [(), ("--by", "strategy"), ("--format", "json")])
+def test_no_bets_is_an_answer_not_a_traceback(
+    repo_root: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...]
+) -> None:
+    assert main(season_args(repo_root, "--min-conviction", "101", *extra)) == 0
+    out, err = capsys.readouterr()
+    assert "note: no bets to backtest" in err and "Traceback" not in err
+    if not extra or extra[0] == "--by":
+        assert "no bets placed" in out
+
+
+def test_kelly_from_the_cli_reports_skipped_bets(
+    repo_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(season_args(repo_root, "--stake", "kelly", "--min-conviction", "60")) == 0
+    out = capsys.readouterr().out
+    assert "skipped 862 bet(s) with stake 0" in out and "bets 266 " in out
