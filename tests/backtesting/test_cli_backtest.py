@@ -32,3 +32,23 @@ def test_kelly_from_the_cli_reports_skipped_bets(
     assert main(season_args(repo_root, "--stake", "kelly", "--min-conviction", "60")) == 0
     out = capsys.readouterr().out
     assert "skipped 862 bet(s) with stake 0" in out and "bets 266 " in out
+
+
+def test_a_misspelt_team_in_a_fixtures_file_is_named(
+    repo_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import polars as pl
+
+    season = repo_root / "data" / "season"
+    fixtures = pl.read_parquet(season / "fixtures.parquet").head(40)
+    typo = fixtures.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("Liverpol"))
+        .otherwise("home")
+        .alias("home")
+    )
+    path = tmp_path / "fixtures.parquet"
+    typo.write_parquet(path)
+    assert main(["backtest", str(path), "--snapshots", str(season / "snapshots")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 fixture team name(s) match no team" in err and "'Liverpol'" in err
