@@ -115,7 +115,7 @@ def intervals(
     sums[cells["__block"].to_numpy(), cells["__group"].to_numpy()] = cells.select(_SUMS).to_numpy()
     # the whole (all groups together) is one more "group"
     sums = np.concatenate([sums, sums.sum(axis=1, keepdims=True)], axis=1)
-    flat = sums.reshape(n_blocks, -1)
+    flat = sums.reshape(n_blocks, (n_groups + 1) * len(_SUMS))
     rng = np.random.default_rng(how.seed)
     results = []
     if n_blocks:

@@ -75,8 +75,8 @@ def reliability(bets: pl.DataFrame, *, bins: int = BINS) -> pl.DataFrame:
     return (
         grid.join(got, on="__bin", how="left")
         .with_columns(
-            (pl.col("__bin") / bins).alias("bin_low"),
-            ((pl.col("__bin") + 1) / bins).alias("bin_high"),
+            (pl.col("__bin") / bins).round(12).alias("bin_low"),
+            ((pl.col("__bin") + 1) / bins).round(12).alias("bin_high"),
             pl.col("bets").fill_null(0),
         )
         .select("bin_low", "bin_high", "bets", "mean_prob", "hit_rate")

@@ -52,3 +52,17 @@ def test_a_misspelt_team_in_a_fixtures_file_is_named(
     assert main(["backtest", str(path), "--snapshots", str(season / "snapshots")]) == 0
     err = capsys.readouterr().err
     assert "warning: 1 fixture team name(s) match no team" in err and "'Liverpol'" in err
+
+
+def test_bootstrap_margin_and_periods_from_the_cli(
+    repo_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = season_args(repo_root, "--min-conviction", "60", "--bootstrap", "500", "--margin",
+                       "shin", "--by-period", "month")  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "95% intervals: 500 bootstrap resamples of whole dates, seed 0" in out
+    assert "P(yield ≤ 0)" in out and "yield -5.94% [" in out
+    assert "month(s) with bets" in out and "2025-09" in out
+    assert main([*args[:-2], "--by-period", "season", "--format", "json"]) == 0
+    assert '"period":"2025/26"' in capsys.readouterr().out.replace(" ", "")

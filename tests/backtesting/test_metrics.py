@@ -7,8 +7,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import quantum_frames as qf
+from quantum_frames.backtesting import RESULTS
 
 
 def bets(rows: list[tuple[str, float, str]], **extra: list[object]) -> pl.DataFrame:
@@ -328,3 +331,110 @@ def test_settle_every_market() -> None:
     ]
     void = df.with_columns(qf.settle(pl.col("m"), pl.lit(None, pl.Int64), pl.lit(1)).alias("r"))
     assert set(void["r"]) == {"void"}
+
+
+def test_odds_haircut_and_commission_by_hand() -> None:
+    df = bets(
+        [("2025-09-01", 2.0, "win"), ("2025-09-02", 3.0, "loss"), ("2025-09-03", 2.5, "half_win")]
+    )
+    bt = qf.backtest(df, unit=10, odds_haircut=0.02, commission=0.05)
+    assert bt.bets["odds_quoted"].to_list() == [2.0, 3.0, 2.5]
+    assert bt.bets["odds"].to_list() == pytest.approx([1.96, 2.94, 2.45])
+    # a win pays (odds − 1) × stake less 5 % of it; a half win half of that
+    assert bt.bets["profit"].to_list() == pytest.approx([0.96 * 10 * 0.95, -10, 1.45 * 5 * 0.95])
+    assert bt["avg_odds"] == pytest.approx((1.96 + 2.94 + 2.45) / 3)
+    assert df.columns == ["date", "home", "away", "market", "odds", "result"]  # untouched
+    with pytest.raises(ValueError, match="odds_haircut must be a fraction"):
+        qf.backtest(df, odds_haircut=1.5)
+
+
+def test_kelly_with_commission_sizes_on_net_winnings() -> None:
+    df = bets([("2025-09-01", 3.0, "win")], prob=[0.5])
+    bt = qf.backtest(df, stake="kelly", kelly_fraction=1.0, max_stake=1.0, commission=0.1)
+    b = 2.0 * 0.9  # net winnings per unit
+    assert bt.bets["stake"].item() == pytest.approx(100 * (0.5 - 0.5 / b))
+
+
+def test_stake_caps_per_bet_and_per_day() -> None:
+    df = bets(
+        [("2025-09-01", 2.0, "win"), ("2025-09-01", 2.0, "loss"), ("2025-09-01", 2.0, "win"),
+         ("2025-09-02", 2.0, "win")],
+        stake=[8.0, 4.0, 2.0, 9.0],
+    )  # fmt: skip
+    bt = qf.backtest(df, stake="given", max_stake=5, max_daily_stake=7)
+    # per bet: 5, 4, 2 (11 on the day) then scaled by 7/11; the next day 5
+    assert bt.bets["stake"].to_list() == pytest.approx([35 / 11, 28 / 11, 14 / 11, 5])
+    kelly = qf.backtest(
+        df.with_columns(prob=pl.lit(0.9)), stake="kelly", kelly_fraction=1.0, max_stake=0.5,
+        max_daily_stake=0.6,
+    )  # fmt: skip
+    first_day = kelly.bets.filter(pl.col("date") == date(2025, 9, 1))["stake"]
+    assert first_day.to_list() == pytest.approx([20, 20, 20])  # 3 × 0.5 → scaled to 0.6 of 100
+    with pytest.raises(ValueError, match="max_stake must be a fraction of the bankroll"):
+        qf.backtest(df.with_columns(prob=pl.lit(0.9)), stake="kelly", max_stake=5)
+    with pytest.raises(ValueError, match="max_daily_stake must be an amount above 0"):
+        qf.backtest(df, stake="given", max_daily_stake=-1)
+
+
+def _slow_summary(rows: list[tuple[int, float, str, float]], bankroll: float) -> dict[str, object]:
+    """The summary the obvious way, bet by bet in date order (rows: day, odds, result, stake)."""
+    ordered = sorted(enumerate(rows), key=lambda r: (r[1][0], r[0]))
+    returns = {"win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2, "loss": lambda o: -1.0,
+               "half_loss": lambda o: -0.5, "push": lambda o: 0.0, "void": lambda o: 0.0}  # fmt: skip
+    decided = [
+        r for _, r in ordered if r[3] > 0 and r[2] in ("win", "half_win", "loss", "half_loss")
+    ]
+    profit = path_peak = 0.0
+    worst = worst_pct = 0.0
+    streak = longest = 0
+    for _, (_, odds, result, stake) in ordered:
+        profit += stake * returns[result](odds)
+        path_peak = max(path_peak, profit)
+        worst = max(worst, path_peak - profit)
+        worst_pct = max(worst_pct, (path_peak - profit) / (bankroll + path_peak))
+        if stake > 0 and result in ("loss", "half_loss"):
+            streak += 1
+            longest = max(longest, streak)
+        elif stake > 0 and result in ("win", "half_win"):
+            streak = 0
+    turnover = sum(r[3] for r in decided)
+    wins = sum(r[2] in ("win", "half_win") for r in decided)
+    return {
+        "bets": len(decided),
+        "wins": wins,
+        "skipped": sum(r[3] == 0 for r in rows),
+        "hit_rate": wins / len(decided) if decided else None,
+        "turnover": turnover,
+        "profit": profit,
+        "yield": profit / turnover if turnover else None,
+        "avg_odds": sum(r[1] for r in decided) / len(decided) if decided else None,
+        "max_drawdown": worst,
+        "max_drawdown_pct": worst_pct,
+        "longest_losing_streak": longest,
+    }
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(1, 9),
+            st.floats(1.01, 12.0),
+            st.sampled_from(RESULTS),
+            st.sampled_from([0.0, 0.5, 1.0, 3.0]),
+        ),
+        max_size=30,
+    )
+)
+def test_summary_equals_a_slow_reference(rows: list[tuple[int, float, str, float]]) -> None:
+    df = (
+        bets([(f"2025-09-{d:02d}", o, r) for d, o, r, _ in rows], stake=[s for *_, s in rows])
+        if rows
+        else bets([("2025-09-01", 2.0, "win")], stake=[1.0]).head(0)
+    )
+    got = qf.backtest(df, stake="given").summary.row(0, named=True)
+    for key, want in _slow_summary(rows, 100.0).items():
+        if want is None:
+            assert got[key] is None, key
+        else:
+            assert got[key] == pytest.approx(want, abs=1e-9), key
