@@ -123,6 +123,8 @@ def test_walk_forward_over_the_sample_season(repo_root: object) -> None:
             select=lambda f: qf.bets_from_strategies(f, min_conviction=60),
         )  # fmt: skip
     assert wf.table.height == len(wf.backtests) >= 8
+    # August starts on the first snapshot's day (1 August): not strictly before, so no bets
+    assert "2025-08" not in wf.backtests and next(iter(wf.backtests)) == "2025-09"
     assert sum(b["bets"] for b in wf.backtests.values()) == wf.combined["bets"]
     assert wf.table["bets"].sum() == wf.combined["bets"]
     with pytest.raises(InvalidArgumentTypeError, match="select must return a polars DataFrame"):
