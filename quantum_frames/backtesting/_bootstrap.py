@@ -47,7 +47,15 @@ class Resampling:
 
 
 def block_ids(bets: pl.DataFrame, block: str) -> pl.Series:
-    """The block of every bet: 0 … n_blocks − 1 (dates and column values in sorted order)."""
+    """The block of every bet: 0 … n_blocks − 1 (dates and column values in sorted order).
+
+    Args:
+        bets: the bets.
+        block: ``"bet"`` (each bet its own block) or a column (``"date"`` …).
+
+    Returns:
+        One block number per bet.
+    """
     if block == "bet":
         return pl.Series("__block", range(bets.height), dtype=pl.Int64)
     return bets.select(pl.col(block).rank("dense").cast(pl.Int64) - 1).to_series()
@@ -96,8 +104,18 @@ def intervals(
     """The interval columns of the summary (one row) and of the groups (one row per group).
 
     Columns: ``<metric>_ci_low`` / ``<metric>_ci_high`` for each of :data:`CI_METRICS` (the
-    percentile interval at ``how.level``) and ``p_yield_le_0`` (the share of resamples whose
-    yield is ≤ 0). Groups are resampled with the same draws of blocks as the whole.
+    percentile interval at ``how.level``), ``p_yield_le_0`` (the share of resamples whose
+    yield is ≤ 0) and ``ci_blocks`` (the blocks holding a decided bet). Groups are resampled
+    with the same draws of blocks as the whole.
+
+    Args:
+        bets: the backtest's bets (with ``stake``, ``profit``, ``result``, ``clv``).
+        bankroll: the starting bankroll (for roi).
+        by: the group columns (empty: no groups).
+        how: the resampling settings.
+
+    Returns:
+        The summary's columns (one row) and the groups' (``by`` first; empty without ``by``).
     """
     import numpy as np
 
@@ -142,7 +160,14 @@ def intervals(
         columns["p_yield_le_0"] = np.where(
             counted > 0, np.sum(yields <= 0, axis=0) / counted, np.nan
         )
-    table = pl.DataFrame(columns).fill_nan(None)
+    table = (
+        pl.DataFrame(columns)
+        .fill_nan(None)
+        .with_columns(
+            # how many blocks hold a decided bet: an interval from a handful is itself rough
+            pl.Series("ci_blocks", (sums[:, :, 3] > 0).sum(axis=0), dtype=pl.Int64)
+        )
+    )
     summary = table.tail(1)
     groups = pl.concat([keys, table.head(n_groups)], how="horizontal") if by else pl.DataFrame()
     return summary, groups

@@ -114,9 +114,11 @@ class Backtest:
             )
         if self.resampling is not None:
             r = self.resampling
+            unit = {"date": "dates", "bet": "bets"}.get(r.block, f"{r.block} values")
+            what = "single bets" if r.block == "bet" else f"whole {unit}"
             lines.append(
-                f"  [{r.level:.0%} intervals: {r.resamples:,} bootstrap resamples of whole "
-                f"{r.block if r.block != 'bet' else 'bet'}s, seed {r.seed}; P(yield ≤ 0) = "
+                f"  [{r.level:.0%} intervals: {r.resamples:,} bootstrap resamples of {what} "
+                f"({s['ci_blocks']:,} {unit} with bets), seed {r.seed}; P(yield ≤ 0) = "
                 f"{_pct(s['p_yield_le_0'], sign=False)}]"
             )
         if not self.groups.is_empty():

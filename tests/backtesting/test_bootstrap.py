@@ -21,16 +21,16 @@ def simulated(n_dates: int, per_date: int, p_win: float, odds: float, seed: int)
     """Independent bets at fixed odds that win with probability p_win (true yield p·odds − 1)."""
     rng = np.random.default_rng(seed)
     n = n_dates * per_date
-    days = [
-        date(2025, 8, 1) + timedelta(days=int(d)) for d in np.repeat(np.arange(n_dates), per_date)
-    ]
     won = rng.random(n) < p_win
+    days = pl.date_range(
+        date(2025, 8, 1), date(2025, 8, 1) + timedelta(days=n_dates - 1), eager=True
+    )
     return pl.DataFrame(
         {
-            "date": days,
-            "home": [f"H{i}" for i in range(n)],
-            "away": [f"A{i}" for i in range(n)],
-            "market": ["over_2.5"] * n,
+            "date": days.gather(np.repeat(np.arange(n_dates), per_date)),
+            "home": np.char.add("H", np.arange(n).astype(str)),
+            "away": np.char.add("A", np.arange(n).astype(str)),
+            "market": np.full(n, "over_2.5"),
             "odds": np.full(n, odds),
             "result": np.where(won, "win", "loss"),
             "closing_odds": np.full(n, odds) * (1 + rng.normal(0, 0.02, n)).clip(0.9, 1.1),
@@ -104,7 +104,8 @@ def test_same_seed_same_intervals_and_groups_are_resampled_too() -> None:
         assert 0 <= row["p_yield_le_0"] <= 1
     text = repr(a)
     assert f"yield {100 * a['yield']:+.2f}% [{100 * a['yield_ci_low']:+.2f}%, " in text
-    assert "500 bootstrap resamples of whole dates, seed 7" in text
+    assert "500 bootstrap resamples of whole dates (60 dates with bets), seed 7" in text
+    assert a["ci_blocks"] == 60 and a.groups["ci_blocks"].max() <= 60
 
 
 def test_whole_dates_are_resampled_together() -> None:
@@ -128,25 +129,37 @@ def test_whole_dates_are_resampled_together() -> None:
         qf.backtest(bets, bootstrap=10, block="nope")
 
 
-def test_the_interval_covers_the_true_yield_about_95_percent_of_the_time() -> None:
-    # 200 simulated seasons, 120 dates of 3 bets at odds 2.0 winning 55 %: true yield +10 %.
-    covered = 0
-    runs = 200
-    for seed in range(runs):
-        bt = qf.backtest(simulated(120, 3, 0.55, 2.0, seed), bootstrap=400, seed=seed)
-        covered += bt["yield_ci_low"] <= 0.10 <= bt["yield_ci_high"]
-    # binomial sd of the share over 200 runs is 1.5 points; percentile intervals run a bit short
-    assert 0.90 <= covered / runs <= 0.99, covered
+def seasons(runs: int, p_win: float, seed: int) -> pl.DataFrame:
+    """``runs`` independent simulated seasons (120 dates of 3 bets at odds 2.0), by ``sim``."""
+    return pl.concat(
+        [simulated(120, 3, p_win, 2.0, seed + k).with_columns(sim=pl.lit(k)) for k in range(runs)]
+    )
+
+
+@pytest.mark.parametrize(("level", "low", "high"), [(0.95, 0.915, 0.985), (0.80, 0.74, 0.86)])
+def test_the_interval_covers_the_true_yield_as_often_as_its_level_says(
+    level: float, low: float, high: float
+) -> None:
+    # 300 simulated seasons winning 55 % at odds 2.0: true yield +10 %. Each season is a group
+    # (groups get their intervals exactly as the whole does), so one call resamples them all.
+    # Tolerance: the share's binomial sd over 300 runs is 1.3 points at 95 %, 2.3 at 80 %.
+    bets = seasons(300, 0.55, 0)
+    bt = qf.backtest(bets, bootstrap=1000, seed=0, by="sim", level=level)
+    covered = bt.groups.select(
+        ((pl.col("yield_ci_low") <= 0.10) & (0.10 <= pl.col("yield_ci_high"))).mean()
+    ).item()
+    assert low <= covered <= high, covered
+    # a season run alone has the yield its group row shows
+    alone = qf.backtest(bets.filter(pl.col("sim") == 7))
+    assert alone["yield"] == pytest.approx(bt.groups.filter(pl.col("sim") == 7)["yield"].item())
 
 
 def test_an_edge_free_strategy_has_p_yield_le_0_near_one_half() -> None:
-    # odds 2.0 winning 50 %: the true yield is 0, so p_yield_le_0 is uniform-ish around 1/2
-    ps = [qf.backtest(simulated(80, 3, 0.5, 2.0, 1000 + s), bootstrap=400, seed=s)["p_yield_le_0"]
-          for s in range(120)]  # fmt: skip
-    assert 0.42 <= float(np.mean(ps)) <= 0.58
-    edge = [qf.backtest(simulated(80, 3, 0.6, 2.0, s), bootstrap=400, seed=s)["p_yield_le_0"]
-            for s in range(20)]  # fmt: skip
-    assert float(np.mean(edge)) < 0.05  # a +20 % edge over 240 bets is seen as one
+    # odds 2.0 winning 50 %: the true yield is 0, so p_yield_le_0 spreads around 1/2
+    flat = qf.backtest(seasons(200, 0.5, 1000), bootstrap=1000, seed=0, by="sim")
+    assert 0.43 <= flat.groups["p_yield_le_0"].mean() <= 0.57  # type: ignore[operator]
+    edge = qf.backtest(seasons(40, 0.6, 0), bootstrap=1000, seed=0, by="sim")
+    assert edge.groups["p_yield_le_0"].mean() < 0.05  # type: ignore[operator]  # +20 % is seen
 
 
 def test_an_empty_backtest_with_intervals() -> None:

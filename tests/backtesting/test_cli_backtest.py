@@ -61,7 +61,7 @@ def test_bootstrap_margin_and_periods_from_the_cli(
                        "shin", "--by-period", "month")  # fmt: skip
     assert main(args) == 0
     out = capsys.readouterr().out
-    assert "95% intervals: 500 bootstrap resamples of whole dates, seed 0" in out
+    assert "95% intervals: 500 bootstrap resamples of whole dates (" in out
     assert "P(yield ≤ 0)" in out and "yield -5.94% [" in out
     assert "month(s) with bets" in out and "2025-09" in out
     assert main([*args[:-2], "--by-period", "season", "--format", "json"]) == 0
