@@ -19,13 +19,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final, Literal
 
+import polars as pl
+
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
     Array = npt.NDArray[np.float64]
 
-__all__ = ["MARGINS", "Margin", "fair_probabilities", "fair_probability_of"]
+__all__ = [
+    "MARGINS",
+    "Margin",
+    "books",
+    "fair_probabilities",
+    "fair_probability_of",
+    "market_family",
+]
 
 Margin = Literal["multiplicative", "power", "shin"]
 MARGINS: Final = ("multiplicative", "power", "shin")
@@ -111,3 +120,49 @@ def _shin(implied: Array, z: Array, booksum: Array) -> Array:
 
     with np.errstate(invalid="ignore", divide="ignore"):
         return (np.sqrt(z**2 + 4 * (1 - z) * implied**2 / booksum) - z) / (2 * (1 - z))
+
+
+def market_family(market: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The family and outcome of a market whose outcomes exclude each other, else nulls.
+
+    ``1x2_home`` → (``1x2``, ``home``); ``over_2.5`` → (``total_2.5``, ``over``);
+    ``btts_no`` → (``btts``, ``no``). Double chance (``dc_1x`` …) overlaps: no family.
+
+    Args:
+        market: the market names.
+
+    Returns:
+        Two expressions: the family and the outcome.
+    """
+    line = market.str.extract(r"^(?:over|under)_(\d+(?:\.\d+)?)$")
+    family = (
+        pl.when(market.str.contains(r"^1x2_(?:home|draw|away)$"))
+        .then(pl.lit("1x2"))
+        .when(line.is_not_null())
+        .then(pl.lit("total_") + line)
+        .when(market.is_in(["btts_yes", "btts_no"]))
+        .then(pl.lit("btts"))
+    )
+    outcome = pl.when(family.is_not_null()).then(market.str.extract(r"^(?:1x2_|btts_)?([a-z]+)"))
+    return family, outcome
+
+
+def books(closing: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """The closing odds of every outcome, one row per market family of a match.
+
+    Args:
+        closing: one row per (``keys`` …, ``market``) with ``closing_odds``.
+        keys: the columns naming a match (``date``, ``home``, ``away``).
+
+    Returns:
+        ``keys``, ``__family`` and one ``closing_odds_<outcome>`` column per outcome.
+    """
+    family, outcome = market_family(pl.col("market"))
+    rows = closing.with_columns(
+        family.alias("__family"), (pl.lit("closing_odds_") + outcome).alias("__outcome")
+    ).filter(pl.col("__family").is_not_null())
+    if rows.is_empty():
+        return pl.DataFrame(schema={**{k: closing.schema[k] for k in keys}, "__family": pl.String})
+    return rows.pivot(
+        on="__outcome", index=[*keys, "__family"], values="closing_odds", aggregate_function="first"
+    )

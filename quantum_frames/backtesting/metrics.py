@@ -15,7 +15,13 @@ from quantum_frames.backtesting.calibration import (
     plot_calibration,
     reliability,
 )
-from quantum_frames.backtesting.margins import MARGINS, Margin, fair_probability_of
+from quantum_frames.backtesting.margins import (
+    MARGINS,
+    Margin,
+    books,
+    fair_probability_of,
+    market_family,
+)
 from quantum_frames.backtesting.periods import Period, check_period
 from quantum_frames.errors import InvalidArgumentError
 
@@ -276,6 +282,7 @@ def backtest(
     odds_haircut: float = 0.0,
     commission: float = 0.0,
     margin: Margin | None = "multiplicative",
+    closing: pl.DataFrame | pl.LazyFrame | None = None,
     bootstrap: int = 0,
     seed: int = 0,
     level: float = 0.95,
@@ -318,7 +325,11 @@ def backtest(
     ``closing_odds_over/under`` … — the non-null ones of a row are its market) the margin is
     removed (``margin``: ``multiplicative``, ``power`` or ``shin``) and
     ``clv = odds × fair probability − 1``; otherwise (or ``margin=None``) the raw
-    ``odds / closing_odds − 1``. ``clv_basis`` says which.
+    ``odds / closing_odds − 1``. ``clv_basis`` says which. The closing odds may come instead
+    as a frame, ``closing=``: one row per (``date``, ``home``, ``away``, ``market``) with
+    ``closing_odds``, every outcome of a market listed (``1x2_home``/``_draw``/``_away``,
+    ``over_2.5``/``under_2.5``, ``btts_yes``/``_no``); it is joined to the bets by match
+    and market family.
 
     Intervals (``bootstrap=10_000``): resample the bets ``bootstrap`` times, by whole blocks
     (``block="date"``: bets of one matchday are correlated, so whole dates are drawn with
@@ -340,6 +351,7 @@ def backtest(
         odds_haircut: make every price this fraction worse (0 ≤ h < 1).
         commission: the share of net winnings taken (0 ≤ c < 1).
         margin: how to remove the margin from closing odds (None: raw CLV).
+        closing: a frame of closing odds per match and market (see above).
         bootstrap: the number of resamples (0: no intervals).
         seed: the random seed of the resamples.
         level: the confidence level of the intervals.
@@ -408,6 +420,8 @@ def backtest(
             )
         df = df.with_columns((pl.col("stake") * pl.col("__return")).alias("profit"))
         df = df.with_columns((bankroll + pl.col("profit").cum_sum()).alias("bankroll"))
+    if closing is not None:
+        df = _join_closing(df, closing.collect() if isinstance(closing, pl.LazyFrame) else closing)
     df, basis = _with_clv(df, margin)
     out = df.drop("__return", "__net")
     summary = _summary(out, bankroll, []).with_columns(pl.lit(basis).alias("clv_basis"))
@@ -480,6 +494,43 @@ def _resampling(
         )
         raise InvalidArgumentError(msg, argument="block")
     return Resampling(bootstrap, seed, float(level), block) if bootstrap else None
+
+
+def _join_closing(df: pl.DataFrame, closing: pl.DataFrame) -> pl.DataFrame:
+    """The bets with ``closing_odds`` and ``closing_odds_<outcome>`` from a closing frame."""
+    need = ["date", "home", "away", "market", "closing_odds"]
+    missing = [c for c in need if c not in closing.columns]
+    if missing:
+        msg = f"closing= lacks column(s) {missing}; it needs {need}, one row per outcome."
+        raise InvalidArgumentError(msg, argument="closing")
+    taken = [c for c in df.columns if c.startswith(OUTCOME_PREFIX) or c == "closing_odds"]
+    if taken:
+        msg = (
+            f"the bets already have {taken} and closing= was given too. Hint: pass the closing "
+            "odds one way, as columns or as a frame."
+        )
+        raise InvalidArgumentError(msg, argument="closing")
+    keys = ["date", "home", "away"]
+    frame = closing.with_row_index("__input_row")
+    frame = frame.with_columns(
+        _as_date(frame).cast(df.schema["date"]),
+        pl.col("closing_odds").cast(pl.Float64, strict=False),
+        pl.col("home", "away", "market").cast(pl.String),
+    )
+    _first_bad(frame, pl.col("closing_odds").is_null() | (pl.col("closing_odds") <= 1),
+               "closing_odds", "(in closing=) must be decimal odds above 1")  # fmt: skip
+    _first_bad(frame, pl.struct(*keys, "market").is_duplicated(), "market",
+               "(in closing=) is listed twice for one match")  # fmt: skip
+    family, _ = market_family(pl.col("market"))
+    own = frame.select(*keys, "market", "closing_odds")
+    out = df.with_columns(family.alias("__family")).join(
+        own, on=[*keys, "market"], how="left", maintain_order="left"
+    )
+    out = out.join(
+        books(frame.drop("__input_row"), keys), on=[*keys, "__family"], how="left",
+        maintain_order="left", nulls_equal=False,
+    )  # fmt: skip
+    return out.drop("__family")
 
 
 def _with_clv(df: pl.DataFrame, margin: Margin | None) -> tuple[pl.DataFrame, str]:
@@ -621,7 +672,7 @@ def _raise_bad(df: pl.DataFrame, mask: pl.Series, column: str, what: str) -> Non
     rows = df.filter(mask).head(3)
     shown = ", ".join(f"row {r['__input_row']}: {r[column]!r}" for r in rows.iter_rows(named=True))
     msg = f"column {column!r} {what}: {int(mask.sum())} bad row(s), first {shown}."
-    raise ValueError(msg)
+    raise InvalidArgumentError(msg, argument=column)
 
 
 def _check_options(stake: str, unit: float, bankroll: float, kelly_fraction: float) -> None:

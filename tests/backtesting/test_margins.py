@@ -138,3 +138,39 @@ def test_half_a_book_is_null_and_warned_a_stray_price_is_refused() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         qf.backtest(half, margin=None)  # raw everywhere: nothing to warn about
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["eager", "lazy"])
+def test_a_closing_odds_frame_joined_by_match_and_market(lazy: bool) -> None:
+    bets = (
+        one_x_two()
+        .drop("closing_odds")
+        .with_columns(pl.Series("market", ["1x2_home", "over_2.5"]), pl.Series("odds", [2.1, 1.8]))
+    )
+    closing = pl.DataFrame(
+        {
+            "date": ["2025-09-01"] * 3 + ["2025-09-02"] * 2 + ["2025-09-02"],
+            "home": ["A"] * 3 + ["C"] * 3,
+            "away": ["B"] * 3 + ["D"] * 3,
+            "market": ["1x2_home", "1x2_draw", "1x2_away", "over_2.5", "under_2.5", "over_1.5"],
+            "closing_odds": [2.0, 3.5, 4.0, 1.9, 1.9, 1.3],
+        }
+    )
+    bt = qf.backtest(bets, closing=closing.lazy() if lazy else closing, margin="multiplicative")
+    first = 0.5 / (0.5 + 1 / 3.5 + 0.25)
+    assert bt.bets["closing_odds"].to_list() == [2.0, 1.9]
+    assert bt.bets["clv"].to_list() == pytest.approx([2.1 * first - 1, 1.8 * 0.5 - 1])
+    assert "fair closing odds" in bt["clv_basis"]
+    with pytest.raises(InvalidArgumentError, match="listed twice for one match"):
+        qf.backtest(bets, closing=pl.concat([closing, closing.head(1)]))
+    with pytest.raises(InvalidArgumentError, match="pass the closing odds one way"):
+        qf.backtest(one_x_two(), closing=closing)
+
+
+def test_eager_and_lazy_bets_give_the_same_backtest() -> None:
+    bets = one_x_two(
+        closing_odds_home=[2.0, 1.8], closing_odds_draw=[3.5, 3.6], closing_odds_away=[4.0, 4.0]
+    )
+    eager = qf.backtest(bets, margin="shin", bootstrap=100)
+    lazy = qf.backtest(bets.lazy(), margin="shin", bootstrap=100)
+    assert eager.summary.equals(lazy.summary) and eager.bets.equals(lazy.bets)
