@@ -384,6 +384,9 @@ def backtest(
     cap_bet, cap_day = _caps(stake, max_stake, max_daily_stake)
     _check_costs(odds_haircut, commission, margin)
     how = _resampling(bootstrap, seed, level, block, df.columns)
+    if how is not None and block not in ("date", "bet"):
+        _first_bad(df.with_row_index("__input_row"), pl.col(block).is_null(), block,
+                   "is missing, so those bets belong to no block (block=)")  # fmt: skip
     groups = [by] if isinstance(by, str) else list(by or [])
     missing = [g for g in groups if g not in df.columns]
     if missing:

@@ -127,6 +127,13 @@ def test_whole_dates_are_resampled_together() -> None:
     assert by_league.resampling is not None and by_league.resampling.block == "league"
     with pytest.raises(ValueError, match="block='nope' is neither"):
         qf.backtest(bets, bootstrap=10, block="nope")
+    holes = bets.with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(None).otherwise("league").alias("league")
+    )
+    with pytest.raises(
+        ValueError, match="column 'league' is missing, so those bets belong to no block"
+    ):
+        qf.backtest(holes, bootstrap=10, block="league")
 
 
 def seasons(runs: int, p_win: float, seed: int) -> pl.DataFrame:
