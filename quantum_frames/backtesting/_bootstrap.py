@@ -169,7 +169,7 @@ def intervals(
         )
     )
     summary = table.tail(1)
-    groups = pl.concat([keys, table.head(n_groups)], how="horizontal") if by else pl.DataFrame()
+    groups = pl.concat([keys, table.head(keys.height)], how="horizontal") if by else pl.DataFrame()
     return summary, groups
 
 

@@ -123,6 +123,8 @@ def point_in_time(
                 )
                 unknown.update(dict.fromkeys(missed.get_column(col).cast(pl.String).to_list()))
             parts.append(enriched)
+    if len(parts) == 1:  # no fixture sees a snapshot: the columns still come, all null
+        parts.append(_enrich(base.head(0), history[-1], home, away, team_columns))
     if unknown:
         report_unknown_teams(
             sorted(unknown),

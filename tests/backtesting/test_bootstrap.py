@@ -173,6 +173,11 @@ def test_an_empty_backtest_with_intervals() -> None:
     bt = qf.backtest(simulated(2, 1, 0.5, 2.0, 0).head(0), bootstrap=100)
     assert bt["yield_ci_low"] is None and bt["p_yield_le_0"] is None
     assert "no bets placed" in repr(bt)
+    grouped = qf.backtest(simulated(2, 1, 0.5, 2.0, 0).head(0), bootstrap=100, by="league")
+    assert grouped.groups.is_empty() and "p_yield_le_0" in grouped.groups.columns
+    periods = grouped.by_period("month")
+    assert periods.table.is_empty() and periods.share_profitable is None
+    assert "0 month(s) with bets, n/a of them profitable" in repr(periods)
 
 
 def test_the_plot_shades_the_bootstrap_band() -> None:

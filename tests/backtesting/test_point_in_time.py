@@ -182,3 +182,16 @@ def test_bets_from_strategies_takes_the_point_in_time_column_names(
     assert set(bets["home"].to_list()) <= {"Liverpool", "Arsenal"}
     with pytest.raises(ValueError, match=r"lack \['date', 'home', 'away'\].*on=, home=, away="):
         qf.bets_from_strategies(priced)
+
+
+def test_fixtures_that_see_no_snapshot_still_get_every_column(history: list[QuantumFrames]) -> None:
+    seen = qf.point_in_time(
+        pl.DataFrame({"date": [date(2025, 9, 5)], "home": ["Liverpool"], "away": ["Everton"]}),
+        history,
+    )
+    early = pl.DataFrame({"date": [date(2025, 8, 1)], "home": ["Liverpool"], "away": ["Everton"]})
+    with pytest.warns(qf.NoSnapshotWarning):
+        orphans = qf.point_in_time(early, history)
+    assert orphans.columns == seen.columns
+    assert orphans.row(0)[3:] == (None,) * (len(seen.columns) - 3)
+    assert qf.point_in_time(early.head(0), history).columns == seen.columns

@@ -130,3 +130,14 @@ def test_walk_forward_over_the_sample_season(repo_root: object) -> None:
     with pytest.raises(InvalidArgumentTypeError, match="select must return a polars DataFrame"):
         later = fixtures.filter(pl.col("date") >= date(2025, 9, 1)).head(50)
         qf.walk_forward(later, season / "snapshots", select=lambda f: None)  # type: ignore[arg-type,return-value]
+
+
+def test_a_walk_forward_that_sees_no_snapshot_is_empty_not_an_error(repo_root: object) -> None:
+    from pathlib import Path
+
+    season = Path(str(repo_root)) / "data" / "season"
+    august = pl.read_parquet(season / "fixtures.parquet").filter(pl.col("date") < date(2025, 9, 1))
+    with pytest.warns(qf.NoSnapshotWarning, match="2025-08"):
+        wf = qf.walk_forward(august, season / "snapshots", select=qf.bets_from_strategies)
+    assert wf.backtests == {} and wf.table.is_empty()
+    assert wf.combined["bets"] == 0 and "no bets placed" in repr(wf.combined)
