@@ -127,7 +127,8 @@ def intervals(
         keys = pl.DataFrame()
         frame = frame.with_columns(pl.lit(0, pl.UInt32).alias("__group"))
     n_groups = max(keys.height, 1)
-    n_blocks = int(frame.get_column("__block").max() or 0) + 1 if frame.height else 0  # type: ignore[arg-type]
+    top = frame.get_column("__block").max()
+    n_blocks = int(top) + 1 if frame.height else 0  # type: ignore[arg-type]
     cells = frame.group_by("__block", "__group").agg(pl.col(_SUMS).sum())
     sums = np.zeros((n_blocks, n_groups, len(_SUMS)))
     sums[cells["__block"].to_numpy(), cells["__group"].to_numpy()] = cells.select(_SUMS).to_numpy()

@@ -105,7 +105,8 @@ class Backtest:
             f"{s['pushes']:,}, voids {s['voids']:,}), hit rate "
             f"{_pct(s['hit_rate'], sign=False)}{ci(s, 'hit_rate', sign=False)}",
             *self._skipped_line(s),
-            f"  turnover {s['turnover']:,.2f}  profit {s['profit']:+,.2f}{ci(s, 'profit', money=True)}",
+            f"  turnover {s['turnover']:,.2f}  profit {s['profit']:+,.2f}"
+            f"{ci(s, 'profit', money=True)}",
             f"  yield {_pct(s['yield'])}{ci(s, 'yield')}  ROI {_pct(s['roi'])}{ci(s, 'roi')}",
             f"  average odds {_num(s['avg_odds'])}  average CLV {_pct(s['avg_clv'])}"
             f"{ci(s, 'avg_clv')} (vs {self.clv_basis})",
@@ -128,9 +129,9 @@ class Backtest:
                 f"{_pct(s['p_yield_le_0'], sign=False)}]"
             )
         if not self.groups.is_empty():
+            ci_cols = ["yield_ci_low", "yield_ci_high", "p_yield_le_0"] if self.resampling else []
             shown = [*self.by, "bets", "skipped", "hit_rate", "turnover", "profit", "yield",
-                     *(["yield_ci_low", "yield_ci_high", "p_yield_le_0"] if self.resampling else []),
-                     "roi", "max_drawdown"]  # fmt: skip
+                     *ci_cols, "roi", "max_drawdown"]  # fmt: skip
             config = {"tbl_rows": 30, "float_precision": 3, "tbl_hide_dataframe_shape": True}
             with pl.Config(**config, tbl_width_chars=140, tbl_cols=16):  # type: ignore[arg-type]
                 lines += ["", str(self.groups.select(shown))]

@@ -21,7 +21,10 @@ def check_period(period: object) -> Period:
         InvalidArgumentError: not one of ``month``, ``week``, ``season``.
     """
     if period not in PERIODS:
-        msg = f"period must be one of {', '.join(PERIODS)}, got {period!r}. Hint: e.g. period='month'."
+        msg = (
+            f"period must be one of {', '.join(PERIODS)}, got {period!r}. "
+            "Hint: e.g. period='month'."
+        )
         raise InvalidArgumentError(msg, argument="period")
     return period
 

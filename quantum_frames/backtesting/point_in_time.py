@@ -109,7 +109,10 @@ def point_in_time(
     orphans = base.get_column("snapshot_as_of").null_count()
     if orphans:
         first = history[0].as_of
-        msg = f"{orphans} fixture(s) are not after any snapshot (the first is as of {first:%Y-%m-%d %H:%M} UTC); they got nulls, never later data."
+        msg = (
+            f"{orphans} fixture(s) are not after any snapshot (the first is as of "
+            f"{first:%Y-%m-%d %H:%M} UTC); they got nulls, never later data."
+        )
         warnings.warn(msg, NoSnapshotWarning, stacklevel=2)
     parts = [base.filter(pl.col("snapshot_as_of").is_null())]
     unknown: dict[str, None] = {}
@@ -173,7 +176,10 @@ def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
         parsed = fixtures.get_column(on).str.to_datetime(strict=False, time_zone="UTC")
         if parsed.null_count() > fixtures.get_column(on).null_count():
             bad = fixtures.get_column(on).filter(parsed.is_null()).head(3).to_list()
-            msg = f"column {on!r} holds values that are not dates: {bad}. Hint: use ISO 8601 (2025-09-01)."
+            msg = (
+                f"column {on!r} holds values that are not dates: {bad}. "
+                "Hint: use ISO 8601 (2025-09-01)."
+            )
             raise ValueError(msg)
         moment = pl.lit(parsed.dt.cast_time_unit("us"))
     else:

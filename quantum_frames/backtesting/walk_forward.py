@@ -101,8 +101,8 @@ class WalkForward:
 
     def __repr__(self) -> str:
         """The combined backtest, then one line per period."""
-        shown = ["period", "snapshot_as_of", "bets", "profit", "yield",
-                 *[c for c in ("yield_ci_low", "yield_ci_high") if c in self.table.columns]]  # fmt: skip
+        ci = [c for c in ("yield_ci_low", "yield_ci_high") if c in self.table.columns]
+        shown = ["period", "snapshot_as_of", "bets", "profit", "yield", *ci]
         with pl.Config(tbl_rows=60, float_precision=3, tbl_hide_dataframe_shape=True):
             table = str(self.table.select(shown))
         return f"Walk-forward by {self.period}, combined:\n{self.combined!r}\n\n{table}"

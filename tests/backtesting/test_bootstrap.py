@@ -59,7 +59,8 @@ def reference(bets: pl.DataFrame, resamples: int, seed: int, level: float) -> di
             values["hit_rate"].append(
                 (decided["result"] == "win").mean() if decided.height else np.nan
             )  # type: ignore[arg-type]
-            values["avg_clv"].append(decided["clv"].mean() if decided.height else np.nan)  # type: ignore[arg-type]
+            clv = decided["clv"].mean() if decided.height else np.nan
+            values["avg_clv"].append(clv)  # type: ignore[arg-type]
             values["profit"].append(profit)
     out: dict[str, float] = {}
     tail = (1 - level) / 2

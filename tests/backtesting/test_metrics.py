@@ -150,7 +150,8 @@ def test_groups_sum_to_the_total() -> None:
         ),
         (
             {"result": ["win", "lost"]},
-            r"column 'result' must be one of win, loss, void, push, half_win, half_loss: .*row 1: 'lost'",
+            r"column 'result' must be one of win, loss, void, push, half_win, half_loss: "
+            r".*row 1: 'lost'",
         ),
         (
             {"date": ["2025-09-01", "yesterday"]},
@@ -379,8 +380,9 @@ def test_stake_caps_per_bet_and_per_day() -> None:
 def _slow_summary(rows: list[tuple[int, float, str, float]], bankroll: float) -> dict[str, object]:
     """The summary the obvious way, bet by bet in date order (rows: day, odds, result, stake)."""
     ordered = sorted(enumerate(rows), key=lambda r: (r[1][0], r[0]))
-    returns = {"win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2, "loss": lambda o: -1.0,
-               "half_loss": lambda o: -0.5, "push": lambda o: 0.0, "void": lambda o: 0.0}  # fmt: skip
+    returns = {"win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2,
+               "loss": lambda o: -1.0, "half_loss": lambda o: -0.5, "push": lambda o: 0.0,
+               "void": lambda o: 0.0}  # fmt: skip
     decided = [
         r for _, r in ordered if r[3] > 0 and r[2] in ("win", "half_win", "loss", "half_loss")
     ]
