@@ -37,6 +37,8 @@ REQUIRED: Final = ("date", "home", "away", "market", "odds", "result")
 Stake = Literal["flat", "given", "kelly"]
 RAW_CLV: Final = "raw closing odds (margin not removed)"
 OUTCOME_PREFIX: Final = "closing_odds_"
+_FAMILY_OUTCOMES: Final = {"1x2": ("home", "draw", "away"), "btts": ("yes", "no")}
+_THIN_BOOK: Final = 0.9
 
 
 class MarginWarning(UserWarning):
@@ -322,15 +324,16 @@ def backtest(
     final_bankroll, clv_basis; with ``prob``: calibrated_bets, brier, log_loss (plain wins
     and losses only). An empty frame is a valid backtest: every count 0, the rates null.
 
-    CLV: with closing odds of every outcome (``closing_odds_home/draw/away``,
-    ``closing_odds_over/under`` … — the non-null ones of a row are its market) the margin is
-    removed (``margin``: ``multiplicative``, ``power`` or ``shin``) and
+    CLV: with closing odds of every outcome (``closing_odds_home/draw/away`` for ``1x2_*``,
+    ``closing_odds_over/under`` for a total line, ``closing_odds_yes/no`` for ``btts_*``; for
+    another market the non-null ones of its row) the margin is removed (``margin``: ``multiplicative``, ``power`` or ``shin``) and
     ``clv = odds × fair probability − 1``; otherwise (or ``margin=None``) the raw
     ``odds / closing_odds − 1``. ``clv_basis`` says which. The closing odds may come instead
     as a frame, ``closing=``: one row per (``date``, ``home``, ``away``, ``market``) with
     ``closing_odds``, every outcome of a market listed (``1x2_home``/``_draw``/``_away``,
     ``over_2.5``/``under_2.5``, ``btts_yes``/``_no``); it is joined to the bets by match
-    and market family.
+    and market family (bets that have ``closing_odds`` keep it: it must be one of the
+    frame's prices for that market).
 
     Intervals (``bootstrap=10_000``): resample the bets ``bootstrap`` times, by whole blocks
     (``block="date"``: bets of one matchday are correlated, so whole dates are drawn with
@@ -507,11 +510,11 @@ def _join_closing(df: pl.DataFrame, closing: pl.DataFrame) -> pl.DataFrame:
     if missing:
         msg = f"closing= lacks column(s) {missing}; it needs {need}, one row per outcome."
         raise InvalidArgumentError(msg, argument="closing")
-    taken = [c for c in df.columns if c.startswith(OUTCOME_PREFIX) or c == "closing_odds"]
+    taken = [c for c in df.columns if c.startswith(OUTCOME_PREFIX)]
     if taken:
         msg = (
-            f"the bets already have {taken} and closing= was given too. Hint: pass the closing "
-            "odds one way, as columns or as a frame."
+            f"the bets already have {taken} and closing= was given too. Hint: pass every "
+            "outcome's closing odds one way, as columns or as a frame."
         )
         raise InvalidArgumentError(msg, argument="closing")
     keys = ["date", "home", "away"]
@@ -526,10 +529,10 @@ def _join_closing(df: pl.DataFrame, closing: pl.DataFrame) -> pl.DataFrame:
     _first_bad(frame, pl.struct(*keys, "market").is_duplicated(), "market",
                "(in closing=) is listed twice for one match")  # fmt: skip
     family, _ = market_family(pl.col("market"))
-    own = frame.select(*keys, "market", "closing_odds")
-    out = df.with_columns(family.alias("__family")).join(
-        own, on=[*keys, "market"], how="left", maintain_order="left"
-    )
+    out = df.with_columns(family.alias("__family"))
+    if "closing_odds" not in out.columns:  # the bet's own closing price, from the frame
+        own = frame.select(*keys, "market", "closing_odds")
+        out = out.join(own, on=[*keys, "market"], how="left", maintain_order="left")
     out = out.join(
         books(frame.drop("__input_row"), keys), on=[*keys, "__family"], how="left",
         maintain_order="left", nulls_equal=False,
@@ -555,9 +558,42 @@ def _with_clv(df: pl.DataFrame, margin: Margin | None) -> tuple[pl.DataFrame, st
             c,
             "must be decimal odds above 1",
         )
-    book = df.select(pl.col(outcomes).cast(pl.Float64)).to_numpy().astype(np.float64)
+    # A market of a known family (1x2, a total line, btts) takes exactly its outcomes and needs
+    # every one of them (a 1x2 book without the draw is not a two-way market); double chance
+    # never has a book; any other market takes the non-null outcomes of its row (two or more).
+    family, _ = market_family(pl.col("market"))
+    suffix = {c: c.removeprefix(OUTCOME_PREFIX) for c in outcomes}
+    families = {**_FAMILY_OUTCOMES, "total_": ("over", "under")}
+
+    def member(name: str) -> pl.Expr:
+        return family.str.starts_with(name) if name.endswith("_") else family == name
+
+    allowed = {
+        c: pl.any_horizontal(
+            family.is_null(), *[member(f) & pl.lit(s in outs) for f, outs in families.items()]
+        ).fill_null(False)
+        for c, s in suffix.items()
+    }
+    required = pl.coalesce(
+        *[pl.when(member(f)).then(pl.lit(len(outs))) for f, outs in families.items()],
+        # double chance overlaps (1X and X2 share the draw): no book of its own is complete
+        pl.when(pl.col("market").str.starts_with("dc_")).then(pl.lit(len(outcomes) + 1)),
+        pl.lit(2),
+    )
+    framed = df.select(
+        *[pl.when(allowed[c]).then(pl.col(c).cast(pl.Float64)).alias(c) for c in outcomes],
+        required.alias("__required"),
+        family.is_not_null().alias("__known"),
+    )
+    book = framed.select(outcomes).to_numpy().astype(np.float64)
+    need = framed.get_column("__required").to_numpy()
+    known = framed.get_column("__known").to_numpy()
     own = df.get_column("closing_odds").to_numpy().astype(np.float64)
-    complete = (np.sum(~np.isnan(book), axis=1) >= 2) & ~np.isnan(own)
+    present = np.sum(~np.isnan(book), axis=1)
+    complete = np.where(known, present == need, present >= need) & ~np.isnan(own)
+    # a book summing to well under 1 is missing an outcome (real books sum to about 1 or more)
+    thin = complete & (np.nansum(1 / book, axis=1) < _THIN_BOOK)
+    complete &= ~thin
     listed = np.any(np.abs(book - own[:, None]) < 1e-9, axis=1)
     stray = complete & ~listed
     if stray.any():
@@ -574,11 +610,14 @@ def _with_clv(df: pl.DataFrame, margin: Margin | None) -> tuple[pl.DataFrame, st
         fair[complete] = fair_probability_of(own[complete], book[complete], margin)
     incomplete = int((~complete & ~np.isnan(own)).sum())
     if incomplete:
+        markets = df.filter(pl.Series(~complete & ~np.isnan(own))).get_column("market")
+        shown = ", ".join(markets.unique().sort().head(6).to_list())
         msg = (
             f"{incomplete} bet(s) have closing_odds but not the closing odds of every outcome "
-            f"of their market ({', '.join(outcomes)}): their CLV is left null rather than "
-            "measured against the margin. Hint: fill the other outcomes' closing odds, or "
-            "pass margin=None for raw CLV everywhere."
+            f"of their market (markets {shown}; {int(thin.sum())} of them with a book summing "
+            f"to under {_THIN_BOOK:.0%}): their CLV is left null rather than measured against "
+            "the margin. Hint: give every outcome's closing odds (a 1x2 market needs home, "
+            "draw and away), or pass margin=None for raw CLV everywhere."
         )
         warnings.warn(msg, MarginWarning, stacklevel=3)
     df = df.with_columns(pl.Series("__fair", fair, dtype=pl.Float64).fill_nan(None))

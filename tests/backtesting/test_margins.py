@@ -163,8 +163,15 @@ def test_a_closing_odds_frame_joined_by_match_and_market(lazy: bool) -> None:
     assert "fair closing odds" in bt["clv_basis"]
     with pytest.raises(InvalidArgumentError, match="listed twice for one match"):
         qf.backtest(bets, closing=pl.concat([closing, closing.head(1)]))
-    with pytest.raises(InvalidArgumentError, match="pass the closing odds one way"):
-        qf.backtest(one_x_two(), closing=closing)
+    with pytest.raises(InvalidArgumentError, match="pass every outcome's closing odds one way"):
+        qf.backtest(one_x_two(closing_odds_home=[2.0, 1.8]), closing=closing)
+    # bets with their own closing_odds keep them; the frame gives the rest of the book. The
+    # second bet's 1x2 book is not in the frame: its CLV is null, and a warning says so.
+    with pytest.warns(MarginWarning, match="1 bet\\(s\\) have closing_odds but not"):
+        mixed = qf.backtest(one_x_two(), closing=closing)
+    assert mixed.bets["clv"][0] == pytest.approx(2.1 * first - 1) and mixed.bets["clv"][1] is None
+    with pytest.raises(InvalidArgumentError, match="closing_odds of 1 bet\\(s\\) is none of"):
+        qf.backtest(one_x_two().with_columns(closing_odds=pl.Series([2.2, 4.0])), closing=closing)
 
 
 def test_eager_and_lazy_bets_give_the_same_backtest() -> None:
@@ -174,3 +181,25 @@ def test_eager_and_lazy_bets_give_the_same_backtest() -> None:
     eager = qf.backtest(bets, margin="shin", bootstrap=100)
     lazy = qf.backtest(bets.lazy(), margin="shin", bootstrap=100)
     assert eager.summary.equals(lazy.summary) and eager.bets.equals(lazy.bets)
+
+
+def test_a_book_missing_an_outcome_is_never_taken_for_a_smaller_market() -> None:
+    # A 1x2 bet with the home and away closing odds but no draw: as a two-way "market" its
+    # fair probability would be 0.5 / (0.5 + 0.25) = 2/3 and its CLV +40 % — silently wrong.
+    no_draw = one_x_two(closing_odds_home=[2.0, 1.8], closing_odds_away=[4.0, 4.0])
+    with pytest.warns(MarginWarning, match="2 bet\\(s\\).*markets 1x2_away, 1x2_home"):
+        bt = qf.backtest(no_draw)
+    assert bt.bets["clv"].to_list() == [None, None]
+    # another market's book summing far below 1 is missing an outcome too
+    custom = one_x_two(closing_odds_a=[2.0, 2.0], closing_odds_b=[4.0, 4.0]).with_columns(
+        market=pl.lit("corners_over_9"), closing_odds=pl.lit(2.0)
+    )
+    with pytest.warns(MarginWarning, match="2 of them with a book summing to under 90%"):
+        assert qf.backtest(custom).bets["clv"].to_list() == [None, None]
+    # a double-chance bet has no book of its own, whatever outcome columns its row carries
+    dc = one_x_two(
+        closing_odds_home=[2.0, 1.8], closing_odds_draw=[3.5, 3.6], closing_odds_away=[4.0, 4.0]
+    ).with_columns(market=pl.Series(["dc_1x", "1x2_away"]), closing_odds=pl.Series([2.0, 4.0]))
+    with pytest.warns(MarginWarning, match="1 bet\\(s\\).*markets dc_1x"):
+        got = qf.backtest(dc).bets["clv"].to_list()
+    assert got[0] is None and got[1] == pytest.approx(4.4 * 0.25 / (1 / 1.8 + 1 / 3.6 + 0.25) - 1)
