@@ -331,6 +331,21 @@ SNAPSHOTS = [
         '    for m in (None, "multiplicative", "power", "shin")\n'
         '])'
     ),
+    new_markdown_cell(
+        "The closing odds can also come as a frame, one row per match and market (`closing=`). "
+        "For the strategies' bets the fixtures lack some outcomes (no draw price, no under 1.5): "
+        "those bets get no margin-free CLV rather than a wrong one, and a warning names their "
+        "markets."
+    ),
+    new_code_cell(
+        'import polars.selectors as cs\n\n'
+        'closing = fixtures.unpivot(\n'
+        '    index=["date", "home", "away"], on=cs.starts_with("closing_"),\n'
+        '    variable_name="market", value_name="closing_odds",\n'
+        ').with_columns(pl.col("market").str.strip_prefix("closing_")).drop_nulls("closing_odds")\n'
+        'fair = qf.backtest(bets, closing=closing, margin="shin", by="market")\n'
+        'fair.groups.select("market", "bets", "avg_clv")'
+    ),
 ]
 
 

@@ -17,6 +17,12 @@ PERIODS: Final = ("month", "week", "season")
 def check_period(period: object) -> Period:
     """``period`` itself, once checked.
 
+    Args:
+        period: what the caller passed.
+
+    Returns:
+        The period.
+
     Raises:
         InvalidArgumentError: not one of ``month``, ``week``, ``season``.
     """
@@ -34,6 +40,13 @@ def period_start(date: pl.Expr, period: Period) -> pl.Expr:
 
     A season runs from 1 July to 30 June (``2025-08-17`` is in the season starting
     ``2025-07-01``); a week is an ISO week, starting on Monday.
+
+    Args:
+        date: the dates.
+        period: ``month``, ``week`` or ``season``.
+
+    Returns:
+        A Date expression.
     """
     day = date.cast(pl.Date)
     if period == "month":
@@ -45,7 +58,15 @@ def period_start(date: pl.Expr, period: Period) -> pl.Expr:
 
 
 def period_label(date: pl.Expr, period: Period) -> pl.Expr:
-    """A readable, sortable label: ``2025-09``, ``2025-W36`` or ``2025/26``."""
+    """A readable, sortable label: ``2025-09``, ``2025-W36`` or ``2025/26``.
+
+    Args:
+        date: the dates.
+        period: ``month``, ``week`` or ``season``.
+
+    Returns:
+        A String expression.
+    """
     start = period_start(date, period)
     if period == "month":
         return start.dt.strftime("%Y-%m")
