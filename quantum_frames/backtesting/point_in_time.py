@@ -12,7 +12,7 @@ import polars as pl
 
 from quantum_frames._typing import FrameT
 from quantum_frames.frames import QuantumFrames
-from quantum_frames.ops.friction import report_unknown_teams
+from quantum_frames.ops.friction import one_season, report_unknown_teams
 from quantum_frames.ops.names import name_ids
 from quantum_frames.ops.strategies import best_strategies
 
@@ -42,6 +42,7 @@ def point_in_time(
     home: str = "home",
     away: str = "away",
     team_columns: Sequence[str] = TEAM_COLUMNS,
+    season: str | None = None,
     strict: bool = False,
 ) -> FrameT:
     """Join each fixture with the data of the newest snapshot whose ``as_of`` is **strictly
@@ -68,6 +69,8 @@ def point_in_time(
         home: the fixtures' home team column.
         away: the fixtures' away team column.
         team_columns: the team columns joined for each side.
+        season: the friction season to join; None: each pair's newest season in the
+            snapshot (never two rows for one fixture).
         strict: raise on a team name that matches no team instead of warning.
 
     Returns:
@@ -119,7 +122,7 @@ def point_in_time(
     for q in history:
         rows = base.filter(pl.col("snapshot_as_of") == q.as_of)
         if rows.height:
-            enriched = _enrich(rows, q, home, away, team_columns)
+            enriched = _enrich(rows, q, home, away, team_columns, season)
             for side, col in (("home", home), ("away", away)):
                 missed = enriched.filter(
                     pl.col(col).is_not_null() & pl.col(f"{side}_team_id").is_null()
@@ -127,7 +130,7 @@ def point_in_time(
                 unknown.update(dict.fromkeys(missed.get_column(col).cast(pl.String).to_list()))
             parts.append(enriched)
     if len(parts) == 1:  # no fixture sees a snapshot: the columns still come, all null
-        parts.append(_enrich(base.head(0), history[-1], home, away, team_columns))
+        parts.append(_enrich(base.head(0), history[-1], home, away, team_columns, season))
     if unknown:
         report_unknown_teams(
             sorted(unknown),
@@ -192,7 +195,12 @@ def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
 
 
 def _enrich(
-    rows: pl.DataFrame, q: QuantumFrames, home: str, away: str, team_columns: Sequence[str]
+    rows: pl.DataFrame,
+    q: QuantumFrames,
+    home: str,
+    away: str,
+    team_columns: Sequence[str],
+    season: str | None,
 ) -> pl.DataFrame:
     names = pl.concat([rows.lazy().select(pl.col(c).alias("name")) for c in (home, away)])
     ids = name_ids(q.teams, names).collect()
@@ -207,7 +215,8 @@ def _enrich(
         out = out.join(side_ids, on=col, how="left", maintain_order="left", nulls_equal=False)
         out = out.join(side_data, on=f"{side}_team_id", how="left", maintain_order="left")
     fr_cols = [c for c in FRICTION_COLUMNS if c in q.friction.columns]
-    friction = q.friction.select(
+    newest = one_season(q.friction, season)  # one row per fixture: a pair's newest season
+    friction = newest.select(
         pl.col("team_home_id").alias("home_team_id"),
         pl.col("team_away_id").alias("away_team_id"),
         *fr_cols,

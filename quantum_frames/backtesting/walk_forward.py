@@ -118,6 +118,7 @@ def walk_forward(
     on: str = "date",
     home: str = "home",
     away: str = "away",
+    season: str | None = None,
     strict: bool = False,
     **options: Any,
 ) -> WalkForward:
@@ -139,6 +140,7 @@ def walk_forward(
         on: the fixtures' date column.
         home: the fixtures' home team column.
         away: the fixtures' away team column.
+        season: the friction season to join (see :func:`point_in_time`).
         strict: raise on unknown team names (see :func:`point_in_time`).
         **options: passed to :func:`backtest` for every period and the combined run
             (``stake``, ``bootstrap``, ``by`` …). Each period's backtest starts from the
@@ -173,7 +175,9 @@ def walk_forward(
         part = framed.filter(pl.col("label") == label).drop("start", "label")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NoSnapshotWarning)  # cannot happen: all are older
-            enriched = point_in_time(part, seen, on=on, home=home, away=away, strict=strict)
+            enriched = point_in_time(
+                part, seen, on=on, home=home, away=away, season=season, strict=strict
+            )
         bets = select(enriched)
         if not isinstance(bets, pl.DataFrame):
             msg = f"select must return a polars DataFrame of bets, got {type(bets).__name__}."
