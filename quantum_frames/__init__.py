@@ -16,6 +16,7 @@ from quantum_frames.backtesting import (
     bets_from_strategies,
     point_in_time,
     settle,
+    walk_forward,
 )
 from quantum_frames.errors import (
     FlattenCollisionError,
@@ -89,6 +90,7 @@ __all__ = [
     "tag_count",
     "tier_order",
     "unflatten",
+    "walk_forward",
     "write_snapshot",
 ]
 

@@ -123,6 +123,19 @@ def _parser() -> argparse.ArgumentParser:
         "--format", choices=FORMATS, default="table", help="output format of --by groups"
     )
     bt.add_argument("--output", "-o", help="write the per-bet results to this Parquet file")
+    bt.add_argument(
+        "--bootstrap", type=int, default=0, metavar="N",
+        help="add confidence intervals from N bootstrap resamples of whole dates (e.g. 10000)",
+    )  # fmt: skip
+    bt.add_argument("--seed", type=int, default=0, help="random seed of --bootstrap")
+    bt.add_argument(
+        "--margin", choices=("multiplicative", "power", "shin", "none"), default="multiplicative",
+        help="remove the margin from closing odds of every outcome for CLV (none: raw CLV)",
+    )  # fmt: skip
+    bt.add_argument(
+        "--by-period", choices=("month", "week", "season"),
+        help="also print the metrics per period and the share of profitable periods",
+    )  # fmt: skip
 
     seed = sub.add_parser("seed-db", help="create the V3 tables and fill them with synthetic data")
     source_args(seed)
@@ -287,13 +300,28 @@ def _backtest(args: argparse.Namespace) -> int:
             f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, snapshots in {args.snapshots})",
             file=sys.stderr,
         )
+    if frame.is_empty():
+        why = " (no strategy reached --min-conviction)" if args.snapshots else ""
+        print(f"note: no bets to backtest{why}; the summary is empty.", file=sys.stderr)
     result = backtest(
-        frame, stake=args.stake, bankroll=args.bankroll, unit=args.unit, by=args.by or None
+        frame,
+        stake=args.stake,
+        bankroll=args.bankroll,
+        unit=args.unit,
+        by=args.by or None,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        margin=None if args.margin == "none" else args.margin,
     )
     if args.output:
         result.bets.write_parquet(args.output)
+    periods = result.by_period(args.by_period) if args.by_period else None
     if args.format == "table":
         print(result)
+        if periods is not None:
+            print(f"\n{periods!r}")
+    elif periods is not None:
+        emit(periods.table, args.format, None)
     else:
         emit(result.groups if args.by else result.summary, args.format, None)
     return 0

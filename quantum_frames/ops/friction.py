@@ -18,6 +18,7 @@ __all__ = [
     "friction_matrix",
     "high_friction_matchups",
     "one_season",
+    "report_unknown_teams",
 ]
 
 _KEYS = ("team_home_id", "team_away_id")
@@ -293,3 +294,41 @@ def _report_unresolved(
     more = f" and {bad.len() - 10} more" if bad.len() > 10 else ""
     msg = f"{bad.len()} fixture team name(s) match no team, their rows have null friction: {detail}{more}."
     warnings.warn(msg, UnresolvedTeamsWarning, stacklevel=4)
+
+
+def report_unknown_teams(
+    unknown: list[str],
+    teams: pl.DataFrame | pl.LazyFrame,
+    *,
+    strict: bool,
+    consequence: str,
+    stacklevel: int = 3,
+) -> None:
+    """Warn (or, ``strict``, raise) about fixture team names that match no team.
+
+    Args:
+        unknown: the names, each once, in the order met.
+        teams: the teams frame the names were looked up in (for the close matches).
+        strict: raise :class:`UnknownTeamError` for the first name instead of warning.
+        consequence: what happened to their rows, e.g. "their rows have no strategy".
+        stacklevel: passed to :func:`warnings.warn`, so the warning points at the caller.
+
+    Raises:
+        UnknownTeamError: ``strict`` and some name matches no team.
+    """
+    if not unknown:
+        return
+    names = teams.lazy().select("team_name").collect().get_column("team_name").to_list()
+    if strict:
+        raise UnknownTeamError(unknown[0], closest(unknown[0], names))
+    shown = unknown[:10]
+    detail = "; ".join(
+        f"{n!r} (closest: {', '.join(closest(n, names, 3)) or 'none'})" for n in shown
+    )
+    more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    msg = (
+        f"{len(unknown)} fixture team name(s) match no team, {consequence}: {detail}{more}. "
+        "Hint: correct the names (case and accents do not matter), or pass strict=True to "
+        "make this an error."
+    )
+    warnings.warn(msg, UnresolvedTeamsWarning, stacklevel=stacklevel)

@@ -9,6 +9,7 @@ from typing import Any
 import polars as pl
 
 from quantum_frames._typing import FrameT
+from quantum_frames.ops.friction import report_unknown_teams
 from quantum_frames.ops.names import name_ids, resolve_team_ids
 
 __all__ = ["best_strategies", "best_strategy", "strategies_by_conviction", "strategies_for"]
@@ -84,6 +85,7 @@ def best_strategies(
     team: str = "team",
     separator: str = ".",
     columns: Sequence[str] = ("strategy_id", "strategy_name", "market_type", "conviction", "roi"),
+    strict: bool = False,
 ) -> FrameT:
     """For each fixture row, the best active strategy of its ``team`` for the row's context.
 
@@ -91,7 +93,10 @@ def best_strategies(
     (``venue``, ``opponent_tier``; nested keys joined by ``separator``) is that key's value.
     Matching and tie-breaks are those of :func:`best_strategy`. Every fixture row is kept, in
     order, with ``columns`` of the chosen strategy (nulls where none applies or the team is
-    unknown).
+    unknown). A team name that matches no team is reported in an
+    :class:`~quantum_frames.ops.friction.UnresolvedTeamsWarning` naming it and its closest
+    matches (``strict=True``: an :class:`~quantum_frames.errors.UnknownTeamError`), for eager
+    and lazy fixtures alike (a lazy frame's distinct names are collected for the check).
 
     Examples:
         >>> import polars as pl, quantum_frames as qf
@@ -132,6 +137,7 @@ def best_strategies(
     ids = name_ids(teams, fx.select(pl.col(team).alias("name"))).select(
         pl.col("name").alias("__name"), pl.col("team_id").alias("__team_id")
     )
+    _check_names(ids, teams, strict=strict)
     rows = fx.with_row_index("__row").with_columns(pl.col(team).cast(pl.String).alias("__name"))
     matched = (
         rows.select("__row", "__name", *[c for c in fx_schema.names() if c != team])
@@ -143,6 +149,17 @@ def best_strategies(
     )
     out = rows.join(matched, on="__row", how="left", maintain_order="left").drop("__row", "__name")
     return out.collect(engine="in-memory") if isinstance(fixtures, pl.DataFrame) else out
+
+
+def _check_names(ids: pl.LazyFrame, teams: pl.DataFrame | pl.LazyFrame, *, strict: bool) -> None:
+    unknown = ids.filter(pl.col("__team_id").is_null()).select("__name").collect()
+    report_unknown_teams(
+        sorted(unknown.get_column("__name").to_list()),
+        teams,
+        strict=strict,
+        consequence="their rows have no strategy",
+        stacklevel=4,
+    )
 
 
 def _applies(column: str, dtype: pl.DataType, key: str, fixture_schema: pl.Schema) -> pl.Expr:
