@@ -321,17 +321,7 @@ def test_arrays_of_signed_integers_stay_int_lists() -> None:
     assert not conflicts(report)
 
 
-@pytest.fixture
-def tiny_windows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Infer structures over windows of 2 rows, to exercise the window merge."""
-    import sys
-
-    monkeypatch.setattr(sys.modules["quantum_frames.flattening._flatten"], "_WINDOW", 2)
-
-
-def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
+def test_windowed_inference_equals_one_pass() -> None:
     values = [
         {"a": 1, "e": {}, "l": [1], "o": {"x": 1}, "s": "t"},
         {"a": -2, "e": {"k": 1}, "l": [], "o": None, "n": None},
@@ -341,37 +331,24 @@ def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
         {"new": "late key"},
     ]
     whole, whole_report = flat(*values)
-    monkeypatch.setattr(sys.modules["quantum_frames.flattening._flatten"], "_WINDOW", 2)
-    windowed, windowed_report = flat(*values)
+    windowed, windowed_report = flat(*values, _window=2)  # structures merged window by window
     assert windowed.columns == whole.columns
     assert windowed.schema == whole.schema
     assert windowed.equals(whole)
     assert windowed_report.equals(whole_report)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@SETTINGS
 @given(OBJECTS)
-def test_every_leaf_equals_its_source_value_with_windows(
-    tiny_windows: None, values: list[Any]
-) -> None:
+def test_every_leaf_equals_its_source_value_with_windows(values: list[Any]) -> None:
     df = docs(*values)
-    out, report = qf.flatten_with_report(df, ["j"])
+    out, report = qf.flatten_with_report(df, ["j"], _window=2)
     assert_leaves_match(df, out, report, ["j"])
 
 
-def duckdb_path(
-    df: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def duckdb_path(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``flatten_with_report(df, ["j"])`` with the Arrow fast path switched off."""
-    import sys
-
-    with monkeypatch.context() as m:
-        m.setattr(sys.modules["quantum_frames.flattening._flatten"], "_ARROW_FAST_PATH", False)
-        return qf.flatten_with_report(df, ["j"])
+    return qf.flatten_with_report(df, ["j"], _engine="duckdb")
 
 
 # Values the Arrow fast path takes (bounded numbers, no huge exponents), and any values.
@@ -395,13 +372,13 @@ WIDE_OBJECTS = st.lists(
 )
 @given(WIDE_OBJECTS)
 def test_arrow_fast_path_equals_the_duckdb_path(
-    monkeypatch: pytest.MonkeyPatch, values: list[Any]
+    values: list[Any],
 ) -> None:
     df = docs(*values)
     fast, fast_report = qf.flatten_with_report(df, ["j"], valid_json=True)
     checked = qf.flatten_with_report(df, ["j"])
     assert checked[0].equals(fast, null_equal=True) and checked[1].equals(fast_report)
-    exact, exact_report = duckdb_path(df, monkeypatch)
+    exact, exact_report = duckdb_path(df)
     assert fast.schema == exact.schema
     assert fast.equals(exact, null_equal=True)
     assert fast_report.equals(exact_report)
@@ -436,11 +413,11 @@ def test_arrow_fast_path_equals_the_duckdb_path(
     ],
 )
 def test_fast_path_examples_equal_the_duckdb_path(
-    monkeypatch: pytest.MonkeyPatch, values: list[Any]
+    values: list[Any],
 ) -> None:
     df = docs(*values)
     fast = qf.flatten_with_report(df, ["j"])
-    exact = duckdb_path(df, monkeypatch)
+    exact = duckdb_path(df)
     assert fast[0].schema == exact[0].schema
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
@@ -449,12 +426,12 @@ def test_fast_path_examples_equal_the_duckdb_path(
 
 @pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": [1, -Infinity]}'])
 def test_nan_and_infinity_literals_read_alike_on_either_path(
-    monkeypatch: pytest.MonkeyPatch, text: str
+    text: str,
 ) -> None:
     """Not JSON, but DuckDB reads them; the Arrow path leaves such columns to DuckDB."""
     df = pl.DataFrame({"j": ['{"a": 1}', text]})
     fast = qf.flatten_with_report(df, ["j"])
-    exact = duckdb_path(df, monkeypatch)
+    exact = duckdb_path(df)
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
 
