@@ -15,6 +15,9 @@ otherwise and the column takes that path. It declines when:
   of thousands deep crashes the process);
 - a value is not valid JSON (checked by the caller unless the values come from a PostgreSQL
   json/jsonb column), or the text holds a ``\\u0000`` or surrogate escape;
+- the text holds a number a Float64 may not hold exactly (16 digits or more, or a
+  three-digit exponent: :data:`~quantum_frames.flattening._text.RISKY_NUMBER_SCREEN`; Arrow
+  would round it silently), or a digit run that looks like one inside a string;
 - a decoded double is NaN or infinite (Arrow accepts ``NaN`` and ``Infinity``, JSON does not)
   or of magnitude 1e15 or more: its literal may have had more digits than a Float64 holds
   (an integer beyond Int64 also comes out as a double), which the DuckDB path checks value by
@@ -34,6 +37,8 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
+
+from quantum_frames.flattening._text import RISKY_NUMBER_SCREEN
 
 if TYPE_CHECKING:
     from polars.datatypes import DataTypeClass
@@ -64,7 +69,7 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     objects are sure to be read one row each.
     """
     text = pl.col(values.name)
-    nulls, objects, size, longest, escapes = (
+    nulls, objects, size, longest, escapes, risky = (
         values.to_frame()
         .select(  # one pass for all the checks on the rows
             text.null_count().alias("nulls"),
@@ -72,13 +77,14 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
             text.str.len_bytes().sum().alias("size"),
             text.str.len_bytes().max().alias("longest"),
             text.str.contains("\\u", literal=True).any().alias("escapes"),
+            text.str.contains(RISKY_NUMBER_SCREEN).any().alias("risky"),
         )
         .row(0)
     )
     # Objects only: besides, a root JSON null read back to back crashes pyarrow 26 (segfault),
     # and so does very deep nesting (its parser recurses): no row may open more than
     # _MAX_BRACKETS arrays and objects in all — counted only in rows long enough to.
-    if nulls == len(values) or not objects or _too_deep(values, longest or 0):
+    if nulls == len(values) or not objects or risky or _too_deep(values, longest or 0):
         return None
     if (size or 0) + 2 * nulls > _MAX_BLOCK:
         return None

@@ -28,8 +28,17 @@ import polars as pl
 from quantum_frames._sql import quote_ident, quote_literal
 from quantum_frames.errors import FlattenError
 from quantum_frames.flattening._leaf import Leaf, Structure, json_nulls
+from quantum_frames.flattening._text import (
+    MARK,
+    exact_float_texts,
+    has_marks,
+    last_wins,
+    lexically_invalid,
+    mark_numbers,
+    unmark,
+)
 
-__all__ = ["WINDOW", "all_valid_json", "decode"]
+__all__ = ["WINDOW", "check_valid", "decode"]
 
 # A number whose digits a Float64 may not hold: a long integer literal, or a huge exponent.
 _RISKY_NUMBER: Final = r"(?:^|[^0-9.eE+\-])-?[0-9]{16,}(?:$|[^0-9.eE])|[eE][+]?[0-9]{3,}"
@@ -90,17 +99,47 @@ class _Piece:
         return f"json_transform({value}, {quote_literal(json.dumps(plan))}) AS {quote_ident(self.alias)}"
 
 
-def all_valid_json(df: pl.DataFrame, cols: Sequence[str]) -> set[str]:
-    """The columns whose every value is valid JSON (one DuckDB pass over all of them): the
-    others take the DuckDB path, which says which row is wrong."""
-    select = ", ".join(f"bool_and(json_valid({quote_ident(c)}))" for c in cols)
+def check_valid(df: pl.DataFrame, cols: Sequence[str]) -> None:
+    """Refuse text PostgreSQL's ``json`` input would reject: DuckDB's ``json_valid`` checks the
+    structure (one pass over all columns), :func:`lexically_invalid` what DuckDB accepts and
+    PostgreSQL does not (``NaN``, ``Infinity``, trailing commas).
+
+    Args:
+        df: the frame holding the columns.
+        cols: the JSON text columns.
+
+    Raises:
+        FlattenError: naming the first column with invalid text, its first bad row and how
+            many rows are bad.
+    """
+    if not cols:
+        return
+    select = ", ".join(f"json_valid({quote_ident(c)}) AS {quote_ident(c)}" for c in cols)
     con = _duckdb_cursor()
     try:
         con.register("qf_json", df.select(cols).to_arrow(compat_level=pl.CompatLevel.newest()))
-        row = con.sql(f"SELECT {select} FROM qf_json").fetchall()[0]
+        valid = pl.from_arrow(con.sql(f"SELECT {select} FROM qf_json").to_arrow_table())
     finally:
         con.close()
-    return {c for c, ok in zip(cols, row, strict=True) if ok is not False}
+    assert isinstance(valid, pl.DataFrame)
+    for c in cols:
+        text = df.get_column(c)
+        lexical = text.to_frame().select(lexically_invalid(pl.col(c)).fill_null(value=False))
+        rejected = ~valid.get_column(c).fill_null(value=True) | lexical.to_series()
+        if rejected.any():
+            raise _invalid_rows(c, text, rejected)
+
+
+def _invalid_rows(column: str, text: pl.Series, rejected: pl.Series) -> FlattenError:
+    rows = rejected.arg_true()
+    sample = text[rows[0]]
+    snippet = sample[:60] + ("…" if len(sample) > 60 else "")
+    msg = (
+        f"column {column!r} holds text that is not valid JSON in {len(rows)} row(s), "
+        f"first at row {rows[0]}: {snippet!r}. Hint: leave the column out "
+        "(columns=[…]) or clean those rows; nothing was flattened."
+    )
+    return FlattenError(msg, column=column)
 
 
 def decode(
@@ -136,7 +175,8 @@ def decode(
 def _decode_with_duckdb(
     df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, window: int
 ) -> list[Leaf]:
-    table = df.select(cols).to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
+    prepared, marked = _prepare(df, cols)
+    table = prepared.to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
     con = _duckdb_cursor()
     try:
         con.register("qf_json", table)
@@ -150,7 +190,9 @@ def _decode_with_duckdb(
         fallbacks: list[Leaf] = []
         leaves: list[Leaf] = []
         for piece in pieces:
-            for leaf in _piece_leaves(piece, decoded.get_column(piece.alias), max_depth):
+            values = decoded.get_column(piece.alias)
+            marks = piece.source in marked
+            for leaf in _piece_leaves(piece, values, max_depth, marked=marks):
                 leaves.append(leaf)
                 if leaf.kept_as_text:
                     fallbacks.append(leaf)
@@ -162,9 +204,26 @@ def _decode_with_duckdb(
             )
             for i, leaf in enumerate(fallbacks):
                 leaf.values = json_nulls(texts.get_column(f"f{i}"))
+                if leaf.source in marked:
+                    leaf.values = unmark(leaf.values)
         return leaves
     finally:
         con.close()
+
+
+def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, set[str]]:
+    """The columns as DuckDB is to read them: duplicate keys dropped but the last, numbers a
+    Float64 may not hold marked as tagged strings (see :mod:`._text`); which were marked."""
+    out: list[pl.Series] = []
+    marked: set[str] = set()
+    for c in cols:
+        text = last_wins(df.get_column(c))
+        tagged = mark_numbers(text)
+        if tagged is not None:
+            marked.add(c)
+            text = tagged
+        out.append(text)
+    return pl.DataFrame(out), marked
 
 
 def _duckdb_cursor() -> Any:
@@ -335,13 +394,20 @@ def _struct_safe(node: dict[str, Any]) -> bool:
     return bool(node) and "" not in node and len(folded) == len(node)
 
 
-def _transform_structure(node: Structure, depth: int, max_depth: int | None) -> Structure:
-    """The structure handed to ``json_transform``: what each path is read as."""
+def _transform_structure(
+    node: Structure, depth: int, max_depth: int | None, level: int = 0
+) -> Structure:
+    """The structure handed to ``json_transform``: what each path is read as (``level``: how
+    deep in its piece; arrays nesting deeper than Arrow's types may are read as JSON text)."""
     if isinstance(node, dict):
         if not node or (max_depth is not None and depth >= max_depth):
             return "JSON"
-        return {k: _transform_structure(v, depth + 1, max_depth) for k, v in node.items()}
+        return {
+            k: _transform_structure(v, depth + 1, max_depth, level + 1) for k, v in node.items()
+        }
     if isinstance(node, list):
+        if level + _nesting(node) > _MAX_STRUCT_NESTING:
+            return "JSON"
         element = node[0] if node else "NULL"
         if (
             _array_kept_as_text(element)
@@ -349,7 +415,7 @@ def _transform_structure(node: Structure, depth: int, max_depth: int | None) -> 
             or _contains(element, "HUGEINT")
         ):
             return "JSON"  # decoded (or kept) by Polars, see _piece_leaves
-        return [_transform_structure(element, depth + 1, None)]
+        return [_transform_structure(element, depth + 1, None, level + 1)]
     return {"DOUBLE": "VARCHAR", "HUGEINT": "VARCHAR"}.get(node, node)
 
 
@@ -380,8 +446,12 @@ def _target_dtype(node: Structure, numbers_as: pl.DataType | None = None) -> pl.
     return _LEAF_DTYPES.get(node, pl.String())
 
 
-def _piece_leaves(piece: _Piece, values: pl.Series, max_depth: int | None) -> Iterator[Leaf]:
-    yield from _leaves(piece.source, piece.path, piece.structure, values, max_depth)
+def _piece_leaves(
+    piece: _Piece, values: pl.Series, max_depth: int | None, *, marked: bool
+) -> Iterator[Leaf]:
+    yield from _leaves(
+        piece.source, piece.path, piece.structure, values, max_depth, level=0, marked=marked
+    )
 
 
 def _leaves(
@@ -390,19 +460,28 @@ def _leaves(
     node: Structure,
     values: pl.Series,
     max_depth: int | None,
+    *,
+    level: int,
+    marked: bool,
 ) -> Iterator[Leaf]:
     if isinstance(node, dict) and isinstance(values.dtype, pl.Struct):
         fields = dict(zip(node, values.struct.unnest().get_columns(), strict=True))  # one pass
         for key, child in node.items():
-            yield from _leaves(source, (*path, key), child, fields[key], max_depth)
+            yield from _leaves(
+                source, (*path, key), child, fields[key], max_depth, level=level + 1, marked=marked
+            )
         return
     leaf = Leaf(source, path, node, values)
-    _finish_leaf(leaf, max_depth is not None and len(path) >= max_depth)
+    capped = max_depth is not None and len(path) >= max_depth
+    _finish_leaf(leaf, capped, too_deep=level + _nesting(node) > _MAX_STRUCT_NESTING, marked=marked)
     yield leaf
 
 
-def _finish_leaf(leaf: Leaf, depth_capped: bool) -> None:
-    """Cast a decoded leaf to its final dtype, or mark it to be kept as JSON text."""
+def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, marked: bool) -> None:
+    """Cast a decoded leaf to its final dtype, or mark it to be kept as JSON text.
+
+    ``too_deep``: an array nested deeper than Arrow's types may (read as JSON text);
+    ``marked``: the column's text holds numbers marked by :func:`mark_numbers`."""
     node, values = leaf.structure, leaf.values
     if isinstance(node, dict):  # always {} or capped by max_depth: JSON text
         if not depth_capped and _only_empty_objects(values):
@@ -412,9 +491,18 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool) -> None:
         return
     if isinstance(node, list):
         element = node[0] if node else "NULL"
-        if _array_kept_as_text(element):
+        if too_deep:
+            leaf.values = _unmarked(json_nulls(values))
+            leaf.conflict = f"nested deeper than {_MAX_STRUCT_NESTING} levels; kept as JSON text"
+        elif _array_kept_as_text(element):
             leaf.values = json_nulls(values)
             leaf.conflict = "array elements of different types; kept as JSON text"
+            if has_marks(leaf.values):
+                leaf.values = unmark(leaf.values)
+                leaf.conflict = "array numbers beyond Float64 precision; kept as JSON text"
+        elif marked and _contains(node, "VARCHAR") and _nested_marks(values):
+            leaf.kept_as_text = True
+            leaf.conflict = "array numbers beyond Float64 precision; kept as JSON text"
         elif values.dtype == pl.String:  # arrays of doubles / wide ints, read as text
             if values.str.contains(_RISKY_NUMBER).any():
                 _decode_wide_ints(leaf, node)
@@ -435,6 +523,8 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool) -> None:
         _cast_or_keep(leaf, pl.Int64(), "integers beyond Int64")
     elif node == "JSON":
         _finish_json(leaf)
+    elif node == "VARCHAR" and marked:
+        _finish_marked_strings(leaf)
     elif node not in _LEAF_DTYPES:
         leaf.values = json_nulls(values.cast(pl.String))
         leaf.conflict = f"unexpected JSON type {node}; kept as JSON text"
@@ -484,7 +574,7 @@ def _cast_or_keep(leaf: Leaf, dtype: pl.DataType, why: str) -> None:
 
 
 def _finish_json(leaf: Leaf) -> None:
-    text = json_nulls(leaf.values)
+    text = _unmarked(json_nulls(leaf.values))
     first = text.drop_nulls().str.strip_chars_start().str.slice(0, 1)
     kinds = first.replace_strict(_JSON_KIND_BY_FIRST_CHAR, default="number").unique()
     kind_list = sorted(kinds.to_list())
@@ -492,7 +582,45 @@ def _finish_json(leaf: Leaf) -> None:
         leaf.values = pl.Series(text.name, [None] * len(text), dtype=pl.Null)
         return
     leaf.values = text
+    if kind_list == ["number"]:  # doubles met numbers marked as beyond Float64
+        _finish_numbers(leaf)
+        return
     leaf.conflict = "type conflict (" + ", ".join(kind_list) + "); kept as JSON text"
+
+
+def _finish_marked_strings(leaf: Leaf) -> None:
+    """A String leaf of a marked column: numbers only (Float64 where every one is exact, or
+    their text), strings only (as they are), or both (each row's JSON text, read again)."""
+    values = leaf.values
+    is_mark = values.str.starts_with(MARK)
+    if not is_mark.any():
+        return
+    if (is_mark | values.is_null()).all():
+        leaf.values = unmark(values)
+        _finish_numbers(leaf)
+    else:
+        leaf.kept_as_text = True
+        leaf.conflict = "type conflict (number, string); kept as JSON text"
+
+
+def _finish_numbers(leaf: Leaf) -> None:
+    """Number texts: Float64 when each is the same decimal value as its Float64's shortest
+    text, else kept as the source's text and reported."""
+    text = leaf.values
+    if exact_float_texts(text.drop_nulls()).all():
+        leaf.values = text.cast(pl.Float64)
+    else:
+        leaf.conflict = "numbers beyond Float64 precision; kept as JSON text"
+
+
+def _unmarked(text: pl.Series) -> pl.Series:
+    return unmark(text) if has_marks(text) else text
+
+
+def _nested_marks(values: pl.Series) -> bool:
+    """Whether a decoded List/Struct column holds a marked number string anywhere."""
+    encoded = values.to_frame("v").select(pl.struct("v").struct.json_encode()).to_series()
+    return has_marks(encoded)
 
 
 def _only_empty_objects(values: pl.Series) -> bool:

@@ -60,9 +60,9 @@ def decode_text_columns(
     """
     if not cols:
         return []
-    fast_ok: set[str] = set()
-    if engine == "auto" and max_depth is None:
-        fast_ok = set(cols) if valid_json else _duckdb.all_valid_json(df, cols)
+    if not valid_json:  # what PostgreSQL's json input rejects is refused, by either engine
+        _duckdb.check_valid(df, cols)
+    fast_ok = set(cols) if engine == "auto" and max_depth is None else set()
     workers = 1 if len(cols) == 1 or df.height < _MIN_ROWS_FOR_THREADS else _WORKERS
     sizes = dict(zip(cols, _text_sizes(df, cols), strict=True)) if workers > 1 else {}
     by_size = sorted(cols, key=lambda c: -sizes.get(c, 0))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +80,12 @@ def test_keys_holding_the_separator(pg: psycopg.Connection, pg_dsn: str, schema:
 
 
 def test_nan_and_infinity_in_a_json_text_column() -> None:
-    df = pl.DataFrame(
-        {"j": ['{"x": NaN, "y": 1.5}', '{"x": Infinity, "y": -Infinity}', '{"x": 2}']}
-    )
-    out = qf.flatten(df, ["j"])
-    x = out["j.x"].to_list()
-    assert math.isnan(x[0]) and x[1] == math.inf and x[2] == 2.0
-    assert out["j.y"].to_list() == [1.5, -math.inf, None]
+    """Not JSON: PostgreSQL's json input rejects them, so does the flattener (they were read as
+    NaN / inf floats before)."""
+    for text in ['{"x": NaN, "y": 1.5}', '{"x": 1, "y": -Infinity}', "[NaN]"]:
+        df = pl.DataFrame({"j": ['{"x": 2}', text]})
+        with pytest.raises(qf.FlattenError, match=r"column 'j'.*first at row 1"):
+            qf.flatten(df, ["j"])
     broken = pl.DataFrame({"j": ['{"x": 1}', "{'single': 'quotes'}"]})
     with pytest.raises(qf.FlattenError, match="row 1"):
         qf.flatten(broken, ["j"])
