@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,13 @@ _JSON_KIND_BY_FIRST_CHAR: Final = {
     "f": "boolean",
     "n": "null",
 }
+#: Structures are cut at this depth (Python walks them recursively): deeper subtrees stay
+#: JSON text, reported. Arrays are read as JSON text sooner (``_MAX_STRUCT_NESTING``).
+_MAX_DEPTH: Final = 128
+# The type a cut subtree gets in a structure (not a DuckDB type name).
+_TOO_DEEP: Final = "QF_TOO_DEEP"
+# Tokens of a structure's text: strings, brackets, and the rest (colons, commas).
+_STRUCTURE_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[^"\[\]{}]+')
 # The flattener's own in-memory DuckDB, opened on first use (a connection costs ~40 ms).
 _DB: Any = None
 _DB_LOCK: Final = threading.Lock()
@@ -278,7 +286,35 @@ def _structure_query(
         row = con.sql(f"SELECT {select} FROM {source}").fetchall()[0]
     except duckdb.Error as exc:
         raise _invalid_json(con, df, cols, exc) from None
-    return {c: json.loads(t) if t is not None else "NULL" for c, t in zip(cols, row, strict=True)}
+    return {
+        c: json.loads(_truncated(t)) if t is not None else "NULL"
+        for c, t in zip(cols, row, strict=True)
+    }
+
+
+def _truncated(structure: str) -> str:
+    """A structure's text with every subtree deeper than ``_MAX_DEPTH`` replaced by the type
+    ``_TOO_DEEP``: Python walks the structure recursively, and such subtrees stay JSON text.
+    A loop over the structure's tokens (one text per column, not per row)."""
+    if structure.count("[") + structure.count("{") <= _MAX_DEPTH:
+        return structure
+    out: list[str] = []
+    depth = 0
+    cut = 0  # the depth of the container being left out, 0 when none is
+    for token in _STRUCTURE_TOKEN.findall(structure):
+        if token in ("[", "{"):
+            depth += 1
+            if not cut and depth > _MAX_DEPTH:
+                cut = depth
+                out.append(f'"{_TOO_DEEP}"')
+        elif token in ("]", "}"):
+            depth -= 1
+            if cut and depth < cut:
+                cut = 0
+                continue
+        if not cut:
+            out.append(token)
+    return "".join(out)
 
 
 class _MismatchError(Exception):
@@ -295,6 +331,8 @@ def _merge_structures(a: Structure, b: Structure) -> Structure:
     """
     if a == b or b == "NULL":
         return a
+    if _TOO_DEEP in (a, b):
+        return _TOO_DEEP
     if a == "NULL":
         return b
     if isinstance(a, dict) and isinstance(b, dict):
@@ -416,7 +454,7 @@ def _transform_structure(
         ):
             return "JSON"  # decoded (or kept) by Polars, see _piece_leaves
         return [_transform_structure(element, depth + 1, None, level + 1)]
-    return {"DOUBLE": "VARCHAR", "HUGEINT": "VARCHAR"}.get(node, node)
+    return {"DOUBLE": "VARCHAR", "HUGEINT": "VARCHAR", _TOO_DEEP: "JSON"}.get(node, node)
 
 
 def _contains(node: Structure, kind: str) -> bool:
@@ -488,6 +526,10 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, marked: bool
             leaf.values = pl.Series(values.name, [None] * len(values), dtype=pl.Null)
         else:
             leaf.values = json_nulls(values)
+        return
+    if node == _TOO_DEEP or (isinstance(node, list) and _contains(node, _TOO_DEEP)):
+        leaf.values = _unmarked(json_nulls(values))
+        leaf.conflict = f"nested deeper than {_MAX_DEPTH} levels; kept as JSON text"
         return
     if isinstance(node, list):
         element = node[0] if node else "NULL"

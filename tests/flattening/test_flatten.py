@@ -454,18 +454,22 @@ def test_root_json_null_and_scalars_never_reach_the_arrow_reader(valid_json: boo
 def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
     """pyarrow 26 overflows its stack somewhere below 100,000 levels (the process dies):
     such rows never reach it."""
-    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    out, report = qf.flatten_with_report(pl.DataFrame({"j": [deep]}), ["j"], valid_json=True)
-    assert out["j"].to_list() == [deep]
-    assert "nested too deep" in report["conflict"].item()
+    deep = "[" * 100_000 + "]" * 100_000
+    out, report = qf.flatten_with_report(
+        pl.DataFrame({"j": ['{"a": ' + deep + "}"]}), ["j"], valid_json=True
+    )
+    assert out["j.a"].to_list() == [deep]
+    assert "nested deeper than" in report["conflict"].item()
 
 
 @pytest.mark.parametrize("depth", [900, 3_000])
-def test_absurd_nesting_keeps_the_column_as_json_text(depth: int) -> None:
-    """Deeper than Python can walk the structure: the column stays whole, and is reported."""
-    deep = '{"a": ' + "[" * depth + "]" * depth + ', "b": 1}'
-    df = pl.DataFrame({"j": [deep, None], "k": ['{"x": 1}', '{"x": 2}']})
+def test_absurd_nesting_keeps_the_subtree_as_json_text(depth: int) -> None:
+    """Deeper than Python can walk the structure: the deep subtree stays JSON text, and is
+    reported; its siblings and the other columns are flattened."""
+    deep = "[" * depth + "]" * depth
+    df = pl.DataFrame({"j": ['{"a": ' + deep + ', "b": 1}', None], "k": ['{"x": 1}', '{"x": 2}']})
     out, report = qf.flatten_with_report(df, ["j", "k"])
-    assert out.columns == ["j", "k.x"]
-    assert out["j"].to_list() == [deep, None] and out["k.x"].to_list() == [1, 2]
-    assert "nested too deep" in report.filter(pl.col("source") == "j")["conflict"].item()
+    assert out.columns == ["j.a", "j.b", "k.x"]
+    assert out["j.a"].to_list() == [deep, None] and out["k.x"].to_list() == [1, 2]
+    assert out["j.b"].to_list() == [1, None]
+    assert "nested deeper than" in conflicts(report)["j.a"]
