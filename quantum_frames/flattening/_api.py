@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from quantum_frames.errors import FlattenCollisionError, FlattenError
+from quantum_frames.errors import FlattenCollisionError, FlattenError, InvalidArgumentError
 from quantum_frames.flattening._duckdb import WINDOW
 from quantum_frames.flattening._leaf import Leaf, struct_leaves
 from quantum_frames.flattening._route import decode_text_columns
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from quantum_frames.flattening._route import Engine
 
 __all__ = ["REPORT_SCHEMA", "flatten", "flatten_with_report", "json_columns", "report_frame"]
+
+#: Leaf columns per JSON column by default: past it the widest objects stay JSON text.
+MAX_COLUMNS: Final = 1_000
 
 #: The columns of a flatten report, one row per flat column.
 REPORT_SCHEMA: Final = pl.Schema(
@@ -68,6 +71,7 @@ def flatten(
     *,
     separator: str = ".",
     max_depth: int | None = None,
+    max_columns: int | None = MAX_COLUMNS,
     valid_json: bool = False,
 ) -> pl.DataFrame:
     """Flatten JSON columns into one column per leaf path.
@@ -77,6 +81,9 @@ def flatten(
         columns: the JSON columns (JSON text or Struct); default :func:`json_columns`.
         separator: joins the column name and the keys of a path.
         max_depth: objects nested deeper than this many keys stay as JSON text.
+        max_columns: leaf columns per JSON column (None: no limit). Past it the widest
+            objects (a dict keyed by match id) stay JSON text, reported with their key count,
+            so memory stays linear in the data.
         valid_json: every value is known to be valid JSON (read from a json/jsonb column):
             spares a validation pass. Leave it False for text of unknown origin.
 
@@ -96,7 +103,12 @@ def flatten(
         ['1', '"x"']
     """
     return flatten_with_report(
-        frame, columns, separator=separator, max_depth=max_depth, valid_json=valid_json
+        frame,
+        columns,
+        separator=separator,
+        max_depth=max_depth,
+        max_columns=max_columns,
+        valid_json=valid_json,
     )[0]
 
 
@@ -107,6 +119,7 @@ def flatten_with_report(
     *,
     separator: str = ".",
     max_depth: int | None = None,
+    max_columns: int | None = MAX_COLUMNS,
     valid_json: bool = False,
     _engine: Engine = "auto",
     _window: int = WINDOW,
@@ -127,6 +140,12 @@ def flatten_with_report(
     if max_depth is not None and max_depth < 1:
         msg = f"max_depth must be at least 1 (or None for no limit), got {max_depth!r}."
         raise ValueError(msg)
+    if max_columns is not None and (isinstance(max_columns, bool) or max_columns < 1):
+        msg = (
+            f"max_columns must be at least 1, got {max_columns!r}. Hint: pass a positive "
+            "number of leaf columns per JSON column (default 1000), or None for no limit."
+        )
+        raise InvalidArgumentError(msg, argument="max_columns")
     df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     cols = json_columns(df) if columns is None else list(columns)
     unknown = [c for c in cols if c not in df.columns]
@@ -144,7 +163,13 @@ def flatten_with_report(
 
     leaves: dict[str, list[Leaf]] = {c: [] for c in cols}
     for leaf in decode_text_columns(
-        df, text_cols, max_depth, valid_json=valid_json, engine=_engine, window=_window
+        df,
+        text_cols,
+        max_depth,
+        valid_json=valid_json,
+        max_columns=max_columns,
+        engine=_engine,
+        window=_window,
     ):
         leaves[leaf.source].append(leaf)
     for c in struct_cols:

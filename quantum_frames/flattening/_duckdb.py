@@ -57,6 +57,10 @@ _JSON_KIND_BY_FIRST_CHAR: Final = {
 _MAX_DEPTH: Final = 128
 # The type a cut subtree gets in a structure (not a DuckDB type name).
 _TOO_DEEP: Final = "QF_TOO_DEEP"
+# A path into a structure: object keys and 0 for an array's element.
+Path = tuple[str | int, ...]
+# The type an object too wide for max_columns gets in a structure, followed by its key count.
+_TOO_WIDE: Final = "QF_TOO_WIDE:"
 # Tokens of a structure's text: strings, brackets, and the rest (colons, commas).
 _STRUCTURE_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[^"\[\]{}]+')
 # The flattener's own in-memory DuckDB, opened on first use (a connection costs ~40 ms).
@@ -151,7 +155,12 @@ def _invalid_rows(column: str, text: pl.Series, rejected: pl.Series) -> FlattenE
 
 
 def decode(
-    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, *, window: int = WINDOW
+    df: pl.DataFrame,
+    cols: Sequence[str],
+    max_depth: int | None,
+    *,
+    max_columns: int | None = None,
+    window: int = WINDOW,
 ) -> list[Leaf]:
     """The leaves of JSON text columns ``cols`` of ``df``, decoded exactly.
 
@@ -163,6 +172,7 @@ def decode(
         df: the frame holding the columns.
         cols: the JSON text columns to decode.
         max_depth: objects nested deeper than this many keys stay JSON text.
+        max_columns: leaf columns per JSON column; past it the widest objects stay JSON text.
         window: rows per structure query (tests make it tiny to exercise the merge).
 
     Returns:
@@ -172,16 +182,24 @@ def decode(
         FlattenError: a value is not valid JSON.
     """
     try:
-        return _decode_with_duckdb(df, cols, max_depth, window)
+        return _decode_with_duckdb(df, cols, max_depth, max_columns, window)
     except RecursionError:
         if len(cols) > 1:
-            return [leaf for c in cols for leaf in decode(df, [c], max_depth, window=window)]
+            return [
+                leaf
+                for c in cols
+                for leaf in decode(df, [c], max_depth, max_columns=max_columns, window=window)
+            ]
         why = "nested too deep to flatten (hundreds of levels); kept as JSON text"
         return [Leaf(cols[0], (), "JSON", json_nulls(df.get_column(cols[0])), conflict=why)]
 
 
 def _decode_with_duckdb(
-    df: pl.DataFrame, cols: Sequence[str], max_depth: int | None, window: int
+    df: pl.DataFrame,
+    cols: Sequence[str],
+    max_depth: int | None,
+    max_columns: int | None,
+    window: int,
 ) -> list[Leaf]:
     prepared, marked = _prepare(df, cols)
     table = prepared.to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
@@ -189,6 +207,8 @@ def _decode_with_duckdb(
     try:
         con.register("qf_json", table)
         structures = _structures(con, df, cols, window)
+        if max_columns is not None:
+            structures = {c: _capped(s, max_columns) for c, s in structures.items()}
         pieces = [
             piece
             for i, c in enumerate(cols)
@@ -290,6 +310,63 @@ def _structure_query(
         c: json.loads(_truncated(t)) if t is not None else "NULL"
         for c, t in zip(cols, row, strict=True)
     }
+
+
+def _capped(structure: Structure, max_columns: int) -> Structure:
+    """The structure with its widest objects (most keys first) kept as JSON text (the type
+    ``_TOO_WIDE`` with their key count) until it makes at most ``max_columns`` leaf columns.
+
+    One walk collects every object with its key count and width; they are cut in order of key
+    count (a cut inside one already cut is skipped; cutting an ancestor of cut ones takes
+    back their share): work n log n in the size of the structure, not per cut."""
+    objects: list[tuple[int, int, Path, int]] = []  # (-keys, order, path, width)
+    total = _collect(structure, (), objects)
+    if total <= max_columns:
+        return structure
+    objects.sort()
+    cuts: dict[Path, tuple[int, int]] = {}  # path → (keys, width when cut)
+    for minus_keys, _, path, width in objects:
+        if total <= max_columns:
+            break
+        if any(path[: len(c)] == c for c in cuts):
+            continue  # inside an object already kept as text
+        inner = [c for c in cuts if c[: len(path)] == path]
+        now = width - sum(cuts.pop(c)[1] - 1 for c in inner)
+        cuts[path] = (-minus_keys, now)
+        total -= now - 1
+    return _replaced(structure, (), {p: f"{_TOO_WIDE}{keys}" for p, (keys, _) in cuts.items()})
+
+
+def _collect(node: Structure, path: Path, out: list[tuple[int, int, Path, int]]) -> int:
+    """The leaf columns ``node`` makes (a list of objects counts their keys: they take
+    memory); appends every non-empty object as (-keys, order, path, width)."""
+    if isinstance(node, dict):
+        width = sum(_collect(v, (*path, k), out) for k, v in node.items()) or 1
+        if node:
+            out.append((-len(node), len(out), path, width))
+        return width
+    if isinstance(node, list):
+        return _collect(node[0], (*path, 0), out) if node else 1
+    return 1
+
+
+def _replaced(node: Structure, path: Path, cuts: dict[Path, str]) -> Structure:
+    if path in cuts:
+        return cuts[path]
+    if isinstance(node, dict):
+        return {k: _replaced(v, (*path, k), cuts) for k, v in node.items()}
+    if isinstance(node, list) and node:
+        return [_replaced(node[0], (*path, 0), cuts)]
+    return node
+
+
+def _wide_keys(node: Structure) -> int | None:
+    """The keys of the widest object a leaf's structure left as JSON text, if any."""
+    if isinstance(node, str):
+        return int(node.removeprefix(_TOO_WIDE)) if node.startswith(_TOO_WIDE) else None
+    children = list(node.values()) if isinstance(node, dict) else node
+    found = [k for k in map(_wide_keys, children) if k is not None]
+    return max(found, default=None)
 
 
 def _truncated(structure: str) -> str:
@@ -454,6 +531,8 @@ def _transform_structure(
         ):
             return "JSON"  # decoded (or kept) by Polars, see _piece_leaves
         return [_transform_structure(element, depth + 1, None, level + 1)]
+    if node.startswith(_TOO_WIDE):
+        return "JSON"
     return {"DOUBLE": "VARCHAR", "HUGEINT": "VARCHAR", _TOO_DEEP: "JSON"}.get(node, node)
 
 
@@ -526,6 +605,14 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, marked: bool
             leaf.values = pl.Series(values.name, [None] * len(values), dtype=pl.Null)
         else:
             leaf.values = json_nulls(values)
+        return
+    wide = _wide_keys(node)
+    if wide is not None:
+        leaf.values = _unmarked(json_nulls(values))
+        leaf.conflict = (
+            f"an object of {wide:,} keys, more than max_columns leaf columns allow; "
+            "kept as JSON text"
+        )
         return
     if node == _TOO_DEEP or (isinstance(node, list) and _contains(node, _TOO_DEEP)):
         leaf.values = _unmarked(json_nulls(values))

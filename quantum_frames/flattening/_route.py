@@ -36,6 +36,7 @@ def decode_text_columns(
     max_depth: int | None,
     *,
     valid_json: bool,
+    max_columns: int | None = None,
     engine: Engine = "auto",
     window: int = _duckdb.WINDOW,
 ) -> list[Leaf]:
@@ -52,6 +53,7 @@ def decode_text_columns(
         cols: the JSON text columns.
         max_depth: objects nested deeper than this many keys stay JSON text.
         valid_json: every value is known to be valid JSON (spares the validation pass).
+        max_columns: leaf columns per JSON column; past it the widest objects stay JSON text.
         engine: ``"duckdb"`` sends every column to the DuckDB engine.
         window: rows per DuckDB structure query.
 
@@ -68,10 +70,12 @@ def decode_text_columns(
     by_size = sorted(cols, key=lambda c: -sizes.get(c, 0))
 
     def try_fast(c: str) -> list[tuple[tuple[str, ...], pl.Series]] | None:
-        return decode_objects(df.get_column(c)) if c in fast_ok else None
+        if c not in fast_ok:
+            return None
+        return decode_objects(df.get_column(c), max_columns=max_columns)
 
     def exactly(group: list[str]) -> list[Leaf]:
-        return _duckdb.decode(df, group, max_depth, window=window)
+        return _duckdb.decode(df, group, max_depth, max_columns=max_columns, window=window)
 
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="qf-flatten")

@@ -23,6 +23,7 @@ from typing import Final
 import polars as pl
 
 __all__ = [
+    "KEY_PATTERN",
     "MARK",
     "RISKY_NUMBER_SCREEN",
     "exact_float_texts",
@@ -38,14 +39,14 @@ _STRING: Final = r'"(?:[^"\\]|\\.)*"'
 # Tokens of (valid) JSON text: strings, punctuation, and runs of anything else (numbers,
 # true/false/null); whitespace outside strings is dropped.
 _TOKEN: Final = _STRING + r'|[{}\[\],:]|[^{}\[\],:"\s]+'
-# An object key: a string followed by a colon.
-_KEY: Final = _STRING + r"\s*:"
+#: An object key: a string followed by a colon.
+KEY_PATTERN: Final = _STRING + r"\s*:"
 # After strings are blanked and true/false/null removed, characters PostgreSQL's json input
 # never accepts outside a string (letters of NaN/Infinity, quotes, …), or a trailing comma.
 _LEXICALLY_INVALID: Final = r"[^ \t\n\r0-9\[\]{},:.\"eE+\-]|,[ \t\n\r]*[\]}]"
 #: A cheap test over a whole text: no number in a text without a match can lose digits in a
 #: Float64 (at most 15 significant digits and a two-digit exponent always round-trip).
-RISKY_NUMBER_SCREEN: Final = r"[0-9.]{16}|[eE][+-]?[0-9]{3}"
+RISKY_NUMBER_SCREEN: Final = r"(?-u)[0-9.]{16}|[eE][+-]?[0-9]{3}"  # ASCII: 2 x faster
 # A non-integer number literal a Float64 may not hold exactly: a three-digit exponent, or
 # 16 digits or more with a fraction or an exponent. Leftmost-first matching starts at the
 # number's first character, so a match is always a whole literal.
@@ -87,7 +88,7 @@ def last_wins(values: pl.Series) -> pl.Series:
     Returns:
         A new Series (the input is not modified).
     """
-    keys = values.str.extract_all(_KEY)
+    keys = values.str.extract_all(KEY_PATTERN)
     repeated = keys.list.len() > keys.list.eval(pl.element().n_unique()).list.first()
     escaped = keys.list.eval(pl.element().str.contains("\\", literal=True).any()).list.first()
     candidates = (repeated | escaped).fill_null(value=False)

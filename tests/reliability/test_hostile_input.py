@@ -52,8 +52,14 @@ def test_an_object_with_10000_keys(pg: psycopg.Connection, pg_dsn: str, schema: 
     wide = {f"k{i}": i for i in range(10_000)}
     insert_dna(pg, schema, [wide, {"k5": 5}])
     q = qf.read_postgres(pg_dsn, schema=schema)
-    assert q.teams.width == 4 + 10_000
+    # past max_columns (1,000 leaf columns per JSON column) the widest object stays JSON text
+    assert q.teams.width == 4 + 1
+    assert [json.loads(t) for t in q.teams["dna"]] == [wide, {"k5": 5}]
+    assert "10,000 keys" in q.report.filter(pl.col("column") == "dna")["conflict"].item()
     assert_leaves_match(q.raw.teams, q.teams, q.report, ["dna"])
+    flat, report = qf.flatten_with_report(q.raw.teams, ["dna"], max_columns=None)
+    assert flat.width == 4 + 10_000
+    assert_leaves_match(q.raw.teams, flat, report, ["dna"])
 
 
 def test_nesting_64_levels_deep(pg: psycopg.Connection, pg_dsn: str, schema: str) -> None:
