@@ -30,7 +30,7 @@ from quantum_frames._sql import quote_ident, quote_literal
 from quantum_frames.errors import FlattenError
 from quantum_frames.flattening._leaf import Leaf, Structure, json_nulls
 from quantum_frames.flattening._text import (
-    MARK,
+    Tag,
     exact_float_texts,
     has_marks,
     last_wins,
@@ -219,8 +219,8 @@ def _decode_with_duckdb(
         leaves: list[Leaf] = []
         for piece in pieces:
             values = decoded.get_column(piece.alias)
-            marks = piece.source in marked
-            for leaf in _piece_leaves(piece, values, max_depth, marked=marks):
+            tag = marked.get(piece.source)
+            for leaf in _piece_leaves(piece, values, max_depth, tag=tag):
                 leaves.append(leaf)
                 if leaf.kept_as_text:
                     fallbacks.append(leaf)
@@ -233,23 +233,23 @@ def _decode_with_duckdb(
             for i, leaf in enumerate(fallbacks):
                 leaf.values = json_nulls(texts.get_column(f"f{i}"))
                 if leaf.source in marked:
-                    leaf.values = unmark(leaf.values)
+                    leaf.values = unmark(leaf.values, marked[leaf.source])
         return leaves
     finally:
         con.close()
 
 
-def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, set[str]]:
+def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[str, Tag]]:
     """The columns as DuckDB is to read them: duplicate keys dropped but the last, numbers a
-    Float64 may not hold marked as tagged strings (see :mod:`._text`); which were marked."""
+    Float64 may not hold marked as tagged strings (see :mod:`._text`); each marked column's
+    tag."""
     out: list[pl.Series] = []
-    marked: set[str] = set()
+    marked: dict[str, Tag] = {}
     for c in cols:
         text = last_wins(df.get_column(c))
         tagged = mark_numbers(text)
         if tagged is not None:
-            marked.add(c)
-            text = tagged
+            text, marked[c] = tagged
         out.append(text)
     return pl.DataFrame(out), marked
 
@@ -564,10 +564,10 @@ def _target_dtype(node: Structure, numbers_as: pl.DataType | None = None) -> pl.
 
 
 def _piece_leaves(
-    piece: _Piece, values: pl.Series, max_depth: int | None, *, marked: bool
+    piece: _Piece, values: pl.Series, max_depth: int | None, *, tag: Tag | None
 ) -> Iterator[Leaf]:
     yield from _leaves(
-        piece.source, piece.path, piece.structure, values, max_depth, level=0, marked=marked
+        piece.source, piece.path, piece.structure, values, max_depth, level=0, tag=tag
     )
 
 
@@ -579,26 +579,26 @@ def _leaves(
     max_depth: int | None,
     *,
     level: int,
-    marked: bool,
+    tag: Tag | None,
 ) -> Iterator[Leaf]:
     if isinstance(node, dict) and isinstance(values.dtype, pl.Struct):
         fields = dict(zip(node, values.struct.unnest().get_columns(), strict=True))  # one pass
         for key, child in node.items():
             yield from _leaves(
-                source, (*path, key), child, fields[key], max_depth, level=level + 1, marked=marked
+                source, (*path, key), child, fields[key], max_depth, level=level + 1, tag=tag
             )
         return
     leaf = Leaf(source, path, node, values)
     capped = max_depth is not None and len(path) >= max_depth
-    _finish_leaf(leaf, capped, too_deep=level + _nesting(node) > _MAX_STRUCT_NESTING, marked=marked)
+    _finish_leaf(leaf, capped, too_deep=level + _nesting(node) > _MAX_STRUCT_NESTING, tag=tag)
     yield leaf
 
 
-def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, marked: bool) -> None:
+def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, tag: Tag | None) -> None:
     """Cast a decoded leaf to its final dtype, or mark it to be kept as JSON text.
 
     ``too_deep``: an array nested deeper than Arrow's types may (read as JSON text);
-    ``marked``: the column's text holds numbers marked by :func:`mark_numbers`."""
+    ``tag``: the tag of the numbers :func:`mark_numbers` marked in the column, if any."""
     node, values = leaf.structure, leaf.values
     if isinstance(node, dict):  # always {} or capped by max_depth: JSON text
         if not depth_capped and _only_empty_objects(values):
@@ -608,28 +608,28 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, marked: bool
         return
     wide = _wide_keys(node)
     if wide is not None:
-        leaf.values = _unmarked(json_nulls(values))
+        leaf.values = _unmarked(json_nulls(values), tag)
         leaf.conflict = (
             f"an object of {wide:,} keys, more than max_columns leaf columns allow; "
             "kept as JSON text"
         )
         return
     if node == _TOO_DEEP or (isinstance(node, list) and _contains(node, _TOO_DEEP)):
-        leaf.values = _unmarked(json_nulls(values))
+        leaf.values = _unmarked(json_nulls(values), tag)
         leaf.conflict = f"nested deeper than {_MAX_DEPTH} levels; kept as JSON text"
         return
     if isinstance(node, list):
         element = node[0] if node else "NULL"
         if too_deep:
-            leaf.values = _unmarked(json_nulls(values))
+            leaf.values = _unmarked(json_nulls(values), tag)
             leaf.conflict = f"nested deeper than {_MAX_STRUCT_NESTING} levels; kept as JSON text"
         elif _array_kept_as_text(element):
             leaf.values = json_nulls(values)
             leaf.conflict = "array elements of different types; kept as JSON text"
-            if has_marks(leaf.values):
-                leaf.values = unmark(leaf.values)
+            if tag is not None and has_marks(leaf.values, tag):
+                leaf.values = unmark(leaf.values, tag)
                 leaf.conflict = "array numbers beyond Float64 precision; kept as JSON text"
-        elif marked and _contains(node, "VARCHAR") and _nested_marks(values):
+        elif tag is not None and _contains(node, "VARCHAR") and _nested_marks(values, tag):
             leaf.kept_as_text = True
             leaf.conflict = "array numbers beyond Float64 precision; kept as JSON text"
         elif values.dtype == pl.String:  # arrays of doubles / wide ints, read as text
@@ -651,9 +651,9 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, marked: bool
     elif node == "UBIGINT":
         _cast_or_keep(leaf, pl.Int64(), "integers beyond Int64")
     elif node == "JSON":
-        _finish_json(leaf)
-    elif node == "VARCHAR" and marked:
-        _finish_marked_strings(leaf)
+        _finish_json(leaf, tag)
+    elif node == "VARCHAR" and tag is not None:
+        _finish_marked_strings(leaf, tag)
     elif node not in _LEAF_DTYPES:
         leaf.values = json_nulls(values.cast(pl.String))
         leaf.conflict = f"unexpected JSON type {node}; kept as JSON text"
@@ -702,8 +702,8 @@ def _cast_or_keep(leaf: Leaf, dtype: pl.DataType, why: str) -> None:
         leaf.conflict = f"{why}; kept as JSON text"
 
 
-def _finish_json(leaf: Leaf) -> None:
-    text = _unmarked(json_nulls(leaf.values))
+def _finish_json(leaf: Leaf, tag: Tag | None) -> None:
+    text = _unmarked(json_nulls(leaf.values), tag)
     first = text.drop_nulls().str.strip_chars_start().str.slice(0, 1)
     kinds = first.replace_strict(_JSON_KIND_BY_FIRST_CHAR, default="number").unique()
     kind_list = sorted(kinds.to_list())
@@ -717,15 +717,15 @@ def _finish_json(leaf: Leaf) -> None:
     leaf.conflict = "type conflict (" + ", ".join(kind_list) + "); kept as JSON text"
 
 
-def _finish_marked_strings(leaf: Leaf) -> None:
+def _finish_marked_strings(leaf: Leaf, tag: Tag) -> None:
     """A String leaf of a marked column: numbers only (Float64 where every one is exact, or
     their text), strings only (as they are), or both (each row's JSON text, read again)."""
     values = leaf.values
-    is_mark = values.str.starts_with(MARK)
+    is_mark = values.str.starts_with(tag.decoded)
     if not is_mark.any():
         return
     if (is_mark | values.is_null()).all():
-        leaf.values = unmark(values)
+        leaf.values = unmark(values, tag)
         _finish_numbers(leaf)
     else:
         leaf.kept_as_text = True
@@ -742,14 +742,14 @@ def _finish_numbers(leaf: Leaf) -> None:
         leaf.conflict = "numbers beyond Float64 precision; kept as JSON text"
 
 
-def _unmarked(text: pl.Series) -> pl.Series:
-    return unmark(text) if has_marks(text) else text
+def _unmarked(text: pl.Series, tag: Tag | None) -> pl.Series:
+    return unmark(text, tag) if tag is not None and has_marks(text, tag) else text
 
 
-def _nested_marks(values: pl.Series) -> bool:
+def _nested_marks(values: pl.Series, tag: Tag) -> bool:
     """Whether a decoded List/Struct column holds a marked number string anywhere."""
     encoded = values.to_frame("v").select(pl.struct("v").struct.json_encode()).to_series()
-    return has_marks(encoded)
+    return has_marks(encoded, tag)
 
 
 def _only_empty_objects(values: pl.Series) -> bool:

@@ -18,14 +18,15 @@ functions over the token stream: work linear in the text, no per-row Python.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 import polars as pl
 
 __all__ = [
     "KEY_PATTERN",
-    "MARK",
     "RISKY_NUMBER_SCREEN",
+    "Tag",
     "exact_float_texts",
     "has_marks",
     "last_wins",
@@ -57,10 +58,6 @@ _RISKY_NUMBER: Final = (
     + r")(?:[eE][+-]?[0-9]+)?"
     r"|-?[0-9]{16,}[eE][+-]?[0-9]+"
 )
-#: The tag that marks a number's text carried as a JSON string (an escape no source writes
-#: in front of digits by accident; a column holding it is read without marks).
-MARK: Final = "\x01qf#"
-_MARK_ESCAPED: Final = r"\u0001qf#"
 
 
 def lexically_invalid(text: pl.Expr) -> pl.Expr:
@@ -183,43 +180,64 @@ def _drop_duplicates(values: pl.Series) -> tuple[pl.Series, bool]:
     return out.get_column("tok").alias(values.name), True
 
 
-def mark_numbers(values: pl.Series) -> pl.Series | None:
+@dataclass(frozen=True)
+class Tag:
+    """The tag that marks a number's text carried as a JSON string: ``\\u0001qf#<n>#``, with
+    the smallest ``n`` whose tag the column's text does not already hold (so no string of the
+    source can ever be taken for a marked number)."""
+
+    n: int
+
+    @property
+    def escaped(self) -> str:
+        """The tag as written in JSON text."""
+        return f"\\u0001qf#{self.n}#"
+
+    @property
+    def decoded(self) -> str:
+        """The tag in a decoded string."""
+        return f"\x01qf#{self.n}#"
+
+
+def mark_numbers(values: pl.Series) -> tuple[pl.Series, Tag] | None:
     """``values`` with each number a Float64 may not hold exactly written as a tagged JSON
-    string (see :data:`MARK`), or None when no row holds one (or a row holds the tag itself,
-    when the caller keeps such numbers by other means).
+    string, and the tag; None when no row holds such a number.
 
     Args:
         values: a String column of valid JSON text.
 
     Returns:
-        The marked column, or None.
+        The marked column and its tag, or None.
     """
     screened = values.str.contains(RISKY_NUMBER_SCREEN)
-    if not screened.any() or values.str.contains(_MARK_ESCAPED, literal=True).any():
+    if not screened.any():
         return None
+    tag = Tag(0)
+    while values.str.contains(tag.escaped, literal=True).any():
+        tag = Tag(tag.n + 1)
     rows = screened.arg_true()
     pieces = values.gather(rows).str.extract_all(_STRING + '|[^"]+')
     marked = pieces.list.eval(
         pl.when(pl.element().str.starts_with('"'))
         .then(pl.element())
-        .otherwise(pl.element().str.replace_all(_RISKY_NUMBER, '"' + _MARK_ESCAPED + "$0" + '"'))
+        .otherwise(pl.element().str.replace_all(_RISKY_NUMBER, '"' + tag.escaped + "$0" + '"'))
     ).list.join("")
-    return values.clone().scatter(rows, marked)
+    return values.clone().scatter(rows, marked), tag
 
 
-def has_marks(values: pl.Series) -> bool:
+def has_marks(values: pl.Series, tag: Tag) -> bool:
     """Whether a decoded String column, or the JSON text of one, holds a marked number."""
     return bool(
-        values.str.contains(MARK, literal=True).any()
-        or values.str.contains(_MARK_ESCAPED, literal=True).any()
+        values.str.contains(tag.decoded, literal=True).any()
+        or values.str.contains(tag.escaped, literal=True).any()
     )
 
 
-def unmark(values: pl.Series) -> pl.Series:
-    """Marked numbers back to the source's number text: in JSON text (``"\\u0001qf#1.5"`` →
+def unmark(values: pl.Series, tag: Tag) -> pl.Series:
+    """Marked numbers back to the source's number text: in JSON text (``"<tag>1.5"`` →
     ``1.5``) and as decoded strings (the tag dropped)."""
-    escaped = r'"\\u0001qf#([-+0-9.eE]*)"'
-    return values.str.replace_all(escaped, "${1}").str.replace_all(MARK, "", literal=True)
+    escaped = '"' + tag.escaped.replace("\\", "\\\\") + '([-+0-9.eE]*)"'
+    return values.str.replace_all(escaped, "${1}").str.replace_all(tag.decoded, "", literal=True)
 
 
 def exact_float_texts(text: pl.Series) -> pl.Series:
