@@ -262,3 +262,11 @@ def test_read_postgres_numbers(pg: psycopg.Connection, pg_dsn: str, schema: str)
         assert [Decimal(v) for v in texts[:4]] == [Decimal(n) for n in numbers]
         assert texts[4] == '"s"'
     assert q.teams["dj.v"][0] == "12345678901234.5678"  # json keeps the text as written
+
+
+@ENGINES
+def test_a_source_string_holding_the_number_tag_is_never_read_as_a_number(engine: Engine) -> None:
+    out, report = flat('{"s": "\\u0001qf#0#5", "v": 1e-400}', '{"s": 1, "v": 1.5}', engine=engine)
+    assert out["j.s"].to_list() == ['"\\u0001qf#0#5"', "1"]  # each row's JSON text
+    assert out["j.v"].to_list() == ["1e-400", "1.5"]
+    assert "type conflict" in conflicts(report)["j.s"]
