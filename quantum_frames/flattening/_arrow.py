@@ -39,7 +39,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from quantum_frames.flattening._text import KEY_PATTERN, RISKY_NUMBER_SCREEN
+from quantum_frames.flattening._text import RISKY_NUMBER_SCREEN
 
 if TYPE_CHECKING:
     from polars.datatypes import DataTypeClass
@@ -59,8 +59,8 @@ _MAX_NESTING: Final = 20
 _MAX_BRACKETS: Final = 4_096
 #: The schema is inferred from the first rows, at most this many and this many bytes (see
 #: _read_bounded): Arrow's inference over all rows of a dict keyed by ids takes gigabytes.
-_PREFIX_ROWS: Final = 2_000
-_PREFIX_BYTES: Final = 256 * 1024
+_PREFIX_ROWS: Final = 500
+_PREFIX_BYTES: Final = 64 * 1024
 # Arrow reads the whole column as one block (one schema inference, first-seen key order).
 _MAX_BLOCK: Final = 2**31 - 2
 
@@ -142,8 +142,8 @@ def _read_bounded(
     Arrow's own inference over many rows whose objects use many distinct keys (a dict keyed
     by match id) builds one column per key for every row: gigabytes for a few megabytes of
     text. So the schema is inferred from the first rows (at most ``_PREFIX_ROWS`` and
-    ``_PREFIX_BYTES``, but at least one), declined past ``max_columns`` leaves, and the whole
-    column read with it: a later row with a key or type the first rows lack makes Arrow raise
+    ``_PREFIX_BYTES``, but at least one), declined past ``max_columns`` leaves, and the other
+    rows read with it: a later row with a key or type the first rows lack makes Arrow raise
     (unexpected field, changed type) and the column goes to the DuckDB engine.
     """
     if buffer.size <= _PREFIX_BYTES:
@@ -155,19 +155,16 @@ def _read_bounded(
         return table
     rows = max(1, bisect.bisect_right(ends, first + _PREFIX_BYTES, hi=min(len(ends), _PREFIX_ROWS)))
     prefix = buffer.slice(0, ends[rows - 1] - first)
-    if max_columns is not None and _distinct_keys(prefix) > max_columns:
-        return None  # Arrow's inference over these rows alone would build that many columns
-    head = _read(prefix, None)
+    head = _read(prefix, None)  # at most 500 rows × 16k keys (64 KiB): tens of MB at worst
     if head is None or _too_wide(head.schema, max_columns):
         return None
     schema = pa.schema([_as_strings(f) for f in head.schema])
-    return _read(buffer, schema, unexpected="error")
-
-
-def _distinct_keys(text: pa.Buffer) -> int:
-    """The distinct object keys (names, at any depth) in a block of JSON text."""
-    keys = pl.Series([text.to_pybytes().decode()]).str.extract_all(KEY_PATTERN).explode()
-    return keys.n_unique()
+    if _has_timestamps(head.schema):
+        head = _read(prefix, schema)
+    rest = _read(buffer.slice(prefix.size), schema, unexpected="error")
+    if head is None or rest is None:
+        return None
+    return pa.concat_tables([head, rest])  # each row read once
 
 
 def _too_wide(schema: pa.Schema, max_columns: int | None) -> bool:

@@ -79,7 +79,7 @@ def test_a_key_or_type_first_seen_after_the_rows_arrow_infers_from_is_not_lost(
 ) -> None:
     """Arrow infers the schema from the first rows only (memory): a later new key, or a later
     type change, sends the column to DuckDB instead of being dropped or misread."""
-    rows: list[Any] = [{"a": i, "pad": "p" * 60} for i in range(6_000)]  # > 256 KiB
+    rows: list[Any] = [{"a": i, "pad": "p" * 60} for i in range(6_000)]  # > 64 KiB, 500 rows
     rows[5_999] = late
     df = pl.DataFrame({"j": [json.dumps(r) for r in rows]})
     fast = qf.flatten_with_report(df, ["j"])
