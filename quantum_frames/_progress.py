@@ -36,7 +36,8 @@ class Progress:
         if arg is True or (arg is None and interactive()):
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, unit="step", leave=False)
+            # no bar at all for work that ends within half a second
+            self._bar = tqdm(total=total, desc=desc, unit="step", leave=False, delay=0.5)
 
     def __enter__(self) -> Progress:
         return self

@@ -25,11 +25,10 @@ def test_sql_sees_all_tables_and_quoted_flat_names() -> None:
 
 def test_sql_error_carries_duckdbs_message_and_the_query() -> None:
     q = qf.sample()
-    with pytest.raises(
-        qf.SqlError, match=r'(?s)"nope" not found.*Query:\nSELECT nope FROM teams'
-    ) as info:
+    with pytest.raises(qf.SqlError, match=r'"nope" not found.*Hint: tables are teams') as info:
         q.sql("SELECT nope FROM teams")
     assert info.value.query == "SELECT nope FROM teams"
+    assert "\n" not in str(info.value)  # one line, for the CLI too
     with pytest.raises(ValueError, match="non-empty"):
         q.sql("  ")
 

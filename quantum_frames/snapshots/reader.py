@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from polars._typing import PolarsDataType
 
 from quantum_frames.errors import SnapshotError
 from quantum_frames.flattening import report_frame
-from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import TABLES, FrictionFrame, LazySourceTables, QuantumFrames
 from quantum_frames.snapshots.manifest import MANIFEST, Manifest, parse_when
 
 __all__ = ["LazySnapshot", "list_snapshots", "read_snapshot", "resolve_snapshot", "scan_snapshot"]
@@ -53,12 +54,12 @@ def read_snapshot(
     """
     manifest = resolve_snapshot(path, as_of=as_of)
     flat = _verified_flat(manifest) if verify else _read_kind(manifest, "flat")
-    raw = _LazySourceTables(lambda: _read_kind(manifest, "raw"))
+    raw = LazySourceTables(functools.partial(_read_kind, manifest, "raw"))  # picklable
     reports = [_report(manifest.data["tables"][name]["flat"]["columns"]) for name in TABLES]
     d = manifest.data
     return QuantumFrames(
         teams=flat["teams"],
-        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+        friction=FrictionFrame(flat["friction"]),
         strategies=flat["strategies"],
         raw=raw,
         report=pl.concat(reports),
@@ -102,22 +103,6 @@ def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
         name: _checked(root, name, kind, part, rows, frame)
         for (name, part, rows), frame in zip(parts, frames, strict=True)
     }
-
-
-class _LazySourceTables(SourceTables):
-    """The lossless tables of a snapshot, decoded on first use (they were verified already)."""
-
-    def __init__(self, load: Callable[[], dict[str, pl.DataFrame]]) -> None:
-        object.__setattr__(self, "_load", load)
-
-    def __getattr__(self, name: str) -> pl.DataFrame:
-        if name not in TABLES:
-            raise AttributeError(name)
-        load: Callable[[], dict[str, pl.DataFrame]] = object.__getattribute__(self, "_load")
-        frames = load()
-        for table, frame in frames.items():
-            object.__setattr__(self, table, frame)
-        return frames[name]
 
 
 @dataclass(frozen=True)

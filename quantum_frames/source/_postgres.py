@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from quantum_frames._sql import quote_ident
-from quantum_frames.errors import MissingColumnError, MissingTableError, SourceError
+from quantum_frames.errors import (
+    Advice,
+    MissingColumnError,
+    MissingTableError,
+    SourceError,
+    said,
+)
 from quantum_frames.source._dsn import Dsn
 
 if TYPE_CHECKING:
@@ -313,10 +319,13 @@ def _source_error(dsn: Dsn, what: str, exc: BaseException) -> SourceError:
             "(None: no limit), or retry"
         )
     else:
-        hint = (
-            "check host, port, database, user and password (pass dsn=…, or set QF_DSN / "
-            "PGPASSWORD), and that the server is running"
+        advice = said(
+            f"{what} PostgreSQL at {target}: {detail}. Hint: check host, port, database, user "
+            "and password (",
+            Advice("dsn"),
+            ", or set QF_DSN / PGPASSWORD), and that the server is running.",
         )
+        return SourceError(advice, target=target)
     return SourceError(f"{what} PostgreSQL at {target}: {detail}. Hint: {hint}.", target=target)
 
 
