@@ -20,6 +20,7 @@ __all__ = [
     "Message",
     "MissingColumnError",
     "MissingTableError",
+    "Named",
     "QuantumFramesError",
     "SchemaError",
     "SeedError",
@@ -63,6 +64,21 @@ class Advice:
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle support (slots)."""
         return (Advice, (self.argument, self.value))
+
+
+class Named(Advice):
+    """An argument and the value the caller gave it, inside a message: ``home='h'`` in
+    Python words, ``--home h`` (its flag and value) in the command line's."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        """The argument in Python words."""
+        return f"{self.argument}={self.value}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle support (slots)."""
+        return (Named, (self.argument, self.value))
 
 
 class Message(str):
@@ -225,12 +241,13 @@ class MissingColumnError(SchemaError):
         missing = [columns] if isinstance(columns, str) else list(columns)
         close = difflib.get_close_matches(missing[0], list(available), n=5, cutoff=0.5)
         shown = close or list(available)[:8]
-        named = f"{argument}={missing[0]!r}" if argument and len(missing) == 1 else None
         what = ", ".join(map(repr, missing))
-        msg = (
-            f"{named or what} is not a column of the {frame} frame"
+        lead: str | Advice = Named(argument, what) if argument else what
+        msg = said(
+            lead,
+            f" is not a column of the {frame} frame"
             f" ({len(available)} columns, e.g. {', '.join(map(repr, shown))}). "
-            f"Hint: name one of its columns" + (f" with {argument}=." if argument else ".")
+            "Hint: name one of its columns.",
         )
         return cls(frame, missing, message=msg, argument=argument)
 

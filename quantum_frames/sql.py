@@ -159,13 +159,17 @@ def sql(
             else:
                 out = relation.pl()
         except duckdb.Error as exc:
-            hint = _TABLES_HINT
+            head = f"DuckDB could not run the query: {_one_line(exc)}. Hint: "
             if isinstance(exc, duckdb.PermissionException) and not allow_files:
-                hint = (
+                msg = said(
+                    head,
                     "queries see only the frames; reading or writing files and extensions "
-                    "are off (pass allow_files=True to read or write files)"
+                    "are off (",
+                    Advice("allow_files", "True"),
+                    " to read or write files).",
                 )
-            msg = f"DuckDB could not run the query: {_one_line(exc)}. Hint: {hint}."
+            else:
+                msg = said(head, _TABLES_HINT, ".")
             raise SqlError(msg, query=query) from None
     return _utc(out)
 

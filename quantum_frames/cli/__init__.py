@@ -21,6 +21,7 @@ from quantum_frames.errors import (
     InvalidArgumentError,
     Message,
     MissingColumnError,
+    Named,
     QuantumFramesError,
 )
 from quantum_frames.frames import QuantumFrames
@@ -73,10 +74,14 @@ def _flag(argument: str) -> str | None:
 
 
 def _advise(advice: Advice) -> str:
-    """An :class:`Advice` in CLI words: ``overwrite=True`` → ``use --overwrite``."""
+    """An :class:`Advice` in CLI words: ``overwrite=True`` → ``use --overwrite``;
+    a :class:`Named` argument ``columns='x'`` → ``--columns x``."""
     flag = _flag(advice.argument)
     if flag is None:
         return str(advice)
+    if isinstance(advice, Named):
+        value = (advice.value or "").strip(chr(39))
+        return f"{flag} {value}" if flag.startswith("--") else value
     if advice.value == "True":
         return f"use {flag}"
     if advice.value == "False":
