@@ -1,4 +1,4 @@
-"""Flatten stage: JSON columns → one plain column per leaf path (SPEC §3), and back.
+"""Flatten stage: JSON columns → one plain column per leaf path, and back.
 
 How it works, all in native code. A column of JSON objects is first offered to Arrow's JSON
 reader (:mod:`quantum_frames.flattening._arrow`), which infers and decodes in one pass and declines

@@ -1,4 +1,4 @@
-"""Strategies: per team, by conviction, and the best one for a context (SPEC §4)."""
+"""Strategies: per team, by conviction, and the best one for a context."""
 
 from __future__ import annotations
 

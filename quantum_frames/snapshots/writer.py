@@ -61,7 +61,7 @@ def write_snapshot(
     created_at: datetime | None = None,
     progress: ProgressArg = None,
 ) -> Path:
-    """Write ``q`` as a snapshot directory at ``path`` (see SPEC §5) and return the path.
+    """Write ``q`` as a snapshot directory at ``path`` and return the path.
 
     Args:
         q: the frames to write.

@@ -53,7 +53,7 @@ DEFAULT_TABLES: Final[Mapping[str, str]] = {
     "strategies": "quantum_strategies_v3",
 }
 
-#: The only columns a table must have (SPEC §2.4); everything else is carried through.
+#: The only columns a table must have; everything else is carried through.
 REQUIRED_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "teams": ("team_id", "team_name", "league", "tier"),
     "friction": ("team_home_id", "team_away_id", "friction_score"),
