@@ -105,7 +105,7 @@ def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
     }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LazySnapshot:
     """LazyFrames over a snapshot's flattened (and lossless) Parquet files."""
 
@@ -114,6 +114,13 @@ class LazySnapshot:
     strategies: pl.LazyFrame
     raw: Mapping[str, pl.LazyFrame]
     manifest: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        """A few lines: which snapshot, as of when, rows per table (not the manifest)."""
+        m = self.manifest
+        tables = m.get("tables", {})
+        rows = ", ".join(f"{name} {tables[name].get('rows', 0):,}" for name in tables)
+        return f"LazySnapshot {m.get('snapshot_id', '?')} as of {m.get('as_of', '?')}: {rows} rows"
 
 
 def scan_snapshot(
