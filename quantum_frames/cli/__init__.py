@@ -66,6 +66,7 @@ _FLAGS: dict[str, str] = {
     "team": "TEAM",
     "bets": "BETS",
     "allow_files": "--allow-files",
+    "scale": "--scale",
 }
 
 

@@ -35,7 +35,7 @@ from typing import Any, Final
 import polars as pl
 
 from quantum_frames._sql import quote_ident, quote_literal
-from quantum_frames.errors import FlattenCollisionError, FlattenError
+from quantum_frames.errors import FlattenCollisionError, FlattenError, InvalidArgumentError
 from quantum_frames.flattening._arrow import decode_objects
 
 __all__ = ["REPORT_SCHEMA", "flatten", "flatten_with_report", "json_columns", "unflatten"]
@@ -172,11 +172,11 @@ def flatten_with_report(
     Invalid text then raises or is kept as the DuckDB path would — never silently misread —
     only if the promise holds, so leave it False for text of unknown origin."""
     if not isinstance(separator, str) or not separator:
-        msg = f"separator must be a non-empty string, got {separator!r}."
-        raise ValueError(msg)
+        msg = f"separator must be a non-empty string, got {separator!r}. Hint: e.g. '.' or '__'."
+        raise InvalidArgumentError(msg, argument="separator")
     if max_depth is not None and max_depth < 1:
         msg = f"max_depth must be at least 1 (or None for no limit), got {max_depth!r}."
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg, argument="max_depth")
     df = frame.collect() if isinstance(frame, pl.LazyFrame) else frame
     cols = json_columns(df) if columns is None else list(columns)
     unknown = [c for c in cols if c not in df.columns]

@@ -170,6 +170,7 @@ def test_output_formats(capsys: pytest.CaptureFixture[str], tmp_path: object, fm
         (["teams", "--league", "Seria A"], "unknown league 'Seria A'"),
         (["strategy", "Liverpool", "--context", "venue=Home", "--strict"], "'Home'"),
         (["sql", "SELECT * FROM read_csv('/etc/passwd')"], "use --allow-files"),
+        (["seed-db", "--dsn", "postgresql://a@127.0.0.1:9/x", "--scale", "0"], "use --scale 1"),
     ],
 )
 def test_query_errors_are_one_line(
