@@ -305,21 +305,29 @@ class SnapshotError(QuantumFramesError, OSError):
         return str(self.args[0]) if self.args else ""
 
     @classmethod
-    def damaged(cls, path: object, problem: str) -> SnapshotError:
-        """A file of a snapshot is damaged: what is wrong with it, and what to do.
+    def damaged(cls, snapshot: object, file: str, problem: str) -> SnapshotError:
+        """A file of a snapshot is missing or damaged: which, what is wrong, what to do.
 
         Args:
-            path: the damaged file (or directory).
-            problem: what is wrong, e.g. "its SHA-256 does not match the manifest".
+            snapshot: the snapshot directory.
+            file: the file, relative to the snapshot.
+            problem: what is wrong, e.g. "fails its SHA-256 check (its bytes changed)".
 
         Returns:
-            The error, to be raised by the caller.
+            The error (its ``path`` the file), to be raised by the caller.
+
+        Examples:
+            >>> err = SnapshotError.damaged("snap", "teams.parquet", "is missing")
+            >>> str(err).split(". Hint")[0], str(err.path)
+            ('snapshot snap: file teams.parquet is missing', 'snap/teams.parquet')
         """
+        from pathlib import Path
+
         msg = (
-            f"snapshot file {path} is damaged: {problem}. Nothing was read from it. "
-            "Hint: restore the snapshot from a copy, or write it again from the source."
+            f"snapshot {snapshot}: file {file} {problem}. "
+            "Hint: restore it or write the snapshot again."
         )
-        return cls(msg, path=path)
+        return cls(msg, path=Path(str(snapshot)) / file)
 
 
 class SqlError(QuantumFramesError, ValueError):

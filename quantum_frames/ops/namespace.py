@@ -91,7 +91,7 @@ class _Namespace(Generic[FrameT]):
         *,
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
     ) -> FrameT:
-        """See :meth:`QuantumFrames.friction_for` (on a fixtures frame: ``fx.qf.friction_for(q)``)."""
+        """See :meth:`QuantumFrames.friction_for` (on fixtures: ``fx.qf.friction_for(q)``)."""
         return q.friction_for(self._frame, home, away, on_unknown=on_unknown)
 
     def best_strategies(self, q: QuantumFrames, /, *, team: str = "team") -> FrameT:

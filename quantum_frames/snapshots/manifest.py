@@ -183,12 +183,13 @@ class Manifest:
         for entry in entries:
             path = root / entry["file"]
             if not path.is_file():
-                msg = f"snapshot {root}: file {entry['file']} is missing. Hint: the snapshot is incomplete; restore it or write it again."
-                raise SnapshotError(msg, path=path)
+                raise SnapshotError.damaged(root, entry["file"], "is missing (incomplete)")
             size = path.stat().st_size
             if size != entry["bytes"]:
-                msg = f"snapshot {root}: file {entry['file']} has {size} bytes, the manifest says {entry['bytes']} (truncated or replaced). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=path)
+                problem = (
+                    f"has {size} bytes, the manifest says {entry['bytes']} (truncated or replaced)"
+                )
+                raise SnapshotError.damaged(root, entry["file"], problem)
         listed = {MANIFEST, *(e["file"] for e in entries)}
         extra = sorted(
             str(p.relative_to(root))
@@ -208,5 +209,5 @@ class Manifest:
             digests = list(pool.map(lambda e: sha256_of(root / e["file"]), entries))
         for entry, digest in zip(entries, digests, strict=True):
             if digest != entry["sha256"]:
-                msg = f"snapshot {root}: file {entry['file']} fails its SHA-256 check (its bytes changed). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=root / entry["file"])
+                problem = "fails its SHA-256 check (its bytes changed)"
+                raise SnapshotError.damaged(root, entry["file"], problem)

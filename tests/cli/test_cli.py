@@ -324,3 +324,18 @@ def test_sql_allow_files(capsys: pytest.CaptureFixture[str], tmp_path: object) -
         main(["sql", f"SELECT * FROM read_csv('{csv}')", "--allow-files", "--format", "json"]) == 0
     )
     assert '"a":1' in capsys.readouterr().out.replace(" ", "")
+
+
+def test_snapshot_overwrite_hint_says_the_flag(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, sample_schema: str, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    args = ["snapshot", "--dsn", pg_dsn, "--schema", sample_schema, "--out"]
+    out = str(Path(str(tmp_path)) / "snap")
+    assert main([*args, out]) == 0
+    capsys.readouterr()
+    assert main([*args, out]) == 1
+    err = capsys.readouterr().err
+    assert "Hint: use --overwrite to replace it" in err and "overwrite=True" not in err
+    assert main([*args, out, "--overwrite"]) == 0
