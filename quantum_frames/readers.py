@@ -164,8 +164,9 @@ def _check_args(*, dsn: object, schema: object, separator: object, retries: obje
                 "schema": "'quantum'",
                 "separator": "'.'",
             }[name]
+            shown = "" if name == "dsn" else f" {value!r}"  # a DSN may hold a password
             msg = (
-                f"{name} must be a string, got {type(value).__name__} {value!r}. "
+                f"{name} must be a string, got {type(value).__name__}{shown}. "
                 f"Hint: pass {name}={example}."
             )
             raise InvalidArgumentTypeError(msg, argument=name)

@@ -347,3 +347,11 @@ def test_snapshot_lossless_tables_stay_lazy_until_used(tmp_path: Any) -> None:
     back = pickle.loads(pickle.dumps(q))
     assert not back.raw.loaded  # the loader travels, not the tables
     assert back.raw.teams.height == 96 and back.raw.loaded
+
+
+def test_a_dsn_of_the_wrong_type_is_never_echoed() -> None:
+    with pytest.raises(
+        qf.InvalidArgumentTypeError, match="dsn must be a string, got bytes"
+    ) as info:
+        qf.read_postgres(b"postgresql://ana:Hunter2-secret@db/prod")  # type: ignore[arg-type]
+    assert "Hunter2" not in str(info.value) and "Hunter2" not in repr(info.value)
