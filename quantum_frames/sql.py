@@ -78,6 +78,26 @@ def _connection(q: QuantumFrames, allow_files: bool) -> Any:
     return con
 
 
+def _one_statement(con: Any, query: str) -> None:
+    """Refuse several statements, and transaction control (which would end the rollback
+    that keeps one query from changing what the next one sees)."""
+    import duckdb
+
+    statements = con.extract_statements(query)
+    if len(statements) != 1:
+        msg = (
+            f"q.sql runs one statement at a time; the query holds {len(statements)}. "
+            "Hint: run them one by one (or join them with a CTE)."
+        )
+        raise InvalidArgumentError(msg, argument="query")
+    if statements[0].type == duckdb.StatementType.TRANSACTION:
+        msg = (
+            "q.sql does not take BEGIN, COMMIT or ROLLBACK: each query runs in its own "
+            "transaction, rolled back afterwards. Hint: send the statement alone."
+        )
+        raise InvalidArgumentError(msg, argument="query")
+
+
 def _one_line(error: BaseException) -> str:
     """DuckDB's message on one line (it spreads a message, its candidates and a caret over
     several)."""
@@ -98,7 +118,8 @@ def sql(
     """Run DuckDB SQL over ``teams``, ``friction``, ``strategies`` and ``raw_*``.
 
     The frames are registered with DuckDB once per QuantumFrames (as Arrow, no copy), so a
-    warm query costs what DuckDB takes. The connection is locked down: a query cannot
+    warm query costs what DuckDB takes. One statement per call, run in a transaction that is
+    rolled back: no query changes what the next one sees. The connection is locked down: a query cannot
     read or write files (``read_csv``, ``COPY … TO``, ``ATTACH``, ``EXPORT DATABASE``),
     install or load extensions, or change that — unless ``allow_files=True``. Timestamps
     come back in UTC, as the frames hold them. Flattened names hold dots: quote them.
@@ -151,13 +172,20 @@ def sql(
     with q._sql.lock:
         con = _connection(q, allow_files)
         try:
-            relation = con.sql(query, params=params)
-            if relation is None:  # a statement without a result (SET, CREATE VIEW …)
-                return pl.DataFrame().lazy() if lazy else pl.DataFrame()
-            if lazy:
-                out: Any = relation.pl(lazy=True)
-            else:
-                out = relation.pl()
+            _one_statement(con, query)
+            # the connection lives as long as q: whatever a query creates, replaces or drops
+            # (CREATE OR REPLACE VIEW teams …) is rolled back, so no query changes the next
+            con.begin()
+            try:
+                relation = con.sql(query, params=params)
+                if relation is None:  # a statement without a result (CREATE VIEW …)
+                    out: Any = pl.DataFrame()
+                else:
+                    out = relation.pl(lazy=True) if lazy else relation.pl()
+            finally:
+                con.rollback()
+            if lazy and isinstance(out, pl.DataFrame):
+                out = out.lazy()
         except duckdb.Error as exc:
             head = f"DuckDB could not run the query: {_one_line(exc)}. Hint: "
             if isinstance(exc, duckdb.PermissionException) and not allow_files:

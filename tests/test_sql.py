@@ -132,3 +132,21 @@ def test_to_duckdb_quotes_every_identifier(tmp_path: Path) -> None:
     with duckdb.connect(str(path), read_only=True) as con:
         got = con.sql('SELECT "we""ird.a" AS a, "we""ird" AS j FROM raw_teams, teams LIMIT 1')
         assert got.fetchall()[0][0] == 1
+
+
+def test_no_query_changes_what_the_next_one_sees() -> None:
+    q = qf.sample()
+    for statement in (
+        "CREATE OR REPLACE VIEW teams AS SELECT 1 AS x",
+        "CREATE OR REPLACE TEMP VIEW teams AS SELECT 1 AS x",
+        "DROP VIEW teams",
+        "CREATE TABLE scratch AS SELECT 1 AS x",
+    ):
+        q.sql(statement)
+        assert q.sql("SELECT count(*) AS n FROM teams")["n"].item() == 96
+    with pytest.raises(qf.SqlError, match="scratch"):
+        q.sql("SELECT * FROM scratch")
+    for sneaky in ("COMMIT; CREATE OR REPLACE VIEW teams AS SELECT 1 AS x", "COMMIT", "BEGIN"):
+        with pytest.raises(qf.InvalidArgumentError, match=r"one statement|BEGIN, COMMIT"):
+            q.sql(sneaky)
+    assert q.sql("SELECT count(*) AS n FROM teams")["n"].item() == 96
