@@ -12,15 +12,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 __all__ = [
-    "Advice",
     "FlattenCollisionError",
     "FlattenError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
-    "Message",
     "MissingColumnError",
     "MissingTableError",
-    "Named",
     "QuantumFramesError",
     "SchemaError",
     "SeedError",
@@ -29,7 +26,6 @@ __all__ = [
     "SqlError",
     "UnknownNameError",
     "UnknownTeamError",
-    "said",
 ]
 
 
