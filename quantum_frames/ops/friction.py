@@ -97,8 +97,9 @@ def friction(
     Raises:
         UnknownTeamError: either name matches no team.
     """
-    (home_id,) = resolve_team_ids(teams, [home], aliases=aliases, argument="home")
-    (away_id,) = resolve_team_ids(teams, [away], aliases=aliases, argument="away")
+    home_id, away_id = resolve_team_ids(
+        teams, [home, away], aliases=aliases, arguments=["home", "away"]
+    )
     hit = friction_df.filter(
         (pl.col("team_home_id") == home_id) & (pl.col("team_away_id") == away_id)
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import threading
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Any, TypeAlias
@@ -156,6 +158,54 @@ def check_alias_teams(teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame)
         raise UnknownTeamError(name, closest(name, names.to_list()), argument="aliases")
 
 
+#: key → team_id, the team ids, the team names, the ``(key, team_id, team_name)`` frame.
+_Lookup: TypeAlias = "tuple[dict[str, int], set[int], list[str], pl.DataFrame]"
+
+#: Lookups of eager teams frames, by identity of (teams, aliases): a warm ``q.friction(a, b)``
+#: must not rebuild the keys. Checked against a fingerprint of the key columns, so a frame
+#: changed in place (``df[0, "team_name"] = …``) is never looked up stale.
+_LOOKUPS: dict[tuple[int, int], tuple[Any, Any, int, _Lookup]] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def _fingerprint(teams: pl.DataFrame) -> int:
+    cols = [c for c in ("team_id", "team_name", "team_name_normalized") if c in teams.columns]
+    return hash((teams.height, int(teams.select(cols).hash_rows().sum())))
+
+
+def _lookup(teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame | None) -> _Lookup:
+    """``(key → team_id, the team ids, the team names)``, cached for an eager frame."""
+    if isinstance(teams, pl.LazyFrame):
+        return _build_lookup(teams, aliases)
+    slot = (id(teams), id(aliases))
+    mark = _fingerprint(teams)
+    with _LOOKUPS_LOCK:
+        hit = _LOOKUPS.get(slot)
+    same_aliases = hit is not None and (
+        (hit[1] is None and aliases is None) or (hit[1] is not None and hit[1]() is aliases)
+    )
+    if hit is not None and same_aliases and hit[0]() is teams and hit[2] == mark:
+        return hit[3]
+    built = _build_lookup(teams, aliases)
+    with _LOOKUPS_LOCK:
+        _LOOKUPS[slot] = (
+            weakref.ref(teams),
+            None if aliases is None else weakref.ref(aliases),
+            mark,
+            built,
+        )
+    weakref.finalize(teams, _LOOKUPS.pop, slot, None)
+    return built
+
+
+def _build_lookup(teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame | None) -> _Lookup:
+    keys = team_keys(teams, aliases)
+    lookup = dict(zip(keys["key"].to_list(), keys["team_id"].to_list(), strict=True))
+    known = set(teams.lazy().select("team_id").collect()["team_id"].to_list())
+    names = teams.lazy().select("team_name").collect()["team_name"].drop_nulls().unique()
+    return lookup, known, names.sort().to_list(), keys
+
+
 def team_keys(
     teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame | None = None
 ) -> pl.DataFrame:
@@ -235,7 +285,7 @@ def name_ids(
             )
             .select(pl.col("name").cast(pl.String), pl.col("__hit").alias("team_id"))
         )
-    keys = team_keys(teams, aliases).lazy().select("key", "team_id")
+    keys = _lookup(teams, aliases)[3].lazy().select("key", "team_id")
     distinct = names.select(pl.col("name").cast(pl.String)).unique().drop_nulls()
     return (
         distinct.with_columns(name_key(pl.col("name")).alias("key"))
@@ -315,6 +365,7 @@ def resolve_team_ids(
     *,
     aliases: pl.DataFrame | None = None,
     argument: str = "team",
+    arguments: Sequence[str] | None = None,
 ) -> list[int]:
     """The team_id of each name (or team_id); an unknown one is an :class:`UnknownTeamError`.
 
@@ -323,6 +374,7 @@ def resolve_team_ids(
         names: team names (case, accents and aliases tolerated) or team ids.
         aliases: ``team_name, alias`` rows (None: the shipped table).
         argument: the caller's argument name, for errors.
+        arguments: one argument name per name instead (``["home", "away"]``).
 
     Returns:
         One team_id per name.
@@ -331,14 +383,12 @@ def resolve_team_ids(
         InvalidArgumentTypeError: a name that is neither a string nor an integer.
         UnknownTeamError: a name (or id) that matches no team, with the closest names.
     """
-    keys = team_keys(teams, aliases)
-    lookup = dict(zip(keys["key"].to_list(), keys["team_id"].to_list(), strict=True))
-    known_ids: set[int] | None = None
+    lookup, known_ids, candidates, _ = _lookup(teams, aliases)
     ids = []
-    for name in names:
+    for i, name in enumerate(names):
+        if arguments is not None:
+            argument = arguments[i]
         if isinstance(name, int) and not isinstance(name, bool):
-            if known_ids is None:
-                known_ids = set(teams.lazy().select("team_id").collect()["team_id"].to_list())
             if name not in known_ids:
                 raise UnknownTeamError(str(name), [], argument=argument)
             ids.append(name)
@@ -351,7 +401,6 @@ def resolve_team_ids(
             raise InvalidArgumentTypeError(msg, argument=argument)
         found = lookup.get(normalize(name))
         if found is None:
-            candidates = keys["team_name"].unique().sort().to_list()
             raise UnknownTeamError(name, closest(name, candidates), argument=argument)
         ids.append(int(found))
     return ids

@@ -355,3 +355,17 @@ def test_a_dsn_of_the_wrong_type_is_never_echoed() -> None:
     ) as info:
         qf.read_postgres(b"postgresql://ana:Hunter2-secret@db/prod")  # type: ignore[arg-type]
     assert "Hunter2" not in str(info.value) and "Hunter2" not in repr(info.value)
+
+
+def test_cached_team_lookups_never_go_stale() -> None:
+    from quantum_frames.ops.names import resolve_team_ids
+
+    teams = pl.DataFrame({"team_id": [1, 2], "team_name": ["Alpha", "Beta"]})
+    assert resolve_team_ids(teams, ["alpha", "Beta"]) == [1, 2]
+    assert resolve_team_ids(teams, ["alpha"]) == [1]  # warm
+    teams[0, "team_name"] = "Gamma"  # changed in place: same object
+    assert resolve_team_ids(teams, ["gamma"]) == [1]
+    with pytest.raises(qf.UnknownTeamError, match="Alpha"):
+        resolve_team_ids(teams, ["Alpha"])
+    other = pl.DataFrame({"team_id": [7], "team_name": ["Alpha"]})
+    assert resolve_team_ids(other, ["alpha"]) == [7]
