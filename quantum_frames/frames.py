@@ -63,12 +63,15 @@ class FrictionFrame:
         self.teams = teams
         self.aliases = aliases
 
-    def __call__(self, home: str | int, away: str | int, /) -> float | None:
+    def __call__(
+        self, home: str | int, away: str | int, /, *, season: str | None = None
+    ) -> float | None:
         """The friction_score of (home, away); None if the pair has no row.
 
         Args:
             home: the home team (name, alias or team_id; case and accents ignored).
             away: the away team, likewise.
+            season: the season to look in; None: the pair's newest season.
 
         Returns:
             The friction_score, or None when the pair has no row.
@@ -81,7 +84,7 @@ class FrictionFrame:
         if self.teams is None:
             msg = "this FrictionFrame knows no teams. Hint: use q.friction of a QuantumFrames."
             raise InvalidArgumentError(msg, argument="teams")
-        return friction(self.frame, self.teams, home, away, aliases=self.aliases)
+        return friction(self.frame, self.teams, home, away, season=season, aliases=self.aliases)
 
     def __getattr__(self, name: str) -> Any:
         """Everything a DataFrame has, from :attr:`frame`."""
@@ -495,31 +498,37 @@ class QuantumFrames:
 
         return tag_cooccurrence(self.teams)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> pl.DataFrame:
-        """Pairs with friction_score ≥ threshold (0–1), highest first.
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """Pairs with friction_score ≥ threshold (0–1), highest first (newest season per pair).
 
         Args:
             threshold: the lowest friction_score kept.
+            season: the season to look in; None: each pair's newest season.
 
         Returns:
             The pairs.
         """
         from quantum_frames.ops.friction import high_friction_matchups
 
-        return high_friction_matchups(self.friction.frame, threshold)
+        return high_friction_matchups(self.friction.frame, threshold, season=season)
 
-    def friction_matrix(self, league: str | Sequence[str] | None = None) -> pl.DataFrame:
-        """Wide home × away frame of friction_score.
+    def friction_matrix(
+        self, league: str | Sequence[str] | None = None, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """Wide home × away frame of friction_score (newest season per pair).
 
         Args:
             league: a league or a list of leagues (None: all).
+            season: the season to show; None: each pair's newest season.
 
         Returns:
             The matrix.
         """
         from quantum_frames.ops.friction import friction_matrix
 
-        return friction_matrix(self.friction.frame, league)
+        return friction_matrix(self.friction.frame, league, season=season)
 
     def friction_for(
         self,
@@ -529,6 +538,7 @@ class QuantumFrames:
         away: str = "away",
         *,
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
     ) -> FrameT:
         """Fixtures joined with the friction of their (home, away) pair, vectorised.
 
@@ -537,6 +547,7 @@ class QuantumFrames:
             home: the home team column.
             away: the away team column.
             on_unknown: "warn", "raise" or "ignore" names that match no team.
+            season: the season of the friction joined; None: each pair's newest.
 
         Returns:
             The fixtures with the friction columns.
@@ -545,7 +556,7 @@ class QuantumFrames:
 
         return friction_for(
             self.friction.frame, self.teams, fixtures, home, away,
-            on_unknown=on_unknown, aliases=self.aliases,
+            on_unknown=on_unknown, season=season, aliases=self.aliases,
         )  # fmt: skip
 
     def strategies_for(self, team: str | int) -> pl.DataFrame:
@@ -741,6 +752,9 @@ class QuantumFrames:
         if self.as_of is not None:
             when += f", as of {self.as_of:%Y-%m-%d %H:%M} UTC"
         lines = [f"QuantumFrames from {self.describe_source()}{when}"]
+        moment = _moment_line(self.source.get("moment"))
+        if moment:
+            lines.append(moment)
         json_sources = self.report.group_by("source").agg(
             pl.len().alias("flat"), pl.col("conflict").is_not_null().sum().alias("conflicts")
         )
@@ -759,6 +773,19 @@ class QuantumFrames:
         from html import escape
 
         return "<pre>" + escape(repr(self)) + "</pre>"
+
+
+def _moment_line(moment: Any) -> str:
+    """The database moment a load read (``source["moment"]``), as one repr line."""
+    if not isinstance(moment, Mapping) or not moment:
+        return ""
+    when = f"server time {moment.get('server_time', '?')}"
+    when += f", PostgreSQL {moment.get('server_version', '?')}"
+    if moment.get("standby"):
+        when += " (hot standby)"
+    if moment.get("consistent"):
+        return f"  one database moment: snapshot {moment.get('snapshot', '?')}, {when}"
+    return f"  NOT one database moment (consistent=False): each table read at its own; {when}"
 
 
 class LazyFrames:
@@ -861,18 +888,21 @@ class LazyFrames:
 
         return tier_ranking(self.teams, by, within=within, ascending=ascending)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> pl.LazyFrame:
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> pl.LazyFrame:
         """See :meth:`QuantumFrames.high_friction_matchups`.
 
         Args:
             threshold: the lowest friction_score kept.
+            season: the season to look in; None: each pair's newest season.
 
         Returns:
             A LazyFrame.
         """
         from quantum_frames.ops.friction import high_friction_matchups
 
-        return high_friction_matchups(self.friction, threshold)
+        return high_friction_matchups(self.friction, threshold, season=season)
 
     def strategies_for(self, team: str | int) -> pl.LazyFrame:
         """See :meth:`QuantumFrames.strategies_for`.
@@ -908,6 +938,7 @@ class LazyFrames:
         away: str = "away",
         *,
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
     ) -> pl.LazyFrame:
         """See :meth:`QuantumFrames.friction_for`.
 
@@ -916,11 +947,14 @@ class LazyFrames:
             home: the home team column.
             away: the away team column.
             on_unknown: "warn", "raise" or "ignore" names that match no team.
+            season: the season of the friction joined; None: each pair's newest.
 
         Returns:
             A LazyFrame.
         """
-        return self._q.friction_for(fixtures.lazy(), home, away, on_unknown=on_unknown)
+        return self._q.friction_for(
+            fixtures.lazy(), home, away, on_unknown=on_unknown, season=season
+        )
 
     def best_strategies(self, fixtures: pl.LazyFrame, /, *, team: str = "team") -> pl.LazyFrame:
         """See :meth:`QuantumFrames.best_strategies`.

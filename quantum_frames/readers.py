@@ -53,17 +53,23 @@ def read_postgres(
     retries: int = 0,
     partition_rows: int = 20_000,
     partition_num: int | None = None,
+    consistent: bool = True,
+    season: str | None = None,
     progress: ProgressArg = None,
     aliases: AliasesArg = None,
 ) -> QuantumFrames:
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
-    One read-only session per connection (``default_transaction_read_only``), binary protocol
-    through connectorx; tables of ``partition_rows`` rows or more (or of 16 MiB or more on
-    disk) are read in parallel partitions on their integer primary key. Columns are
-    discovered from the catalog: only the key columns (ids, names, tier, scores) are
-    required, every other column is carried through, and every JSON/JSONB column is
-    flattened on all rows.
+    One database moment: the catalog, the three tables and every partition are read in one
+    exported PostgreSQL snapshot (REPEATABLE READ READ ONLY), recorded in ``q.source["moment"]``
+    and shown by the repr. One read-only session per connection
+    (``default_transaction_read_only``), binary protocol through connectorx; tables of
+    ``partition_rows`` rows or more (or of 16 MiB or more on disk) are read in parallel
+    partitions on their integer primary key, the key ranges computed inside the snapshot.
+    Columns are discovered from the catalog: only the key columns are required, every other
+    column is carried through (one dtype per column, chosen from the catalog; values no Polars
+    type holds keep their column as text, with a ``ColumnKeptAsTextWarning``), every JSON/JSONB
+    column is flattened on all rows.
 
     Args:
         dsn: ``postgresql://user@host:5432/db`` or ``host=… dbname=…``; default env ``QF_DSN``.
@@ -75,9 +81,15 @@ def read_postgres(
         max_depth: objects nested deeper than this many keys stay JSON text.
         connect_timeout: seconds to wait for the server to accept a connection.
         statement_timeout: seconds a single read may take on the server (None: no limit).
-        retries: how many more times to try when the server cannot be reached.
+        retries: how many more times to try when the server cannot be reached (refused,
+            reset, timed out; a wrong password or a missing database is never retried).
         partition_rows: tables with at least this many rows are read in partitions.
         partition_num: partitions per large table (default: the number of CPU cores).
+        consistent: read everything in one snapshot (default). False reads each table and
+            partition at its own moment (for servers or poolers that cannot export a
+            snapshot); ``q.source["moment"]["consistent"]`` and the repr then say so.
+        season: load only this season of the friction table (default: every season; the
+            friction operations then use each pair's newest season unless told otherwise).
         progress: a progress bar per table fetched and flattened: None shows it in terminals
             and notebooks only, True/False always/never; a callable gets one line per step.
         aliases: more team aliases for every name lookup, added to the shipped ones:
@@ -88,7 +100,10 @@ def read_postgres(
         tables and the flatten ``report``; ``timings["total"]`` covers the whole call.
 
     Raises:
-        SourceError: the server cannot be reached or read (password never shown).
+        SourceError: the server cannot be reached or read, or cannot export a snapshot
+            (password never shown).
+        InvalidArgumentError: a bad argument (``retries``, ``tables``, ``season``).
+        UnknownNameError: ``season`` names no season of the friction table.
         MissingTableError, MissingColumnError: the schema lacks a required table or column.
         FlattenCollisionError: two JSON paths give one column name; pass another separator.
         InvalidArgumentError, InvalidArgumentTypeError: an argument of the wrong value or type.
@@ -96,6 +111,9 @@ def read_postgres(
     t0 = time.perf_counter()
     started = datetime.now(UTC)
     _check_args(dsn=dsn, schema=schema, separator=separator, retries=retries)
+    if not isinstance(consistent, bool):
+        msg = f"consistent must be True or False, got {consistent!r}."
+        raise InvalidArgumentTypeError(msg, argument="consistent")
     mapping = {**DEFAULT_TABLES, **(tables or {})}
     unknown = sorted(set(mapping) - set(TABLES))
     if unknown:
@@ -115,13 +133,15 @@ def read_postgres(
                 statement_timeout=statement_timeout,
                 partition_rows=partition_rows,
                 partition_num=partition_num or os.cpu_count() or 2,
+                consistent=consistent,
+                season=season,
                 separator=separator,
                 max_depth=max_depth,
                 progress=progress,
             )
             break
-        except SourceError:
-            if attempt == retries:
+        except SourceError as exc:
+            if attempt == retries or not exc.retryable:
                 raise
             wait = min(2.0**attempt, 10.0)
             logger.warning(
@@ -136,7 +156,11 @@ def read_postgres(
         "schema": schema,
         "tables": {name: info.name for name, info in fetched.tables.items()},
         "server_version": fetched.server_version,
+        "moment": fetched.moment.record() if fetched.moment else {},
+        "text_columns": [note.describe() for note in fetched.text_columns],
     }
+    if season is not None:
+        source["season"] = season
     timings = dict(fetched.timings)
     q = QuantumFrames(
         teams=flat_frames["teams"],

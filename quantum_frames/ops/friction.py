@@ -13,6 +13,7 @@ from quantum_frames.errors import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
     MissingColumnError,
+    UnknownNameError,
     UnknownTeamError,
 )
 from quantum_frames.ops._frames import as_polars
@@ -31,6 +32,7 @@ __all__ = [
     "friction_for",
     "friction_matrix",
     "high_friction_matchups",
+    "one_season",
 ]
 
 _KEYS = ("team_home_id", "team_away_id")
@@ -73,6 +75,67 @@ def check_scale(value: object, *, argument: str, low: float, high: float, what: 
     return float(value)
 
 
+def _season_key() -> pl.Expr:
+    """Orders seasons: by their first four-digit year, then as text (null first)."""
+    season = pl.col("season").cast(pl.String)
+    year = season.str.extract(r"(\d{4})", 1).fill_null("0000")
+    return pl.concat_str(year, season.fill_null(""))
+
+
+def one_season(friction_df: FrameT, /, season: str | None = None) -> FrameT:
+    """One row per directional pair: the named season's, or else each pair's newest season.
+
+    The friction table holds one row per (home, away, season); a lookup must never see two
+    rows for one fixture, nor an older season without asking for it.
+
+    Args:
+        friction_df: the friction frame (eager or lazy).
+        season: the season to keep, e.g. ``"2025-2026"``; None: each pair's newest (by the
+            first year in the season's name, then by name).
+
+    Returns:
+        The rows kept, in their order; the frame as is when it has no ``season`` column.
+
+    Raises:
+        InvalidArgumentError: ``season`` is named but the frame has no season column.
+        UnknownNameError: ``season`` is none of the frame's seasons.
+
+    Examples:
+        >>> import polars as pl
+        >>> df = pl.DataFrame({"team_home_id": [1, 1], "team_away_id": [2, 2],
+        ...                    "season": ["2024-2025", "2025-2026"], "friction_score": [.1, .9]})
+        >>> one_season(df)["friction_score"].to_list()
+        [0.9]
+    """
+    expr = _season_filter(friction_df, season)
+    return friction_df if expr is None else friction_df.filter(expr)
+
+
+def _season_filter(friction_df: pl.DataFrame | pl.LazyFrame, season: str | None) -> pl.Expr | None:
+    """The filter keeping one season per pair, ``season`` checked against ``friction_df``."""
+    if "season" not in friction_df.lazy().collect_schema().names():
+        if season is not None:
+            msg = (
+                f"season={season!r} was given, but the friction frame has no 'season' column. "
+                "Hint: leave season=None."
+            )
+            raise InvalidArgumentError(msg, argument="season")
+        return None
+    if season is None:
+        key = _season_key()
+        return key == key.max().over(_KEYS)
+    if not isinstance(season, str):
+        msg = f"season must be a string such as '2025-2026', got {season!r}."
+        raise InvalidArgumentError(msg, argument="season")
+    known = friction_df.lazy().select(pl.col("season").drop_nulls().unique()).collect()
+    names = sorted(str(s) for s in known.get_column("season").to_list())
+    if season not in names:
+        kind = "season"
+        hint = f"Seasons in the friction frame: {', '.join(names) or 'none'}."
+        raise UnknownNameError(kind, season, closest(season, names), hint=hint, argument="season")
+    return pl.col("season") == season
+
+
 def friction(
     friction_df: pl.DataFrame,
     teams: pl.DataFrame,
@@ -80,6 +143,7 @@ def friction(
     home: str | int,
     away: str | int,
     *,
+    season: str | None = None,
     aliases: pl.DataFrame | None = None,
 ) -> float | None:
     """The friction_score of (home, away) — directional; None if the pair has no row.
@@ -89,13 +153,15 @@ def friction(
         teams: the teams frame (for the names).
         home: the home team: a name (case, accents, aliases tolerated) or a team_id.
         away: the away team, likewise.
+        season: the season to look in; None: the pair's newest season.
         aliases: ``team_name, alias`` rows (None: the shipped table).
 
     Returns:
-        The score, or None when the pair has no row (or a NULL score).
+        The score, or None when the pair has no row (in that season; or a NULL score).
 
     Raises:
         UnknownTeamError: either name matches no team.
+        UnknownNameError: ``season`` is no season of the friction frame.
     """
     home_id, away_id = resolve_team_ids(
         teams, [home, away], aliases=aliases, arguments=["home", "away"]
@@ -103,18 +169,24 @@ def friction(
     hit = friction_df.filter(
         (pl.col("team_home_id") == home_id) & (pl.col("team_away_id") == away_id)
     )
+    keep = _season_filter(friction_df, season)  # checked against the whole table
+    if keep is not None:
+        hit = hit.filter(keep)
     if hit.is_empty():
         return None
     value = hit.get_column("friction_score").item(0)
     return None if value is None else float(value)
 
 
-def high_friction_matchups(friction_df: FrameT, /, threshold: float = 0.7) -> FrameT:
+def high_friction_matchups(
+    friction_df: FrameT, /, threshold: float = 0.7, *, season: str | None = None
+) -> FrameT:
     """Pairs with friction_score ≥ threshold, highest first, with both team names.
 
     Args:
         friction_df: the friction frame (eager or lazy).
         threshold: the lowest friction_score kept, in [0, 1].
+        season: the season to look in; None: each pair's newest season.
 
     Returns:
         The pairs, highest friction first.
@@ -125,8 +197,12 @@ def high_friction_matchups(friction_df: FrameT, /, threshold: float = 0.7) -> Fr
     limit = check_scale(
         threshold, argument="threshold", low=0, high=1, what="friction_score is 0–1"
     )
-    return friction_df.filter(pl.col("friction_score") >= limit).sort(
-        ["friction_score", "team_home_name", "team_away_name"], descending=[True, False, False]
+    return (
+        one_season(friction_df, season)
+        .filter(pl.col("friction_score") >= limit)
+        .sort(
+            ["friction_score", "team_home_name", "team_away_name"], descending=[True, False, False]
+        )
     )
 
 
@@ -134,12 +210,15 @@ def friction_matrix(
     friction_df: pl.DataFrame | pl.LazyFrame,
     /,
     league: str | Sequence[str] | None = None,
+    *,
+    season: str | None = None,
 ) -> pl.DataFrame:
     """A wide home × away frame of friction_score (first column ``home``), names sorted.
 
     Args:
         friction_df: the friction frame (eager or lazy).
         league: a league or a list of leagues (case and accents ignored); None: all.
+        season: the season to show; None: each pair's newest season.
 
     Returns:
         One row per home team, one column per away team.
@@ -148,7 +227,7 @@ def friction_matrix(
         UnknownNameError: a league the data does not hold (with suggestions).
         InvalidArgumentTypeError: a league that is not a string.
     """
-    lf = friction_df.lazy()
+    lf = one_season(friction_df.lazy(), season)
     if league is not None:
         given = as_names([league], argument="league", kind="league")
         known = lf.select(pl.col("league").drop_nulls().unique()).collect()["league"].to_list()
@@ -178,9 +257,12 @@ def friction_for(
     away: str = "away",
     *,
     on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+    season: str | None = None,
     aliases: pl.DataFrame | None = None,
 ) -> FrameT:
     """Each fixture joined with the friction of its (home, away) pair, vectorised.
+
+    One row of friction per fixture: the named ``season``'s, or else the pair's newest.
 
     Names are matched like :func:`quantum_frames.ops.teams.team` (case, accents and aliases
     ignored; an integer column holds team ids). Every fixture row is kept, in order;
@@ -198,6 +280,7 @@ def friction_for(
         home: the column of home team names.
         away: the column of away team names.
         on_unknown: "warn", "raise" or "ignore" names that match no team.
+        season: the season of the friction joined; None: each pair's newest.
         aliases: ``team_name, alias`` rows (None: the shipped table).
 
     Returns:
@@ -227,7 +310,7 @@ def friction_for(
     ids = name_ids(teams, names, aliases).collect()
     if on_unknown != "ignore":
         _report_unresolved(ids, teams, on_unknown)
-    fr = friction_df.lazy()
+    fr = one_season(friction_df.lazy(), season)
     fr_cols = [c for c in fr.collect_schema().names() if c not in _NOT_JOINED]
     clash = {c: f"{c}_friction" for c in fr_cols if c in fx_cols}
     lookup = ids.lazy()

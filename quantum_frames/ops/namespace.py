@@ -74,13 +74,17 @@ class _Namespace(Generic[FrameT]):
         """See :func:`quantum_frames.ops.tags.tag_cooccurrence` (on a teams frame)."""
         return tags.tag_cooccurrence(self._frame)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> FrameT:
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> FrameT:
         """See :func:`quantum_frames.ops.friction.high_friction_matchups` (on friction)."""
-        return friction.high_friction_matchups(self._frame, threshold)
+        return friction.high_friction_matchups(self._frame, threshold, season=season)
 
-    def friction_matrix(self, league: str | Sequence[str] | None = None) -> pl.DataFrame:
+    def friction_matrix(
+        self, league: str | Sequence[str] | None = None, *, season: str | None = None
+    ) -> pl.DataFrame:
         """See :func:`quantum_frames.ops.friction.friction_matrix` (on a friction frame)."""
-        return friction.friction_matrix(self._frame, league)
+        return friction.friction_matrix(self._frame, league, season=season)
 
     def friction_for(
         self,
@@ -90,9 +94,10 @@ class _Namespace(Generic[FrameT]):
         away: str = "away",
         *,
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
     ) -> FrameT:
         """See :meth:`QuantumFrames.friction_for` (on fixtures: ``fx.qf.friction_for(q)``)."""
-        return q.friction_for(self._frame, home, away, on_unknown=on_unknown)
+        return q.friction_for(self._frame, home, away, on_unknown=on_unknown, season=season)
 
     def best_strategies(self, q: QuantumFrames, /, *, team: str = "team") -> FrameT:
         """See :meth:`QuantumFrames.best_strategies` (on a fixtures frame)."""
@@ -111,9 +116,17 @@ class _Namespace(Generic[FrameT]):
 class QfFrameNamespace(_Namespace[pl.DataFrame]):
     """``df.qf``: the quantum_frames operations on an eager frame."""
 
-    def friction(self, teams: pl.DataFrame, /, home: str | int, away: str | int) -> float | None:
+    def friction(
+        self,
+        teams: pl.DataFrame,
+        /,
+        home: str | int,
+        away: str | int,
+        *,
+        season: str | None = None,
+    ) -> float | None:
         """See :func:`quantum_frames.ops.friction.friction` (on a friction frame)."""
-        return friction.friction(self._frame, teams, home, away)
+        return friction.friction(self._frame, teams, home, away, season=season)
 
 
 @pl.api.register_lazyframe_namespace("qf")
