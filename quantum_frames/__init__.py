@@ -21,10 +21,13 @@ from quantum_frames.backtesting import (
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
     MissingColumnError,
     MissingTableError,
     QuantumFramesError,
     SchemaError,
+    SeedError,
     SnapshotError,
     SourceError,
     SqlError,
@@ -32,12 +35,26 @@ from quantum_frames.errors import (
     UnknownTeamError,
 )
 from quantum_frames.flattening import flatten, flatten_with_report, json_columns, unflatten
-from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import (
+    FrictionFrame,
+    LazyFrames,
+    LazySourceTables,
+    QuantumFrames,
+    SourceTables,
+)
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
+from quantum_frames.ops.strategies import ContextWarning, ScaleWarning
 from quantum_frames.ops.tags import has_all_tags, has_any_tag, has_tag, tag_count
 from quantum_frames.ops.tiers import TIERS, is_elite, tier_order
-from quantum_frames.readers import build_frames, read_postgres, sample, sample_path
+from quantum_frames.readers import (
+    build_frames,
+    read_postgres,
+    sample,
+    sample_path,
+    sample_season,
+    sample_season_path,
+)
 from quantum_frames.snapshots import (
     LazySnapshot,
     list_snapshots,
@@ -51,16 +68,23 @@ __all__ = [
     "TIERS",
     "Backtest",
     "ColumnKeptAsTextWarning",
+    "ContextWarning",
     "FlattenCollisionError",
     "FlattenError",
     "FrictionFrame",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "LazyFrames",
     "LazySnapshot",
+    "LazySourceTables",
     "MissingColumnError",
     "MissingTableError",
     "NoSnapshotWarning",
     "QuantumFrames",
     "QuantumFramesError",
+    "ScaleWarning",
     "SchemaError",
+    "SeedError",
     "SnapshotError",
     "SourceError",
     "SourceTables",
@@ -85,6 +109,8 @@ __all__ = [
     "read_snapshot",
     "sample",
     "sample_path",
+    "sample_season",
+    "sample_season_path",
     "scan_snapshot",
     "settle",
     "tag_count",

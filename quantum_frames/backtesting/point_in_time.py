@@ -215,7 +215,7 @@ def _enrich(
         out = out.join(side_ids, on=col, how="left", maintain_order="left", nulls_equal=False)
         out = out.join(side_data, on=f"{side}_team_id", how="left", maintain_order="left")
     fr_cols = [c for c in FRICTION_COLUMNS if c in q.friction.columns]
-    newest = one_season(q.friction, season)  # one row per fixture: a pair's newest season
+    newest = one_season(q.friction.frame, season)  # one row per fixture: a pair's newest season
     friction = newest.select(
         pl.col("team_home_id").alias("home_team_id"),
         pl.col("team_away_id").alias("away_team_id"),

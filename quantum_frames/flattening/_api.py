@@ -1,4 +1,4 @@
-"""The public functions of the flatten stage and its report (SPEC §3).
+"""The public functions of the flatten stage and its report.
 
 How it works, all in native code. A column of JSON objects is first offered to Arrow's JSON
 reader (:mod:`quantum_frames.flattening._arrow`), which infers and decodes in one pass and
@@ -135,11 +135,11 @@ def flatten_with_report(
     ``_engine`` and ``_window`` are for tests: ``_engine="duckdb"`` turns the Arrow fast path
     off, ``_window`` sets the rows per DuckDB structure query."""
     if not isinstance(separator, str) or not separator:
-        msg = f"separator must be a non-empty string, got {separator!r}."
-        raise ValueError(msg)
+        msg = f"separator must be a non-empty string, got {separator!r}. Hint: e.g. '.' or '__'."
+        raise InvalidArgumentError(msg, argument="separator")
     if max_depth is not None and max_depth < 1:
         msg = f"max_depth must be at least 1 (or None for no limit), got {max_depth!r}."
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg, argument="max_depth")
     if max_columns is not None and (isinstance(max_columns, bool) or max_columns < 1):
         msg = (
             f"max_columns must be at least 1, got {max_columns!r}. Hint: pass a positive "
