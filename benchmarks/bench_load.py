@@ -35,9 +35,9 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 import connectorx as cx
@@ -50,6 +50,9 @@ from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
 from quantum_frames.synthetic.seed import seed_postgres
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = list(DEFAULT_TABLES.values())
@@ -153,7 +156,8 @@ JSON_BY_TABLE = {
 
 def case_polars_by_hand(dsn: str, schema: str) -> Callable[[], None]:
     """What an analyst writes with Polars alone: read_database_uri, then json_decode (which
-    infers a schema) and unnest, level after level. It fails on drifted data."""
+    infers a schema) and unnest, level after level. It fails on drifted data.
+    """
     uri = Dsn.parse(dsn).connectorx_uri()
 
     def run() -> None:
@@ -292,7 +296,8 @@ def report(scale: int, repeat: int, times: dict[str, list[float]], where: str) -
 
 def peak_memory(dsn: str, schema: str) -> tuple[float, float]:
     """(peak RSS growth during read_postgres, in-memory size of the frames), MiB, in a fresh
-    process so nothing else inflates the peak."""
+    process so nothing else inflates the peak.
+    """
     code = (
         "import sys, quantum_frames as qf\n"
         "import connectorx, duckdb, psycopg  # imported before the baseline\n"

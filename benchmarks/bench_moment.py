@@ -54,18 +54,21 @@ class Loader:
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "ready"
 
     def load(self, mode: str = "default") -> float:
         """Seconds one ``read_postgres`` took (``mode``: ``default`` or ``inconsistent``)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(mode + "\n")
         self.proc.stdin.flush()
         return float(self.proc.stdout.readline())
 
     def close(self) -> None:
         """End the process (its stdin closed, it exits)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.close()
         self.proc.wait(30)
         self.proc.stdout.close()

@@ -18,7 +18,6 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -30,7 +29,12 @@ from quantum_frames.synthetic.build import JSON_COLUMNS
 from quantum_frames.synthetic.generator import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from typing import TYPE_CHECKING
+
 from bench_load import machine_basic, publish
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def fixtures(q: qf.QuantumFrames, n: int, seed: int = 7) -> pl.DataFrame:

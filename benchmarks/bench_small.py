@@ -23,18 +23,22 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from typing import TYPE_CHECKING
+
 from bench_load import ensure_seeded, machine, publish, server
 
 import quantum_frames as qf
 from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TABLES = list(DEFAULT_TABLES.values())
 

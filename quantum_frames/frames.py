@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
 from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.flattening import flatten_with_report
 
 if TYPE_CHECKING:
+    import os
+    from datetime import date, datetime
+    from pathlib import Path
+
+    from quantum_frames._typing import FrameT
     from quantum_frames.ops.names import AliasesArg
 
 __all__ = [
@@ -58,7 +59,8 @@ class FrictionFrame:
         aliases: pl.DataFrame | None = None,
     ) -> None:
         """Wrap ``frame``; ``teams`` and ``aliases`` resolve the names of a call
-        (QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``)."""
+        (QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``).
+        """
         self.frame: pl.DataFrame = frame.frame if isinstance(frame, FrictionFrame) else frame
         self.teams = teams
         self.aliases = aliases
@@ -231,7 +233,8 @@ def flatten_tables(
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Flatten each lossless table; the flat frames by name, and one report for all of them.
 
-    ``json_columns`` names the JSON columns per table; None: :func:`~quantum_frames.flattening.json_columns`.
+    ``json_columns`` names the JSON columns per table; None:
+    :func:`~quantum_frames.flattening.json_columns`.
     """
     flat: dict[str, pl.DataFrame] = {}
     reports = []
@@ -748,6 +751,7 @@ class QuantumFrames:
         return str(src.get("label") or kind)
 
     def __repr__(self) -> str:
+        """Where the frames came from and when, then a line per table: rows, columns, JSON."""
         when = f", loaded {self.loaded_at:%Y-%m-%d %H:%M} UTC" if self.loaded_at else ""
         if self.as_of is not None:
             when += f", as of {self.as_of:%Y-%m-%d %H:%M} UTC"

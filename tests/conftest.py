@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import psycopg
@@ -20,6 +19,9 @@ import pytest
 
 from quantum_frames.synthetic.generator import generate
 from quantum_frames.synthetic.seed import seed_postgres
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +92,8 @@ def unused_port() -> int:
 @pytest.fixture
 def disk_full_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     """``disk_full_at(n)``: the n-th Parquet file written from now on (by Polars' writer or
-    Arrow's) fails with ENOSPC."""
+    Arrow's) fails with ENOSPC.
+    """
     import threading
 
     import polars as pl

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 import quantum_frames as qf
 from quantum_frames.cli import summary
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
 
 
 def test_timings_total_covers_the_whole_call(
@@ -37,10 +39,13 @@ def test_timings_total_covers_the_whole_call(
     t = q.timings
     fetch = sum(t[k] for k in ("catalog", "teams", "friction", "strategies"))
     assert fetch + t["flatten_wait"] + 0.9 <= t["total"] <= waited  # all of it inside
-    assert "(alongside the fetch)" in summary(q) and "total" in summary(q)
+    assert "(alongside the fetch)" in summary(q)
+    assert "total" in summary(q)
 
 
 def test_lazy_snapshot_repr_is_short(tmp_path: Path) -> None:
     lazy = qf.scan_snapshot(qf.sample().write_snapshot(tmp_path / "snap"))
     text = repr(lazy)
-    assert len(text) < 200 and "teams 96" in text and "\n" not in text
+    assert len(text) < 200
+    assert "teams 96" in text
+    assert "\n" not in text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -26,6 +25,8 @@ from quantum_frames.backtesting.periods import Period, check_period
 from quantum_frames.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from quantum_frames.backtesting.walk_forward import Periods
 
 __all__ = ["RESULTS", "Backtest", "MarginWarning", "backtest"]
@@ -326,7 +327,8 @@ def backtest(
 
     CLV: with closing odds of every outcome (``closing_odds_home/draw/away`` for ``1x2_*``,
     ``closing_odds_over/under`` for a total line, ``closing_odds_yes/no`` for ``btts_*``; for
-    another market the non-null ones of its row) the margin is removed (``margin``: ``multiplicative``, ``power`` or ``shin``) and
+    another market the non-null ones of its row) the margin is removed (``margin``:
+    ``multiplicative``, ``power`` or ``shin``) and
     ``clv = odds × fair probability − 1``; otherwise (or ``margin=None``) the raw
     ``odds / closing_odds − 1``. ``clv_basis`` says which. The closing odds may come instead
     as a frame, ``closing=``: one row per (``date``, ``home``, ``away``, ``market``) with

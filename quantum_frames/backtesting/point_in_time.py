@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
-from quantum_frames.frames import QuantumFrames
 from quantum_frames.ops.friction import one_season, report_unknown_teams
 from quantum_frames.ops.names import name_ids
 from quantum_frames.ops.strategies import best_strategies
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from quantum_frames._typing import FrameT
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["NoSnapshotWarning", "point_in_time"]
 
@@ -158,7 +161,10 @@ def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> lis
         raise ValueError(msg)
     undated = [i for i, q in enumerate(history) if q.as_of is None]
     if undated:
-        msg = f"snapshot(s) at position {undated} have no as_of date; write them with write_snapshot(as_of=…) and read them back."
+        msg = (
+            f"snapshot(s) at position {undated} have no as_of date; "
+            "write them with write_snapshot(as_of=…) and read them back."
+        )
         raise ValueError(msg)
     return sorted(history, key=lambda q: q.as_of)  # type: ignore[arg-type, return-value]
 

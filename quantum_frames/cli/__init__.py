@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -24,7 +23,11 @@ from quantum_frames.errors import (
     Named,
     QuantumFramesError,
 )
-from quantum_frames.frames import QuantumFrames
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["cli_message", "main", "snapshot_info", "summary"]
 
@@ -76,7 +79,8 @@ def _flag(argument: str) -> str | None:
 
 def _advise(advice: Advice) -> str:
     """An :class:`Advice` in CLI words: ``overwrite=True`` → ``use --overwrite``;
-    a :class:`Named` argument ``columns='x'`` → ``--columns x``."""
+    a :class:`Named` argument ``columns='x'`` → ``--columns x``.
+    """
     flag = _flag(advice.argument)
     if flag is None:
         return str(advice)
@@ -522,7 +526,8 @@ def _backtest(args: argparse.Namespace) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         frame = bets_from_strategies(enriched, min_conviction=args.min_conviction)
         print(
-            f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, snapshots in {args.snapshots})",
+            f"{frame.height:,} bets from the strategies chosen point-in-time "
+            f"({path.name}, snapshots in {args.snapshots})",
             file=sys.stderr,
         )
     if frame.is_empty():

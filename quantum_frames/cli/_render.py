@@ -1,14 +1,17 @@
 """How the command line shows things: load summaries, snapshot accounts, frames as
-table / CSV / JSON / Parquet."""
+table / CSV / JSON / Parquet.
+"""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from quantum_frames.frames import QuantumFrames
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["FORMATS", "emit", "plain", "snapshot_info", "summary"]
 
@@ -82,14 +85,16 @@ def snapshot_info(path: str, *, verify: bool = True) -> str:
     lines = [
         f"snapshot {root}  ({'verified: every SHA-256 matches' if verify else 'not verified'})",
         f"  as of       {m.as_of:%Y-%m-%d %H:%M:%S} UTC",
-        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {d.get('library_version', '?')}",
+        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC "
+        f"by quantum_frames {d.get('library_version', '?')}",
         f"  source      {where}",
         f"  flatten     {d['flatten']}",
     ]
     for name, table in d["tables"].items():
         size = sum(f["bytes"] for f in table["flat"]["files"] + table["raw"]["files"])
         lines.append(
-            f"  {name:<11} {table['rows']:>9,} rows  {len(table['flat']['columns']):>4} flat columns  "
+            f"  {name:<11} {table['rows']:>9,} rows  "
+            f"{len(table['flat']['columns']):>4} flat columns  "
             f"{len(table['raw']['columns']):>3} source columns  {size / 1e6:6.2f} MB in "
             f"{len(table['flat']['files']) + len(table['raw']['files'])} files"
         )

@@ -13,7 +13,6 @@ always gives the same columns.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
@@ -24,6 +23,8 @@ from quantum_frames.flattening._leaf import Leaf, struct_leaves
 from quantum_frames.flattening._route import decode_text_columns
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from quantum_frames.flattening._route import Engine
 
 __all__ = ["REPORT_SCHEMA", "flatten", "flatten_with_report", "json_columns", "report_frame"]
@@ -46,7 +47,8 @@ REPORT_SCHEMA: Final = pl.Schema(
 
 def json_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
     """The columns :func:`flatten` takes by default: Struct columns, and String columns whose
-    every non-null value is a JSON object (starts with ``{``)."""
+    every non-null value is a JSON object (starts with ``{``).
+    """
     lf = frame.lazy()
     schema = lf.collect_schema()
     structs = [name for name, dtype in schema.items() if isinstance(dtype, pl.Struct)]
@@ -133,7 +135,8 @@ def flatten_with_report(
     only if the promise holds, so leave it False for text of unknown origin.
 
     ``_engine`` and ``_window`` are for tests: ``_engine="duckdb"`` turns the Arrow fast path
-    off, ``_window`` sets the rows per DuckDB structure query."""
+    off, ``_window`` sets the rows per DuckDB structure query.
+    """
     if not isinstance(separator, str) or not separator:
         msg = f"separator must be a non-empty string, got {separator!r}. Hint: e.g. '.' or '__'."
         raise InvalidArgumentError(msg, argument="separator")
@@ -158,7 +161,8 @@ def flatten_with_report(
     null_cols = [c for c in cols if schema[c] == pl.Null]  # all SQL NULL: one null column
     other = [c for c in cols if c not in text_cols and c not in struct_cols and c not in null_cols]
     if other:
-        msg = f"columns {other} hold neither JSON text nor structs (dtypes {[str(schema[c]) for c in other]})."
+        dtypes = [str(schema[c]) for c in other]
+        msg = f"columns {other} hold neither JSON text nor structs (dtypes {dtypes})."
         raise FlattenError(msg, column=other[0])
 
     leaves: dict[str, list[Leaf]] = {c: [] for c in cols}
@@ -204,7 +208,8 @@ def report_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
     """A flatten report (:data:`REPORT_SCHEMA`) from its columns. The paths (lists of
     strings) are built from their flat values and offsets through Arrow: Polars builds them
     from nested Python lists 30 × slower, and ``pyarrow.array`` on Python lists imports pandas
-    (0.4 s of a script's first load) when it is installed."""
+    (0.4 s of a script's first load) when it is installed.
+    """
     import pyarrow as pa
 
     paths = columns["path"]

@@ -60,7 +60,8 @@ class Dsn:
             parsed: dict[str, Any] = conninfo_to_dict(text)
         except Exception as exc:  # psycopg.ProgrammingError; its text may echo the DSN
             msg = (
-                f"cannot parse the connection string: {redact_uri(' '.join(str(exc).split()))}. Hint: use "
+                "cannot parse the connection string: "
+                f"{redact_uri(' '.join(str(exc).split()))}. Hint: use "
                 "postgresql://user@host:5432/dbname or 'host=… dbname=… user=…'; "
                 "percent-encode @ : / % # in a password inside a URI."
             )

@@ -97,7 +97,8 @@ def test_same_seed_same_intervals_and_groups_are_resampled_too() -> None:
     a = qf.backtest(bets, bootstrap=500, seed=7, by="league")
     b = qf.backtest(bets, bootstrap=500, seed=7, by="league")
     c = qf.backtest(bets, bootstrap=500, seed=8, by="league")
-    assert a.summary.equals(b.summary) and a.groups.equals(b.groups)
+    assert a.summary.equals(b.summary)
+    assert a.groups.equals(b.groups)
     assert a["yield_ci_low"] != c["yield_ci_low"]
     for row in a.groups.iter_rows(named=True):
         for m in CI:
@@ -106,7 +107,8 @@ def test_same_seed_same_intervals_and_groups_are_resampled_too() -> None:
     text = repr(a)
     assert f"yield {100 * a['yield']:+.2f}% [{100 * a['yield_ci_low']:+.2f}%, " in text
     assert "500 bootstrap resamples of whole dates (60 dates with bets), seed 7" in text
-    assert a["ci_blocks"] == 60 and a.groups["ci_blocks"].max() <= 60
+    assert a["ci_blocks"] == 60
+    assert a.groups["ci_blocks"].max() <= 60
 
 
 def test_whole_dates_are_resampled_together() -> None:
@@ -125,7 +127,8 @@ def test_whole_dates_are_resampled_together() -> None:
     }
     assert width["date"] > 2.5 * width["bet"]
     by_league = qf.backtest(bets, bootstrap=200, seed=0, block="league")
-    assert by_league.resampling is not None and by_league.resampling.block == "league"
+    assert by_league.resampling is not None
+    assert by_league.resampling.block == "league"
     with pytest.raises(ValueError, match="block='nope' is neither"):
         qf.backtest(bets, bootstrap=10, block="nope")
     holes = bets.with_columns(
@@ -172,12 +175,15 @@ def test_an_edge_free_strategy_has_p_yield_le_0_near_one_half() -> None:
 
 def test_an_empty_backtest_with_intervals() -> None:
     bt = qf.backtest(simulated(2, 1, 0.5, 2.0, 0).head(0), bootstrap=100)
-    assert bt["yield_ci_low"] is None and bt["p_yield_le_0"] is None
+    assert bt["yield_ci_low"] is None
+    assert bt["p_yield_le_0"] is None
     assert "no bets placed" in repr(bt)
     grouped = qf.backtest(simulated(2, 1, 0.5, 2.0, 0).head(0), bootstrap=100, by="league")
-    assert grouped.groups.is_empty() and "p_yield_le_0" in grouped.groups.columns
+    assert grouped.groups.is_empty()
+    assert "p_yield_le_0" in grouped.groups.columns
     periods = grouped.by_period("month")
-    assert periods.table.is_empty() and periods.share_profitable is None
+    assert periods.table.is_empty()
+    assert periods.share_profitable is None
     assert "0 month(s) with bets, n/a of them profitable" in repr(periods)
 
 

@@ -1,5 +1,6 @@
 """Fixtures for the operations: the bundled sample, the same data through PostgreSQL, and
-small hand-made frames for edge cases."""
+small hand-made frames for edge cases.
+"""
 
 from __future__ import annotations
 
@@ -63,7 +64,10 @@ def tiny(strategies: list[dict[str, Any]] | None = None) -> QuantumFrames:
             "team_id": [r.get("team_id", 1) for r in rows],
             "strategy_name": [r.get("strategy_name", f"S{r['strategy_id']}") for r in rows],
             "market_type": [r.get("market_type", "over_2.5") for r in rows],
-            "context_filters": [None if r.get("filters", "NULL") == "NULL" else json.dumps(r["filters"]) for r in rows],
+            "context_filters": [
+                None if r.get("filters", "NULL") == "NULL" else json.dumps(r["filters"])
+                for r in rows
+            ],
             "conviction": [r.get("conviction", 50.0) for r in rows],
             "is_active": [r.get("is_active", True) for r in rows],
             "roi": [r.get("roi", 0.0) for r in rows],

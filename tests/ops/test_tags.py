@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
 from tests.ops.conftest import tiny
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 TAGS = "narrative_fingerprint_tags"
 
@@ -73,7 +77,8 @@ def test_unknown_tag_suggests_and_empty_result_keeps_schema(sample: QuantumFrame
     with pytest.raises(qf.UnknownNameError, match=r"unknown tag 'GEGENPRES'.*'GEGENPRESS'"):
         sample.teams_with_tags("GEGENPRES")
     empty = sample.teams_with_tags("GEGENPRES", strict=False)
-    assert empty.is_empty() and empty.schema == sample.teams.schema
+    assert empty.is_empty()
+    assert empty.schema == sample.teams.schema
     with pytest.raises(ValueError, match="at least one tag"):
         sample.teams_with_tags()
     with pytest.raises(ValueError, match="match must be"):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
 from tests.ops.conftest import tiny
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 
 def test_tier_filters(q: QuantumFrames) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 import pytest
@@ -14,6 +14,9 @@ import pytest
 from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import generate
 from quantum_frames.synthetic.seed import seed_postgres
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 @pytest.fixture(scope="session")
@@ -58,7 +61,8 @@ def silent_listener() -> Iterator[int]:
 @contextmanager
 def delayed_proxy(pg_dsn: str, *, delay: float) -> Iterator[int]:
     """A loopback TCP port that refuses connections for ``delay`` seconds, then forwards
-    each connection to the test server's Unix socket: a server that comes back."""
+    each connection to the test server's Unix socket: a server that comes back.
+    """
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]

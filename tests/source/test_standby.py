@@ -6,8 +6,8 @@ import os
 import shutil
 import subprocess
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 import pytest
@@ -15,10 +15,15 @@ import pytest
 import quantum_frames as qf
 from quantum_frames.source._dsn import Dsn
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 
 @pytest.fixture(scope="module")
 def standby_dsn(
-    pg_dsn: str, sample_schema: str, tmp_path_factory: pytest.TempPathFactory
+    pg_dsn: str,
+    sample_schema: str,  # noqa: ARG001 (requested so the sample is in the base backup)
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A streaming hot standby of the test server (pg_basebackup -R), started from pgserver."""
     if os.environ.get("QF_TEST_DSN"):  # pragma: no cover - an external server: no base backup
@@ -53,7 +58,8 @@ def test_a_load_from_a_hot_standby_is_one_moment(
 ) -> None:
     q = qf.read_postgres(standby_dsn, schema=sample_schema, partition_rows=1, progress=False)
     moment = q.source["moment"]
-    assert moment["standby"] is True and moment["consistent"] is True
+    assert moment["standby"] is True
+    assert moment["consistent"] is True
     assert "(hot standby)" in repr(q)
     primary = qf.read_postgres(pg_dsn, schema=sample_schema, progress=False)
     for name, frame in primary.tables():
