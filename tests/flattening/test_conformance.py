@@ -1,5 +1,5 @@
 """Conformance: a corpus of valid and invalid JSON texts of every kind, both engines held to an
-independent oracle (:func:`tests._leaves.pg_loads`: Python's json with the last duplicate
+independent oracle (:func:`tests._helpers.leaves.pg_loads`: Python's json with the last duplicate
 winning, NaN/Infinity refused, exact Decimal numbers), and the oracle held to PostgreSQL.
 
 Plus a property: arbitrary nested JSON text (duplicate keys, wide dicts, long numbers) →
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
-from tests._leaves import _exact, _normalise, assert_leaves_match, pg_loads
+from tests._helpers.leaves import _exact, _normalise, assert_leaves_match, pg_loads
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

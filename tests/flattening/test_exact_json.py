@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 import quantum_frames as qf
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.pg import minimal_tables
 
 ENGINES = pytest.mark.parametrize("engine", ["auto", "duckdb"])
 Engine = Literal["auto", "duckdb"]

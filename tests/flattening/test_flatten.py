@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
 
 
 def docs(*values: Any) -> pl.DataFrame:
@@ -307,7 +307,7 @@ def test_flatten_unflatten_round_trip(values: list[Any]) -> None:
     out, report = qf.flatten_with_report(df, ["j"])
     assume(report["conflict"].is_null().all())
     back = qf.unflatten(out, report)
-    from tests._leaves import _normalise
+    from tests._helpers.leaves import _normalise
 
     for got, want in zip(back["j"].to_list(), values, strict=True):
         assert _normalise(got) == _normalise(want)

@@ -14,7 +14,7 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.errors import InvalidArgumentError
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
 
 ENGINES = pytest.mark.parametrize("engine", ["auto", "duckdb"])
 Engine = Literal["auto", "duckdb"]

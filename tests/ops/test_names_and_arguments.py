@@ -15,19 +15,12 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.synthetic.generator import LEAGUES
+from tests._helpers.frames import as_kind, collect
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from quantum_frames.frames import QuantumFrames
-
-
-def as_kind(frame: pl.DataFrame, lazy: bool) -> pl.DataFrame | pl.LazyFrame:
-    return frame.lazy() if lazy else frame
-
-
-def collect(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
 
 
 # --- wrong types, lists -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
-from tests.ops.conftest import tiny
+from tests._helpers.frames import tiny
 
 if TYPE_CHECKING:
     from quantum_frames.frames import QuantumFrames

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 import quantum_frames as qf
-from tests.ops.conftest import tiny
+from tests._helpers.frames import tiny
 
 if TYPE_CHECKING:
     from quantum_frames.frames import QuantumFrames

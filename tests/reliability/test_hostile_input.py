@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.frames import SourceTables
-from tests._leaves import assert_leaves_match
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.leaves import assert_leaves_match
+from tests._helpers.pg import minimal_tables
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 import quantum_frames as qf
-from tests.reliability.conftest import delayed_proxy, silent_listener
+from tests._helpers.network import delayed_proxy, silent_listener
 
 
 def _load_while_killing(pg_dsn: str, schema: str) -> tuple[int, dict[str, object], float]:

@@ -16,28 +16,14 @@ import quantum_frames as qf
 from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
 from quantum_frames.synthetic.seed import seed_postgres
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
+from tests._helpers.pg import minimal_tables
 
 if TYPE_CHECKING:
     import psycopg
 
 FRICTION_JSON = ["friction_vector", "style_matchup", "market_edges"]
 STRATEGY_JSON = ["context_filters", "parameters", "performance_by_context"]
-
-
-def minimal_tables(pg: psycopg.Connection, schema: str, *, extra_team_columns: str = "") -> None:
-    """The three tables with only their required columns (plus ``extra_team_columns``)."""
-    pg.execute(
-        f"""
-        SET search_path TO "{schema}";
-        CREATE TABLE team_quantum_dna_v3 (team_id int PRIMARY KEY, team_name text, league text,
-            tier text{extra_team_columns});
-        CREATE TABLE quantum_friction_matrix_v3 (team_home_id int, team_away_id int,
-            friction_score float8);
-        CREATE TABLE quantum_strategies_v3 (team_id int, strategy_name text, conviction float8);
-        RESET search_path;
-        """
-    )
 
 
 # --- the sample, end to end -----------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.source._dsn import Dsn
+from tests._helpers.pg import private_dir
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 def standby_dsn(
     pg_dsn: str,
     sample_schema: str,  # noqa: ARG001 (requested so the sample is in the base backup)
-    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     """A streaming hot standby of the test server (pg_basebackup -R), started from pgserver."""
     if os.environ.get("QF_TEST_DSN"):  # pragma: no cover - an external server: no base backup
@@ -33,24 +33,25 @@ def standby_dsn(
         import pgserver
     bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
     socket_dir = unquote(Dsn.parse(pg_dsn).params["host"])
-    data = tmp_path_factory.mktemp("standby") / "pgdata"
-    subprocess.run(
-        [str(bin_dir / "pg_basebackup"), "-h", socket_dir, "-U", "postgres", "-D", str(data),
-         "-R", "-X", "stream", "-c", "fast", "--no-manifest"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    for leftover in [*data.glob(".s.PGSQL*"), data / "log", data / "postmaster.pid"]:
-        leftover.unlink(missing_ok=True)  # the primary's socket lock and log came along
-    if os.geteuid() == 0:  # pgserver runs the server as its own system user
-        for path in [data, *data.rglob("*")]:
-            shutil.chown(path, "pgserver", "pgserver")
-    data.chmod(0o700)
-    server = pgserver.get_server(data, cleanup_mode="stop")
-    try:
-        host = server.get_uri().split("host=")[-1]
-        yield f"postgresql://postgres@{quote(host, safe='')}/postgres"
-    finally:
-        server.cleanup()
+    with private_dir("qf-test-standby-") as home:
+        data = home / "pgdata"
+        subprocess.run(
+            [str(bin_dir / "pg_basebackup"), "-h", socket_dir, "-U", "postgres", "-D", str(data),
+             "-R", "-X", "stream", "-c", "fast", "--no-manifest"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        for leftover in [*data.glob(".s.PGSQL*"), data / "log", data / "postmaster.pid"]:
+            leftover.unlink(missing_ok=True)  # the primary's socket lock and log came along
+        if os.geteuid() == 0:  # pgserver runs the server as its own system user
+            for path in [data, *data.rglob("*")]:
+                shutil.chown(path, "pgserver", "pgserver")
+        data.chmod(0o700)
+        server = pgserver.get_server(data, cleanup_mode="stop")
+        try:
+            host = server.get_uri().split("host=")[-1]
+            yield f"postgresql://postgres@{quote(host, safe='')}/postgres"
+        finally:
+            server.cleanup()
 
 
 def test_a_load_from_a_hot_standby_is_one_moment(

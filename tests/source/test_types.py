@@ -16,7 +16,7 @@ import pytest
 import quantum_frames as qf
 from quantum_frames.source import ColumnKeptAsTextWarning
 from quantum_frames.source._types import decimal_dtype
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.pg import minimal_tables
 
 if TYPE_CHECKING:
     import psycopg
