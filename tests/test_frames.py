@@ -18,8 +18,9 @@ def test_timings_total_covers_the_whole_call(
     pg_dsn: str, sample_schema: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import quantum_frames.readers as readers
+    from quantum_frames.source._dsn import Dsn
 
-    real_parse = readers.Dsn.parse
+    real_parse = Dsn.parse
 
     def slow_parse(dsn: str | None) -> Any:  # the first parse imports psycopg: ~0.1 s
         time.sleep(0.3)
@@ -31,7 +32,7 @@ def test_timings_total_covers_the_whole_call(
         time.sleep(0.3)
         return real_names(frames)
 
-    monkeypatch.setattr(readers.Dsn, "parse", staticmethod(slow_parse))
+    monkeypatch.setattr(Dsn, "parse", staticmethod(slow_parse))
     monkeypatch.setattr(readers, "_with_team_names", slow_names)
     t0 = time.perf_counter()
     q = qf.read_postgres(pg_dsn, schema=sample_schema)

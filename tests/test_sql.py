@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
@@ -103,7 +103,12 @@ def test_sql_registers_the_frames_once_per_quantum_frames(monkeypatch: pytest.Mo
 
     calls = []
     real = sql_module._register
-    monkeypatch.setattr(sql_module, "_register", lambda con, q: (calls.append(q), real(con, q)))
+
+    def counted(con: Any, q: Any) -> Any:
+        calls.append(q)
+        return real(con, q)
+
+    monkeypatch.setattr(sql_module, "_register", counted)
     q = qf.sample()
     for _ in range(3):
         q.sql("SELECT 1")

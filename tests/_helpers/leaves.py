@@ -61,7 +61,7 @@ def _equal(flat: Any, source: Any) -> bool:
     """Equal as decimal values: a float equals its source only if its shortest text is the
     source's decimal value (no rounding), an integer only exactly.
     """
-    return _exact(_normalise(flat)) == _exact(_normalise(source))
+    return bool(_exact(_normalise(flat)) == _exact(_normalise(source)))
 
 
 def assert_leaves_match(

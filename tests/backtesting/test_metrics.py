@@ -14,6 +14,7 @@ import quantum_frames as qf
 from quantum_frames.backtesting import RESULTS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 
@@ -140,7 +141,7 @@ def test_groups_sum_to_the_total() -> None:
         prob=[0.6, 0.4, 0.7, 0.5, 0.6],
     )
     for stake in ("flat", "kelly"):
-        bt = qf.backtest(df, stake=stake, by="strategy")  # type: ignore[arg-type]
+        bt = qf.backtest(df, stake=stake, by="strategy")
         assert bt.groups["strategy"].to_list() == ["A", "B"]
         for col in ("bets", "wins", "losses", "voids", "skipped", "turnover", "profit"):
             assert bt.groups[col].sum() == pytest.approx(bt[col]), (stake, col)
@@ -392,9 +393,11 @@ def test_stake_caps_per_bet_and_per_day() -> None:
 def _slow_summary(rows: list[tuple[int, float, str, float]], bankroll: float) -> dict[str, object]:
     """The summary the obvious way, bet by bet in date order (rows: day, odds, result, stake)."""
     ordered = sorted(enumerate(rows), key=lambda r: (r[1][0], r[0]))
-    returns = {"win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2,
-               "loss": lambda _o: -1.0, "half_loss": lambda _o: -0.5, "push": lambda _o: 0.0,
-               "void": lambda _o: 0.0}  # fmt: skip
+    returns: dict[str, Callable[[float], float]] = {
+        "win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2,
+        "loss": lambda _o: -1.0, "half_loss": lambda _o: -0.5, "push": lambda _o: 0.0,
+        "void": lambda _o: 0.0,
+    }  # fmt: skip
     decided = [
         r for _, r in ordered if r[3] > 0 and r[2] in ("win", "half_win", "loss", "half_loss")
     ]

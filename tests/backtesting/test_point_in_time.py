@@ -11,6 +11,7 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.ops.strategies import best_strategies
+from tests._helpers.frames import as_kind
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -138,7 +139,7 @@ def test_unknown_team_names_are_reported_with_close_matches(
             "away": ["Everton", "Arsnal", "Everton"],
         }
     )
-    frame = fixtures.lazy() if lazy else fixtures
+    frame = as_kind(fixtures, lazy)
     with pytest.warns(qf.UnresolvedTeamsWarning, match=r"2 fixture team name\(s\)") as caught:
         out = qf.point_in_time(frame, history)
     message = str(caught[0].message)
@@ -156,7 +157,7 @@ def test_unknown_team_names_are_reported_with_close_matches(
 def test_best_strategies_reports_unknown_teams(lazy: bool) -> None:
     q = qf.sample()
     fixtures = pl.DataFrame({"team": ["Liverpol", "Arsenal"], "venue": ["home", "away"]})
-    frame = fixtures.lazy() if lazy else fixtures
+    frame = as_kind(fixtures, lazy)
     with pytest.warns(qf.UnresolvedTeamsWarning, match="'Liverpol' \\(closest: Liverpool"):
         out = best_strategies(q.strategies, q.teams, frame)
     got = out.collect() if isinstance(out, pl.LazyFrame) else out

@@ -118,7 +118,7 @@ def test_query_commands_on_every_source(
 
     q = qf.sample()
     teams = run_json(capsys, ["teams", *source_args, "--tier", "elite", "--tag", "GK_*"])
-    expected = q.teams_in_tier("ELITE").qf.teams_with_tags("GK_*")["team_name"].to_list()
+    expected = q.teams_in_tier("ELITE").qf.teams_with_tags("GK_*")["team_name"].to_list()  # type: ignore[attr-defined]
     assert [t["team_name"] for t in teams] == expected
     [pair] = run_json(capsys, ["friction", *source_args, "LIVERPOOL", "everton"])
     assert pair["friction_score"] == q.friction("Liverpool", "Everton")
@@ -136,10 +136,9 @@ def test_query_commands_on_every_source(
             "opponent_tier=ELITE",
         ],
     )
-    assert (
-        chosen["strategy_id"]
-        == q.best_strategy("Liverpool", {"venue": "home", "opponent_tier": "ELITE"})["strategy_id"]
-    )  # type: ignore[index]
+    best = q.best_strategy("Liverpool", {"venue": "home", "opponent_tier": "ELITE"})
+    assert best is not None
+    assert chosen["strategy_id"] == best["strategy_id"]
     rows = run_json(capsys, ["sql", *source_args, "SELECT count(*) AS n FROM friction"])
     assert rows == [{"n": 1752}]
 

@@ -322,7 +322,7 @@ def test_arrays_of_signed_integers_stay_int_lists() -> None:
 
 
 def test_windowed_inference_equals_one_pass() -> None:
-    values = [
+    values: list[dict[str, Any] | None] = [
         {"a": 1, "e": {}, "l": [1], "o": {"x": 1}, "s": "t"},
         {"a": -2, "e": {"k": 1}, "l": [], "o": None, "n": None},
         {"a": 2.5, "l": [{}], "o": {"y": [1.5]}, "s": 3},

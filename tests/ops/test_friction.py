@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import quantum_frames as qf
-from tests._helpers.frames import tiny
+from tests._helpers.frames import as_kind, tiny
 
 if TYPE_CHECKING:
     from quantum_frames.frames import QuantumFrames
@@ -45,8 +45,7 @@ def test_friction_matches_the_table(q: QuantumFrames) -> None:
 def test_high_friction_matchups(q: QuantumFrames, lazy: bool) -> None:
     from quantum_frames.ops.friction import high_friction_matchups
 
-    frame = q.friction.lazy() if lazy else q.friction
-    out = high_friction_matchups(frame, 0.75)
+    out = high_friction_matchups(as_kind(q.friction.frame, lazy), 0.75)
     got = out.collect() if isinstance(out, pl.LazyFrame) else out
     assert got.height == q.friction.filter(pl.col("friction_score") >= 0.75).height > 0
     assert got["friction_score"].to_list() == sorted(got["friction_score"].to_list(), reverse=True)

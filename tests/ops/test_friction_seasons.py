@@ -19,6 +19,7 @@ from quantum_frames.ops.friction import (
     high_friction_matchups,
     one_season,
 )
+from tests._helpers.frames import as_kind
 
 OLD, NEW = "2024-2025", "2025-2026"
 
@@ -59,8 +60,8 @@ def test_friction_for_returns_one_row_per_fixture(two_seasons: QuantumFrames, la
         pl.col("team_home_name").alias("home"), pl.col("team_away_name").alias("away")
     )
     for season, expected in ((None, sample["friction_score"]), (OLD, 1 - sample["friction_score"])):
-        frame = two_seasons.friction.lazy() if lazy else two_seasons.friction
-        fx = fixtures.lazy() if lazy else fixtures
+        frame = as_kind(two_seasons.friction.frame, lazy)
+        fx = as_kind(fixtures, lazy)
         out = friction_for(frame, two_seasons.teams, fx, season=season)
         got = out.collect() if isinstance(out, pl.LazyFrame) else out
         assert got.height == fixtures.height
@@ -70,8 +71,8 @@ def test_friction_for_returns_one_row_per_fixture(two_seasons: QuantumFrames, la
 
 def test_matrix_and_matchups_show_one_season_per_pair(two_seasons: QuantumFrames) -> None:
     sample = qf.sample()
-    assert friction_matrix(two_seasons.friction).equals(sample.friction_matrix())
-    newest = high_friction_matchups(two_seasons.friction, 0.7)
+    assert friction_matrix(two_seasons.friction.frame).equals(sample.friction_matrix())
+    newest = high_friction_matchups(two_seasons.friction.frame, 0.7)
     assert newest.equals(sample.high_friction_matchups(0.7))
     older = two_seasons.high_friction_matchups(0.7, season=OLD)
     assert older.select("team_home_id", "team_away_id").is_unique().all()

@@ -41,8 +41,8 @@ if TYPE_CHECKING:
         (lambda q: q.tier_ranking(within=5), "within"),
         (lambda q: q.sql(b"SELECT 1"), "query"),
         (lambda q: q.sql("SELECT ?", params="x"), "params"),
-        (lambda _q: qf.read_postgres(5432), "dsn"),
-        (lambda _q: qf.read_postgres("postgresql://x@127.0.0.1/db", schema=1), "schema"),
+        (lambda _q: qf.read_postgres(5432), "dsn"),  # type: ignore[arg-type]
+        (lambda _q: qf.read_postgres("postgresql://x@127.0.0.1/db", schema=1), "schema"),  # type: ignore[arg-type]
     ],
 )
 def test_wrong_types_are_invalid_argument_type_errors_naming_the_argument(
@@ -201,28 +201,28 @@ def test_friction_for_reports_unknown_names_eager_and_lazy(
 
 def test_df_qf_has_every_frame_operation(sample: QuantumFrames) -> None:
     fixtures = pl.DataFrame({"home": ["Liverpool"], "away": ["Everton"], "team": ["Liverpool"]})
-    assert fixtures.qf.friction_for(sample).equals(sample.friction_for(fixtures))
+    assert fixtures.qf.friction_for(sample).equals(sample.friction_for(fixtures))  # type: ignore[attr-defined]
     assert (
-        fixtures.lazy()
+        fixtures.lazy()  # type: ignore[attr-defined]
         .qf.best_strategies(sample)
         .collect()
         .equals(sample.best_strategies(fixtures))
     )
-    assert sample.teams.qf.tag_counts().equals(sample.tag_counts())
-    assert sample.teams.qf.tag_cooccurrence().equals(sample.tag_cooccurrence())
-    assert sample.strategies.qf.strategies_for(sample.teams, "Liverpool").equals(
+    assert sample.teams.qf.tag_counts().equals(sample.tag_counts())  # type: ignore[attr-defined]
+    assert sample.teams.qf.tag_cooccurrence().equals(sample.tag_cooccurrence())  # type: ignore[attr-defined]
+    assert sample.strategies.qf.strategies_for(sample.teams, "Liverpool").equals(  # type: ignore[attr-defined]
         sample.strategies_for("Liverpool")
     )
-    assert sample.strategies.qf.strategies_by_conviction(80).equals(
+    assert sample.strategies.qf.strategies_by_conviction(80).equals(  # type: ignore[attr-defined]
         sample.strategies_by_conviction(80)
     )
-    assert sample.friction.frame.qf.friction_matrix("Serie A").equals(
+    assert sample.friction.frame.qf.friction_matrix("Serie A").equals(  # type: ignore[attr-defined]
         sample.friction_matrix("Serie A")
     )
-    assert sample.friction.frame.qf.friction(sample.teams, "Liverpool", "Everton") == (
+    assert sample.friction.frame.qf.friction(sample.teams, "Liverpool", "Everton") == (  # type: ignore[attr-defined]
         sample.friction("Liverpool", "Everton")
     )
-    assert sample.teams.qf.tier_ranking("roi").equals(sample.tier_ranking("roi"))
+    assert sample.teams.qf.tier_ranking("roi").equals(sample.tier_ranking("roi"))  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("kind", ["pandas", "pyarrow"])

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
-from tests._helpers.frames import tiny
+from tests._helpers.frames import as_kind, collect, tiny
 
 if TYPE_CHECKING:
     from quantum_frames.frames import QuantumFrames
@@ -163,15 +163,13 @@ def test_strategies_for_and_by_conviction(q: QuantumFrames) -> None:
 def test_strategy_filters_on_lazy_frames(sample: QuantumFrames, lazy: bool) -> None:
     from quantum_frames.ops.strategies import strategies_by_conviction, strategies_for
 
-    frame = sample.strategies.lazy() if lazy else sample.strategies
+    frame = as_kind(sample.strategies, lazy)
     strong = strategies_by_conviction(frame, 70)
     mine = strategies_for(frame, sample.teams, "liverpool")
-    if lazy:
-        assert isinstance(strong, pl.LazyFrame)
-        assert isinstance(mine, pl.LazyFrame)
-        strong, mine = strong.collect(), mine.collect()
-    assert strong.equals(sample.strategies_by_conviction(70))
-    assert mine.equals(sample.strategies_for("Liverpool"))
+    assert isinstance(strong, pl.LazyFrame) == lazy
+    assert isinstance(mine, pl.LazyFrame) == lazy
+    assert collect(strong).equals(sample.strategies_by_conviction(70))
+    assert collect(mine).equals(sample.strategies_for("Liverpool"))
 
 
 def test_spec_keyword_names_work(sample: QuantumFrames) -> None:

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import quantum_frames as qf
-from tests._helpers.frames import tiny
+from tests._helpers.frames import as_kind, tiny
 
 if TYPE_CHECKING:
     from quantum_frames.frames import QuantumFrames
@@ -59,8 +59,7 @@ def test_match_modes_and_null_or_empty_tags(match: str, expected: set[str]) -> N
 def test_teams_with_tags_eager_and_lazy_agree(sample: QuantumFrames, lazy: bool) -> None:
     from quantum_frames.ops.tags import teams_with_tags
 
-    frame = sample.teams.lazy() if lazy else sample.teams
-    out = teams_with_tags(frame, "GK_*", "GEGENPRESS", match="all")
+    out = teams_with_tags(as_kind(sample.teams, lazy), "GK_*", "GEGENPRESS", match="all")
     got = out.collect() if isinstance(out, pl.LazyFrame) else out
     assert got.equals(sample.teams_with_tags("GK_*", "GEGENPRESS"))
     assert got.height > 0

@@ -186,6 +186,7 @@ def test_long_corruption_fuzz(tmp_path: Path) -> None:
             for off in rng.sample(range(len(original)), rng.randint(1, 8)):
                 damaged[off] = (damaged[off] + rng.randint(1, 255)) % 256
             file.write_bytes(bytes(damaged))
+            message: str | None
             try:
                 back = qf.read_snapshot(path)
             except qf.SnapshotError as exc:
