@@ -204,7 +204,7 @@ class Backtest:
         if curve.is_empty():  # no bets: the starting bankroll, flat, and a title saying so
             data = pl.DataFrame({"date": [0, 1], "bankroll": [self.starting_bankroll] * 2})
             return (
-                alt.Chart(_chart_data(alt, data))
+                alt.Chart(data)
                 .mark_line()
                 .encode(
                     x=alt.X("date:Q", title="(no bets)"), y=alt.Y("bankroll:Q", title="Bankroll")
@@ -215,7 +215,7 @@ class Backtest:
         data = pl.concat([start.cast(curve.schema), curve])
         x = alt.X("date:T", title="Date")
         line = (
-            alt.Chart(_chart_data(alt, data))
+            alt.Chart(data)
             .mark_line(interpolate="step-after")
             .encode(x=x, y=alt.Y("bankroll:Q", title="Bankroll"))
         )
@@ -223,7 +223,7 @@ class Backtest:
         if self.resampling is not None:
             shaded = band(self.bets, self.starting_bankroll, self.resampling)
             area = (
-                alt.Chart(_chart_data(alt, shaded))
+                alt.Chart(shaded)
                 .mark_area(opacity=0.25, interpolate="step-after")
                 .encode(x=x, y="low:Q", y2="high:Q")
             )
@@ -253,14 +253,6 @@ class Backtest:
             )
             raise InvalidArgumentError(msg, argument="prob")
         return plot_calibration(self.calibration, title=title or "Calibration of prob")
-
-
-def _chart_data(alt: Any, frame: pl.DataFrame) -> Any:
-    return frame.to_pandas() if _needs_pandas(alt) else frame
-
-
-def _needs_pandas(alt: Any) -> bool:
-    return int(alt.__version__.split(".")[0]) < 5
 
 
 def _pct(value: float | None, *, sign: bool = True) -> str:

@@ -207,8 +207,8 @@ def flatten_with_report(
 def report_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
     """A flatten report (:data:`REPORT_SCHEMA`) from its columns. The paths (lists of
     strings) are built from their flat values and offsets through Arrow: Polars builds them
-    from nested Python lists 30 × slower, and ``pyarrow.array`` on Python lists imports pandas
-    (0.4 s of a script's first load) when it is installed.
+    from nested Python lists many times slower, and ``pyarrow.array`` on Python lists imports
+    pandas (a large share of a script's first load) when it is installed.
     """
     import pyarrow as pa
 

@@ -65,7 +65,8 @@ Path = tuple[str | int, ...]
 _TOO_WIDE: Final = "QF_TOO_WIDE:"
 # Tokens of a structure's text: strings, brackets, and the rest (colons, commas).
 _STRUCTURE_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[^"\[\]{}]+')
-# The flattener's own in-memory DuckDB, opened on first use (a connection costs ~40 ms).
+# The flattener's own in-memory DuckDB, opened on first use (a connection is costly, a cursor
+# cheap: BENCHMARKS.md, "Figures behind the code").
 _DB: Any = None
 _DB_LOCK: Final = threading.Lock()
 #: Rows per structure query: ``json_group_structure`` holds every parsed row of a query until
@@ -259,8 +260,8 @@ def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[
 
 
 def _duckdb_cursor() -> Any:
-    """A cursor on the flattener's own in-memory DuckDB, opened once: a connection costs
-    ~40 ms, a cursor ~1 ms. Each cursor is its own session (its registered tables are its
+    """A cursor on the flattener's own in-memory DuckDB, opened once (a connection costs
+    tens of times what a cursor does). Each cursor is its own session (its registered tables are its
     own), so the groups decoded in parallel threads do not see each other's.
     """
     global _DB

@@ -117,7 +117,8 @@ class Dsn:
         if host.startswith("/"):  # a Unix-socket directory, percent-encoded in the authority
             host = quote(host, safe="")  # (a ?host= parameter would add a TCP host before it)
             # PostgreSQL never speaks TLS on a Unix socket, but connectorx would still load
-            # the system CA bundle for every connection (~13 ms of CPU each).
+            # the system CA bundle for every connection (its cost: BENCHMARKS.md, "Figures
+            # behind the code").
             query.setdefault("sslmode", "disable")
         elif ":" in host:  # IPv6 literal
             host = f"[{host}]"

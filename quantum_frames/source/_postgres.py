@@ -538,8 +538,8 @@ def _season_where(conn: Any, infos: Mapping[str, TableInfo], season: str) -> str
     return f"season = {quote_literal(season)}"
 
 
-#: Tables this large on disk are read in partitions however few their rows (JSONB-heavy rows:
-#: 4,800 teams are 29 MB, and two partitions read them in 0.34 s instead of 0.57 s).
+#: Tables this large on disk are read in partitions however few their rows (JSONB-heavy rows
+#: are large; the measurement behind the threshold: BENCHMARKS.md, "Figures behind the code").
 _PARTITION_BYTES: Final = 16 * 2**20
 
 
@@ -625,7 +625,7 @@ def _fetch(
     failure: SourceError | None = None
     try:
         table = cx.read_sql(uri.build(), query, return_type="arrow", pre_execution_query=pre)
-    except (Exception, BaseException) as exc:  # connectorx raises RuntimeError or a Rust panic
+    except BaseException as exc:  # connectorx raises RuntimeError, or a Rust panic (BaseException)
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         failure = _source_error(uri.dsn, f"cannot read {info.display} from", exc)
