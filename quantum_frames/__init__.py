@@ -20,6 +20,8 @@ from quantum_frames.backtesting import (
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
+    HistoryContractError,
+    HistoryError,
     MissingColumnError,
     MissingTableError,
     QuantumFramesError,
@@ -32,6 +34,14 @@ from quantum_frames.errors import (
 )
 from quantum_frames.flattening import flatten, flatten_with_report, json_columns, unflatten
 from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.history import (
+    LazyHistory,
+    changes,
+    list_history,
+    read_history,
+    scan_history,
+    write_history,
+)
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
 from quantum_frames.ops.tags import has_all_tags, has_any_tag, has_tag, tag_count
@@ -51,6 +61,9 @@ __all__ = [
     "FlattenCollisionError",
     "FlattenError",
     "FrictionFrame",
+    "HistoryContractError",
+    "HistoryError",
+    "LazyHistory",
     "LazySnapshot",
     "MissingColumnError",
     "MissingTableError",
@@ -69,6 +82,7 @@ __all__ = [
     "backtest",
     "bets_from_strategies",
     "build_frames",
+    "changes",
     "flatten",
     "flatten_with_report",
     "has_all_tags",
@@ -76,17 +90,21 @@ __all__ = [
     "has_tag",
     "is_elite",
     "json_columns",
+    "list_history",
     "list_snapshots",
     "point_in_time",
+    "read_history",
     "read_postgres",
     "read_snapshot",
     "sample",
     "sample_path",
+    "scan_history",
     "scan_snapshot",
     "settle",
     "tag_count",
     "tier_order",
     "unflatten",
+    "write_history",
     "write_snapshot",
 ]
 
