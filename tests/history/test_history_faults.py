@@ -121,7 +121,9 @@ def test_sigkill_at_every_step_reads_as_the_last_complete_moment(
     assert leftovers == []  # the dead appender's temporary entry was removed
 
 
-# Two appenders: both read moment 0, then wait for each other before publishing moment 1.
+# Two appenders of moment 1: both read moment 0; the first commits its tables and waits at the
+# log entry; the second then commits its tables (after the first's, so Delta sees no conflict)
+# and both publish at once: the log entry alone decides.
 RACER = """
 import sys, time
 from dataclasses import replace
@@ -132,15 +134,26 @@ from quantum_frames.history import _writer
 from tests.history.conftest import rebuilt
 
 target, me, other, roi = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
+second = sys.argv[5] == "second"
 q = rebuilt(replace(qf.sample(), as_of=None), teams=lambda raw: raw.with_columns(
     pl.when(pl.col("team_id") == 1).then(pl.lit(roi)).otherwise("roi").alias("roi")))
+
+def wait_for(path):
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+real_commit = _writer._commit_table
+def commit_table(*args):
+    if second:
+        wait_for(other)
+    return real_commit(*args)
+_writer._commit_table = commit_table
 
 real_publish = _writer._log.publish
 def publish(root, moment):
     me.touch()
-    deadline = time.monotonic() + 30
-    while not other.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(other)
     return real_publish(root, moment)
 _writer._log.publish = publish
 
@@ -162,19 +175,19 @@ def test_two_appenders_at_once_one_wins_the_other_is_told(
     a, b = tmp_path / "a", tmp_path / "b"
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", RACER, str(history), str(me), str(other), roi],
+            [sys.executable, "-c", RACER, str(history), str(me), str(other), roi, role],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             cwd=ROOT,
         )
-        for me, other, roi in ((a, b, "111.0"), (b, a, "222.0"))
+        for me, other, roi, role in ((a, b, "111.0", "first"), (b, a, "222.0", "second"))
     ]
     results = [(p.wait(120), *p.communicate()) for p in procs]
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 3], results
     loser = next(out for code, out, _ in results if code == 3)
-    assert "another process" in loser and "append again" in loser
+    assert "another process appended moment 1" in loser and "append again" in loser
     winner_roi = 111.0 if results[0][0] == 0 else 222.0
     assert qf.list_history(history)["version"].to_list() == [0, 1]
     back = qf.read_history(history)
