@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from quantum_frames._version import __version__
+from quantum_frames.cli import _history
 from quantum_frames.cli._render import FORMATS, emit, plain, snapshot_info, summary
 from quantum_frames.errors import QuantumFramesError
 from quantum_frames.frames import QuantumFrames
@@ -64,7 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     def data_args(p: argparse.ArgumentParser) -> None:
         where = p.add_mutually_exclusive_group()
         where.add_argument("--dsn", help="read PostgreSQL (default: env QF_DSN)")
-        where.add_argument("--snapshot", help="read a snapshot directory (or a folder: the newest)")
+        where.add_argument(
+            "--snapshot", help="read a snapshot directory (or a folder, or a history: the newest)"
+        )
+        p.add_argument("--as-of", help="with --snapshot: the newest at or before this date")
         p.add_argument("--schema", default="quantum", help="schema of the V3 tables (with --dsn)")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
         p.add_argument("--output", "-o", help="write to this file instead of standard output")
@@ -124,6 +128,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     bt.add_argument("--output", "-o", help="write the per-bet results to this Parquet file")
 
+    _history.add_parser(sub)  # history append | list | changes (cli/_history.py)
+
     seed = sub.add_parser("seed-db", help="create the V3 tables and fill them with synthetic data")
     source_args(seed)
     seed.add_argument("--scale", type=int, default=1, help="copies of the 96 teams (default 1)")
@@ -176,6 +182,8 @@ def _run(args: argparse.Namespace) -> int:
         return _query(args)
     if args.command == "backtest":
         return _backtest(args)
+    if args.command == "history":
+        return _history.run(args)
     if args.command == "seed-db":
         from quantum_frames.synthetic.generator import generate
         from quantum_frames.synthetic.seed import seed_postgres
@@ -199,7 +207,9 @@ def _load(args: argparse.Namespace) -> QuantumFrames:
     from quantum_frames.snapshots.reader import read_snapshot
 
     if args.snapshot:
-        return read_snapshot(args.snapshot)
+        if _history.is_history(args.snapshot):
+            return _history.read(args.snapshot, as_of=args.as_of)
+        return read_snapshot(args.snapshot, as_of=args.as_of)
     if args.dsn or os.environ.get("QF_DSN"):
         return read_postgres(args.dsn, schema=args.schema)
     print(
