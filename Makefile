@@ -32,10 +32,12 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py $(ARGS)
 	$(PY) benchmarks/bench_ops.py $(ARGS)
+	$(PY) benchmarks/bench_history.py $(ARGS)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick --no-write
 	$(PY) benchmarks/bench_ops.py --quick --no-write
+	$(PY) benchmarks/bench_history.py --quick --no-write
 
 # Where a load's CPU goes: the CPU budget and a py-spy profile (scale 50 unless ARGS say).
 profile: $(BENCH_STAMP)

@@ -92,9 +92,9 @@ def change_set(
             pl.lit(None, pl.List(pl.String)).alias("columns"),
         )
         return out, key
+    new_schema, old_schema = new.schema, old.schema
     new_cols = [c for c in new.columns if c not in key]
     old_cols = [c for c in old.columns if c not in key]
-    same = [c for c in new_cols if c in old.schema and old.schema[c] == new.schema[c]]
     left = new.select(*key, *new_cols).with_columns(pl.lit(True).alias(f"{_OLD}new"))
     right = old.select(
         *key,
@@ -102,39 +102,43 @@ def change_set(
         pl.lit(True).alias(f"{_OLD}old"),
     )
     joined = left.join(right, on=list(key), how="full", coalesce=True, maintain_order="left_right")
+    names = list(dict.fromkeys([*new_cols, *old_cols]))
     flags = []
-    for c in dict.fromkeys([*new_cols, *old_cols]):
-        if c in same:
+    for i, c in enumerate(names):
+        if c in new_schema and c in old_schema and new_schema[c] == old_schema[c]:
             changed = pl.col(c).ne_missing(pl.col(_OLD + c))
-        elif c in new.schema and c in old.schema:  # retyped
+        elif c in new_schema and c in old_schema:  # retyped
             changed = pl.col(c).is_not_null() | pl.col(_OLD + c).is_not_null()
-        elif c in new.schema:  # added
+        elif c in new_schema:  # added
             changed = pl.col(c).is_not_null()
         else:  # removed
             changed = pl.col(_OLD + c).is_not_null()
-        flags.append(pl.when(changed).then(pl.lit(c)))
+        flags.append(changed.alias(f"{_OLD}{i}"))
+    was, now = pl.col(f"{_OLD}old").is_null(), pl.col(f"{_OLD}new").is_null()
+    touched = joined.select(*key, f"{_OLD}old", f"{_OLD}new", *flags).filter(
+        was
+        | now
+        | (pl.any_horizontal(pl.col(f"{_OLD}{i}") for i in range(len(names))) if names else False)
+    )  # only the rows that changed get their list of columns built
     columns = (
-        pl.concat_list(flags).list.drop_nulls() if flags else pl.lit([], pl.List(pl.String))
-    ).alias("columns")
-    change = (
-        pl.when(pl.col(f"{_OLD}old").is_null())
-        .then(pl.lit("inserted"))
-        .when(pl.col(f"{_OLD}new").is_null())
-        .then(pl.lit("deleted"))
-        .when(pl.col("columns").list.len() > 0)
-        .then(pl.lit("updated"))
-        .alias("change")
+        pl.concat_list(
+            [pl.when(pl.col(f"{_OLD}{i}")).then(pl.lit(c)) for i, c in enumerate(names)]
+        ).list.drop_nulls()
+        if names
+        else pl.lit([], pl.List(pl.String))
     )
-    out = (
-        joined.select(pl.lit(name).alias("table"), key_json, columns, f"{_OLD}old", f"{_OLD}new")
-        .with_columns(change)
-        .filter(pl.col("change").is_not_null())
-        .select(
-            "table",
-            "key",
-            "change",
-            pl.when(pl.col("change") == "updated").then(pl.col("columns")).alias("columns"),
-        )
+    change = (
+        pl.when(was)
+        .then(pl.lit("inserted"))
+        .when(now)
+        .then(pl.lit("deleted"))
+        .otherwise(pl.lit("updated"))
+    )
+    out = touched.select(
+        pl.lit(name).alias("table"),
+        key_json,
+        change.alias("change"),
+        pl.when(~was & ~now).then(columns).alias("columns"),
     )
     return out, key
 
