@@ -377,8 +377,25 @@ def iso(moment: datetime) -> str:
     return parse_when(moment).isoformat().replace("+00:00", "Z")
 
 
+#: Parsed log entries by (path, inode, size, mtime): an entry is written once and never
+#: changed in place, so a reader parses each one once per process, not once per read.
+_PARSED: dict[tuple[str, int, int, int], Moment] = {}
+_PARSED_MAX: Final = 4096
+
+
 def _read_entry(path: Path) -> Moment:
-    size = path.stat().st_size
+    stat = path.stat()
+    token = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if token in _PARSED:
+        return _PARSED[token]
+    moment = _parse_entry(path, stat.st_size)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[token] = moment
+    return moment
+
+
+def _parse_entry(path: Path, size: int) -> Moment:
     if size > MAX_ENTRY_BYTES:
         _bad(str(path), f"it has {size:,} bytes (more than {MAX_ENTRY_BYTES:,})")
     try:
