@@ -11,6 +11,7 @@ the table.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Mapping
@@ -163,29 +164,36 @@ def write_history(
     )
     root.mkdir(parents=True, exist_ok=True)
     _log.remove_stale_temporaries(root)
-    report = q.report
+    drafts = {  # each table's state but its Delta version, known once committed
+        name: TableState(
+            version=0,
+            rows=frame.height,
+            columns=_columns(frame, _report_of(q, name) if name in FLAT_TABLES else None),
+            restore=encode_schema(storable(frame)[1]),
+            changes=change_counts.get(name),
+        )
+        for name, frame in {**flat, **raw}.items()
+    }
+    changes_json = json.dumps({n: c and c.to_json() for n, c in change_counts.items()})
     states: dict[str, TableState] = {}
     try:
         with ThreadPoolExecutor(2, thread_name_prefix="qf-history") as pool:
             jobs = {  # a table unchanged since the newest moment keeps its Delta version
-                name: pool.submit(_commit_table, root, name, frame, moment)
+                name: pool.submit(
+                    _commit_table,
+                    root,
+                    name,
+                    frame,
+                    moment,
+                    _metadata(moment, name, drafts[name], changes_json),
+                )
                 for name, frame in {**flat, **raw}.items()
                 if name not in unchanged
             }
             delta_versions = {name: job.result() for name, job in jobs.items()}
         if head is not None:
             delta_versions |= {name: head.tables[name].version for name in unchanged}
-        for name, frame in {**flat, **raw}.items():
-            raw_name = name.removeprefix("raw/")
-            sources = getattr(q.raw, raw_name).columns
-            mine = report.filter(pl.col("source").is_in(sources))
-            states[name] = TableState(
-                version=delta_versions[name],
-                rows=frame.height,
-                columns=_columns(frame, mine if name in FLAT_TABLES else None),
-                restore=encode_schema(storable(frame)[1]),
-                changes=change_counts.get(name),
-            )
+        states = {n: replace(d, version=delta_versions[n]) for n, d in drafts.items()}
         rows = pl.concat(list(change_frames.values()))
         changes_state = _commit_changes(root, rows, moment, head)
         if changes_state is not None:
@@ -206,7 +214,28 @@ def write_history(
     return Append(root, moment, True, total, message)
 
 
-def _commit_table(root: Path, name: str, frame: pl.DataFrame, moment: Moment) -> int:
+def _report_of(q: QuantumFrames, name: str) -> pl.DataFrame:
+    """The flatten report's rows of flat table ``name``."""
+    return q.report.filter(pl.col("source").is_in(getattr(q.raw, name).columns))
+
+
+def _metadata(moment: Moment, name: str, state: TableState, changes: str) -> dict[str, str]:
+    """The custom metadata of table ``name``'s commit: the moment, the table's columns (as
+    the flatten report described them), the real dtypes of its stand-in columns, and the
+    moment's change counts — readable without quantum_frames."""
+    from quantum_frames.history._dtypes import decode_schema
+
+    real = {c: str(d) for c, d in decode_schema(state.restore).items()}
+    return moment.commit_metadata(name) | {
+        "quantum_frames.columns": json.dumps([c.to_json() for c in state.columns]),
+        "quantum_frames.stand_ins": json.dumps(real),
+        "quantum_frames.changes": changes,
+    }
+
+
+def _commit_table(
+    root: Path, name: str, frame: pl.DataFrame, moment: Moment, metadata: dict[str, str]
+) -> int:
     """Commit ``frame`` as the new version of table ``name``; return its Delta version."""
     from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
     from deltalake.exceptions import CommitFailedError
@@ -220,7 +249,7 @@ def _commit_table(root: Path, name: str, frame: pl.DataFrame, moment: Moment) ->
             _one_batch(data),
             mode="overwrite",
             schema_mode="overwrite",
-            commit_properties=CommitProperties(custom_metadata=moment.commit_metadata(name)),
+            commit_properties=CommitProperties(custom_metadata=metadata),
             writer_properties=WriterProperties(compression="ZSTD"),
         )
     except CommitFailedError as exc:
@@ -312,8 +341,6 @@ def _source_record(source: Any) -> dict[str, Any]:
 
         source = asdict(source) if is_dataclass(source) and not isinstance(source, type) else {}
     if isinstance(source, str):
-        import json
-
         source = json.loads(source)
     return _public_source(source)
 

@@ -232,8 +232,23 @@ def test_commit_metadata_is_visible_without_quantum_frames(
         assert json.loads(commit["quantum_frames.source"])["host"] == "db"
         assert json.loads(commit["userMetadata"])["moment"] == 0
         assert commit["quantum_frames.library_version"] == qf.__version__
+        assert json.loads(commit["quantum_frames.changes"])["teams"]["inserted"] == 96
+        columns = json.loads(commit["quantum_frames.columns"])
+        assert len(columns) == (sample.teams.width if table == "teams" else 32)
+    conflict = next(c for c in columns_of(history) if c["name"] == "status_2025_2026.position")
+    assert conflict["conflict"].startswith("type conflict")
     every_file = b"".join(p.read_bytes() for p in history.rglob("*") if p.is_file())
     assert b"hunter2" not in every_file
+
+
+def columns_of(history: Path) -> list[dict[str, object]]:
+    """The teams columns as the newest teams commit records them (deltalake only)."""
+    from deltalake import DeltaTable
+
+    columns: list[dict[str, object]] = json.loads(
+        DeltaTable(history / "teams").history()[0]["quantum_frames.columns"]
+    )
+    return columns
 
 
 def test_other_engines_read_the_same_moment(sample: QuantumFrames, history: Path) -> None:
