@@ -92,8 +92,8 @@ def write_history(
         as_of: the moment the data describes (default: ``q.as_of``, else now); it must be
             after the newest moment's.
         contract: "evolve" (any shape), "freeze" (refuse a moment whose flat columns, dtypes
-            or type conflicts differ from the newest moment's), or per table, e.g.
-            ``{"teams": "freeze"}``.
+            or type conflicts differ from the newest moment's; the first moment sets the
+            shape), or per table, e.g. ``{"teams": "freeze"}``.
 
     Returns:
         What was done: the moment, its change counts, and whether anything was written (a
@@ -143,7 +143,11 @@ def write_history(
         unchanged |= {n for n in alike if tables_equal([raw[n]], [before[n]])}
     if head is not None and len(unchanged) == len(FLAT_TABLES) + len(RAW_TABLES):
         message = f"history {root}: the load is identical to moment {head.version} (as of {_log.iso(head.as_of)}); no new version was written."
-        return Append(root, head, False, {n: head.tables[n].changes for n in FLAT_TABLES}, message)
+        nothing = {
+            n: c and ChangeCounts(c.key, 0, 0, 0)
+            for n, c in ((n, head.tables[n].changes) for n in FLAT_TABLES)
+        }
+        return Append(root, head, False, nothing, message)
     change_frames = {}
     change_counts: dict[str, ChangeCounts | None] = {}
     for name, frame in flat.items():

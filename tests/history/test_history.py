@@ -117,6 +117,7 @@ def test_an_identical_load_writes_no_new_version(sample: QuantumFrames, history:
     again = sample.write_history(history, as_of="2025-09-02")
     assert not again.written
     assert "identical to moment 0" in again.message and "no new version" in str(again)
+    assert {c.updated + c.inserted + c.deleted for c in again.changes.values() if c} == {0}
     assert qf.list_history(history).height == 1
     assert DeltaTable(history / "teams").version() == 0
 
