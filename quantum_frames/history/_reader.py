@@ -206,7 +206,10 @@ def scan_table(root: Path, moment: Moment, name: str) -> pl.LazyFrame:
     """A LazyFrame over table ``name`` as of ``moment``, stand-in dtypes restored."""
     state = moment.tables[name]
     table = open_table(root, name, state)
-    return restore(pl.scan_delta(table), decode_schema(state.restore))
+    scan = restore(pl.scan_delta(table), decode_schema(state.restore))
+    # the moment's column order: delta-rs keeps a table's earlier order when a moment holds
+    # the same columns in another order
+    return scan.select([c.name for c in state.columns]) if state.columns else scan
 
 
 def read_tables(root: Path, moment: Moment, names: tuple[str, ...]) -> dict[str, pl.DataFrame]:
