@@ -240,22 +240,48 @@ def _metadata(moment: Moment, name: str, state: TableState, changes: str) -> dic
 def _commit_table(
     root: Path, name: str, frame: pl.DataFrame, moment: Moment, metadata: dict[str, str]
 ) -> int:
-    """Commit ``frame`` as the new version of table ``name``; return its Delta version."""
-    from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
-    from deltalake.exceptions import CommitFailedError
+    """Commit ``frame`` as the new version of table ``name``; return its Delta version.
 
-    data, _ = storable(frame)
+    The Parquet file is written as a snapshot's are — flat tables by Arrow's writer (about
+    twice as fast as delta-rs's own writer here, and read faster), lossless ones by Polars'
+    faster writer — fsynced, then committed as the table's only file, with the frame's
+    schema, in one Delta transaction.
+    """
+    import pyarrow.parquet as pq
+    from deltalake import CommitProperties, DeltaTable, Schema
+    from deltalake.exceptions import CommitFailedError
+    from deltalake.transaction import AddAction, create_table_with_add_actions
+
+    from quantum_frames.snapshots.writer import ROW_GROUP_ROWS
+
+    data = storable(frame)[0]
+    table = _one_batch(data)
     uri = root / name
-    uri.parent.mkdir(parents=True, exist_ok=True)
+    uri.mkdir(parents=True, exist_ok=True)
+    file = f"part-{moment.version:05d}-{uuid.uuid4().hex}.zstd.parquet"
+    if name in RAW_TABLES:
+        data.write_parquet(uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    else:
+        pq.write_table(table, uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+    fd = os.open(uri / file, os.O_RDONLY)
     try:
-        write_deltalake(
-            uri,
-            _one_batch(data),
-            mode="overwrite",
-            schema_mode="overwrite",
-            commit_properties=CommitProperties(custom_metadata=metadata),
-            writer_properties=WriterProperties(compression="ZSTD"),
-        )
+        os.fsync(fd)
+        size, mtime = os.fstat(fd).st_size, os.fstat(fd).st_mtime_ns // 1_000_000
+    finally:
+        os.close(fd)
+    stats = json.dumps({"numRecords": table.num_rows})
+    add = AddAction(file, size, {}, mtime, True, stats)
+    schema = Schema.from_arrow(table.schema)
+    props = CommitProperties(custom_metadata=metadata)
+    try:
+        if DeltaTable.is_deltatable(str(uri)):
+            DeltaTable(uri).create_write_transaction(
+                [add], "overwrite", schema, commit_properties=props
+            )
+        else:
+            create_table_with_add_actions(
+                str(uri), schema, [add], mode="overwrite", commit_properties=props
+            )
     except CommitFailedError as exc:
         msg = f"history {root}: another process committed to table {name!r} while this append was running ({exc}); this append is not part of the history. Hint: load again and append again."
         raise HistoryError(msg, path=uri, table=name) from None
@@ -297,9 +323,9 @@ def _commit_changes(
 
 
 def _one_batch(frame: pl.DataFrame) -> Any:
-    """``frame`` as an Arrow table of one record batch: delta-rs writes the batches of a
-    table in parallel and may put them into the file out of order (a frame of three chunks
-    came back reordered in most of five tries); one batch keeps the rows in order."""
+    """``frame`` as an Arrow table of one record batch: delta-rs's writer (used for the
+    ``changes`` table) writes the batches of a table in parallel and may put them into the
+    file out of order (a frame of three chunks came back reordered in most of five tries)."""
     return frame.to_arrow().combine_chunks()
 
 
