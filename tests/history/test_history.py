@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -486,3 +487,20 @@ def test_importing_quantum_frames_never_imports_deltalake() -> None:
     script = "import sys, quantum_frames\nprint('deltalake' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_sample_season_as_a_history(repo_root: Path, tmp_path: Path) -> None:
+    """The season's four snapshots appended in turn: the history answers as the folder does."""
+    season = repo_root / "data" / "season"
+    history = tmp_path / "history"
+    for path in qf.list_snapshots(season / "snapshots")["path"]:
+        assert qf.read_snapshot(path).write_history(history).written  # each keeps its as_of
+    listed = qf.list_history(history)
+    assert listed["as_of"].to_list() == qf.list_snapshots(season / "snapshots")["as_of"].to_list()
+    assert listed["teams_changed"].to_list() == [96, 96, 96, 96]
+    fixtures = pl.read_parquet(season / "fixtures.parquet")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", qf.NoSnapshotWarning)
+        via_history = qf.point_in_time(fixtures, history)
+        via_folder = qf.point_in_time(fixtures, season / "snapshots")
+    assert via_history.equals(via_folder)
