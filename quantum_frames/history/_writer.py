@@ -26,7 +26,7 @@ import polars as pl
 from quantum_frames._version import __version__
 from quantum_frames.errors import HistoryError
 from quantum_frames.history import _log
-from quantum_frames.history._changes import change_set, counts, tables_equal
+from quantum_frames.history._changes import CHANGE_SCHEMA, change_set, counts, tables_equal
 from quantum_frames.history._drift import Contract, check_contract, drift, frozen_tables, shape_of
 from quantum_frames.history._dtypes import encode_schema, storable
 from quantum_frames.history._log import (
@@ -151,6 +151,11 @@ def write_history(
     change_frames = {}
     change_counts: dict[str, ChangeCounts | None] = {}
     for name, frame in flat.items():
+        last = head.tables[name].changes if head is not None else None
+        if name in unchanged and last is not None:  # equal to the last moment: no join needed
+            change_frames[name] = pl.DataFrame(schema=CHANGE_SCHEMA)
+            change_counts[name] = ChangeCounts(last.key, 0, 0, 0)
+            continue
         found, key = change_set(name, frame, previous.get(name))
         change_frames[name] = found
         change_counts[name] = None if key is None else ChangeCounts(key, **counts(found))
