@@ -224,7 +224,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="scale 10, 5 moments, 1 repetition")
     parser.add_argument("--dsn", default=os.environ.get("QF_BENCH_DSN"))
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # make bench passes bench_load's ARGS to every bench
     if args.quick:
         args.scale, args.pit_scale, args.moments, args.repeat = 10, 1, 5, 1
     with server(args.dsn) as (dsn, _):
