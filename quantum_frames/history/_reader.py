@@ -101,7 +101,7 @@ def _frames(root: Path, moment: Moment, flat: Mapping[str, pl.DataFrame]) -> Qua
         strategies=flat["strategies"],
         raw=_LazySourceTables(raw),
         report=_report(moment),
-        source={**moment.source, "history": str(root), "moment": moment.version},
+        source={**moment.source, "history": str(root), "history_moment": moment.version},
         options=dict(moment.flatten),
         timings={},
         loaded_at=moment.created_at,
@@ -383,7 +383,7 @@ class _LazyMoment(QuantumFrames):
         for key, value in {
             "_root": root,
             "_moment": moment,
-            "source": {**moment.source, "history": str(root), "moment": moment.version},
+            "source": {**moment.source, "history": str(root), "history_moment": moment.version},
             "options": dict(moment.flatten),
             "timings": {},
             "loaded_at": moment.created_at,

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["Append", "write_history"]
 
 #: Keys of ``q.source`` that may hold the database moment of the load (issue 13).
-_MOMENT_KEYS: Final = ("database_moment", "db_moment")
+_MOMENT_KEYS: Final = ("moment", "database_moment", "db_moment")
 
 
 @dataclass(frozen=True)
@@ -386,6 +386,6 @@ def _database_moment(source: Any, record: Mapping[str, Any]) -> Any:
         value = getattr(source, key, None)
         if value is None and isinstance(record, Mapping):
             value = record.get(key)
-        if value is not None:
+        if value is not None and value != {}:
             return record.get(key, str(value))
     return None

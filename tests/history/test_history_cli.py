@@ -25,6 +25,11 @@ def test_append_list_changes_and_query_a_history(
     base = ["history", "append", "--dsn", pg_dsn, "--schema", schema, "--to", str(history)]
     assert main([*base, "--as-of", "2025-09-01"]) == 0
     assert "appended moment 0" in capsys.readouterr().out
+    from deltalake import DeltaTable
+
+    commit = DeltaTable(history / "friction").history()[0]
+    moment = json.loads(commit["quantum_frames.database_moment"])  # the load's one moment
+    assert moment["consistent"] is True and moment["snapshot"]
     assert main([*base, "--as-of", "2025-09-02"]) == 0
     assert "no new version was written" in capsys.readouterr().out
     pg.execute(f'UPDATE "{schema}".team_quantum_dna_v3 SET roi = roi + 1 WHERE team_id = 1')
