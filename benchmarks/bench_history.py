@@ -35,7 +35,7 @@ from pathlib import Path
 import polars as pl
 
 import quantum_frames as qf
-from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import QuantumFrames, SourceTables
 from quantum_frames.synthetic.build import JSON_COLUMNS
 from quantum_frames.synthetic.generator import generate
 
@@ -69,7 +69,7 @@ def nudged(q: QuantumFrames, i: int, *, tables: tuple[str, ...]) -> QuantumFrame
     return replace(
         q,
         teams=flat["teams"],
-        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+        friction=flat["friction"],  # wrapped by QuantumFrames
         strategies=flat["strategies"],
         raw=SourceTables(**raw),
         as_of=None,

@@ -16,16 +16,20 @@ from quantum_frames.backtesting import (
     bets_from_strategies,
     point_in_time,
     settle,
+    walk_forward,
 )
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
     HistoryContractError,
     HistoryError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
     MissingColumnError,
     MissingTableError,
     QuantumFramesError,
     SchemaError,
+    SeedError,
     SnapshotError,
     SourceError,
     SqlError,
@@ -33,7 +37,13 @@ from quantum_frames.errors import (
     UnknownTeamError,
 )
 from quantum_frames.flattening import flatten, flatten_with_report, json_columns, unflatten
-from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import (
+    FrictionFrame,
+    LazyFrames,
+    LazySourceTables,
+    QuantumFrames,
+    SourceTables,
+)
 from quantum_frames.history import (
     LazyHistory,
     changes,
@@ -44,9 +54,17 @@ from quantum_frames.history import (
 )
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
+from quantum_frames.ops.strategies import ContextWarning, ScaleWarning
 from quantum_frames.ops.tags import has_all_tags, has_any_tag, has_tag, tag_count
 from quantum_frames.ops.tiers import TIERS, is_elite, tier_order
-from quantum_frames.readers import build_frames, read_postgres, sample, sample_path
+from quantum_frames.readers import (
+    build_frames,
+    read_postgres,
+    sample,
+    sample_path,
+    sample_season,
+    sample_season_path,
+)
 from quantum_frames.snapshots import (
     LazySnapshot,
     list_snapshots,
@@ -60,19 +78,26 @@ __all__ = [
     "TIERS",
     "Backtest",
     "ColumnKeptAsTextWarning",
+    "ContextWarning",
     "FlattenCollisionError",
     "FlattenError",
     "FrictionFrame",
     "HistoryContractError",
     "HistoryError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "LazyFrames",
     "LazyHistory",
     "LazySnapshot",
+    "LazySourceTables",
     "MissingColumnError",
     "MissingTableError",
     "NoSnapshotWarning",
     "QuantumFrames",
     "QuantumFramesError",
+    "ScaleWarning",
     "SchemaError",
+    "SeedError",
     "SnapshotError",
     "SourceError",
     "SourceTables",
@@ -100,12 +125,15 @@ __all__ = [
     "read_snapshot",
     "sample",
     "sample_path",
+    "sample_season",
+    "sample_season_path",
     "scan_history",
     "scan_snapshot",
     "settle",
     "tag_count",
     "tier_order",
     "unflatten",
+    "walk_forward",
     "write_history",
     "write_snapshot",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from quantum_frames.cli._render import FORMATS, emit
 
@@ -15,16 +15,22 @@ if TYPE_CHECKING:
 __all__ = ["add_parser", "is_history", "read", "run"]
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add the ``history`` command and its subcommands to ``sub``.
 
     Args:
         sub: the subparsers of the ``quantum-frames`` parser.
+        common: the options every command takes (``--debug``).
     """
-    history = sub.add_parser("history", help="Delta Lake histories: append, list, changes")
+    history = sub.add_parser(
+        "history", parents=[common], help="Delta Lake histories: append, list, changes"
+    )
+    history.set_defaults(run=run)
     verbs = history.add_subparsers(dest="history_command", required=True, metavar="VERB")
 
-    append = verbs.add_parser("append", help="load from PostgreSQL and append one moment")
+    append = verbs.add_parser(
+        "append", parents=[common], help="load from PostgreSQL and append one moment"
+    )
     append.add_argument("--dsn", help="PostgreSQL DSN (default: env QF_DSN; password: PGPASSWORD)")
     append.add_argument("--schema", default="quantum", help="schema of the V3 tables")
     append.add_argument("--to", required=True, metavar="PATH", help="the history folder")
@@ -37,12 +43,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="refuse a moment whose shape changed (all tables, or one; repeatable)",
     )
 
-    listing = verbs.add_parser("list", help="the moments of a history")
+    listing = verbs.add_parser("list", parents=[common], help="the moments of a history")
     listing.add_argument("path", help="the history folder")
     listing.add_argument("--format", choices=FORMATS, default="table", help="output format")
     listing.add_argument("--output", "-o", help="write to this file instead of standard output")
 
-    changes = verbs.add_parser("changes", help="the keys inserted, updated, deleted")
+    changes = verbs.add_parser(
+        "changes", parents=[common], help="the keys inserted, updated, deleted"
+    )
     changes.add_argument("path", help="the history folder")
     changes.add_argument("--since", help="only moments after this date or date-time")
     changes.add_argument("--until", help="only moments at or before this date or date-time")

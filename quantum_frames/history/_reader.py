@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import polars as pl
 
 from quantum_frames.errors import HistoryError, InvalidArgumentError
 from quantum_frames.flattening import report_frame
-from quantum_frames.frames import FrictionFrame, QuantumFrames
+from quantum_frames.frames import FrictionFrame, LazySourceTables, QuantumFrames
 from quantum_frames.history._dtypes import decode_schema, restore
 from quantum_frames.history._log import (
     CHANGES_TABLE,
@@ -89,24 +90,30 @@ def read_history(
 
 
 def _frames(root: Path, moment: Moment, flat: Mapping[str, pl.DataFrame]) -> QuantumFrames:
-    from quantum_frames.snapshots.reader import _LazySourceTables
-
-    def raw() -> dict[str, pl.DataFrame]:
-        frames = read_tables(root, moment, RAW_TABLES)
-        return {name.removeprefix("raw/"): frame for name, frame in frames.items()}
-
     return QuantumFrames(
         teams=flat["teams"],
-        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+        friction=FrictionFrame(flat["friction"]),
         strategies=flat["strategies"],
-        raw=_LazySourceTables(raw),
+        raw=LazySourceTables(functools.partial(_raw_tables, root, moment)),  # picklable
         report=_report(moment),
-        source={**moment.source, "history": str(root), "history_moment": moment.version},
+        source=_source_of(root, moment),
         options=dict(moment.flatten),
         timings={},
         loaded_at=moment.created_at,
         as_of=moment.as_of,
     )
+
+
+def _raw_tables(root: Path, moment: Moment) -> dict[str, pl.DataFrame]:
+    """The lossless tables of ``moment``, by their short names."""
+    frames = read_tables(root, moment, RAW_TABLES)
+    return {name.removeprefix("raw/"): frame for name, frame in frames.items()}
+
+
+def _source_of(root: Path, moment: Moment) -> dict[str, Any]:
+    """The moment's source, naming the history and the moment (``moment``, when the source
+    has one, stays the database moment of the load)."""
+    return {**moment.source, "history": str(root), "history_moment": moment.version}
 
 
 @dataclass(frozen=True)
@@ -379,15 +386,19 @@ class _LazyMoment(QuantumFrames):
 
     @classmethod
     def of(cls, root: Path, moment: Moment) -> _LazyMoment:
+        from quantum_frames.frames import _SqlCache
+
         self = object.__new__(cls)
         for key, value in {
             "_root": root,
             "_moment": moment,
-            "source": {**moment.source, "history": str(root), "history_moment": moment.version},
+            "source": _source_of(root, moment),
             "options": dict(moment.flatten),
             "timings": {},
             "loaded_at": moment.created_at,
             "as_of": moment.as_of,
+            "aliases": None,
+            "_sql": _SqlCache(),
         }.items():
             object.__setattr__(self, key, value)
         return self

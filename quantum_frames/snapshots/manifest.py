@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, Final
 
-from quantum_frames.errors import SnapshotError
+from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, SnapshotError
 
 __all__ = [
     "FORMAT",
@@ -51,15 +51,15 @@ def parse_when(value: date | datetime | str, *, end_of_day: bool = False) -> dat
         try:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
-            msg = f"{value!r} is not a date or date-time; use ISO 8601, e.g. '2025-10-01' or '2025-10-01T18:00:00Z'."
-            raise ValueError(msg) from None
+            msg = f"{value!r} is not a date or date-time. Hint: use ISO 8601, e.g. '2025-10-01' or '2025-10-01T18:00:00Z'."
+            raise InvalidArgumentError(msg, argument="as_of") from None
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
         moment = time.max if end_of_day else time.min
         return datetime.combine(value, moment, tzinfo=UTC)
-    msg = f"expected a date, datetime or ISO string, got {type(value).__name__}."
-    raise TypeError(msg)
+    msg = f"expected a date, datetime or ISO string, got {type(value).__name__}. Hint: pass '2025-10-01'."
+    raise InvalidArgumentTypeError(msg, argument="as_of")
 
 
 @dataclass(frozen=True)
@@ -183,12 +183,13 @@ class Manifest:
         for entry in entries:
             path = root / entry["file"]
             if not path.is_file():
-                msg = f"snapshot {root}: file {entry['file']} is missing. Hint: the snapshot is incomplete; restore it or write it again."
-                raise SnapshotError(msg, path=path)
+                raise SnapshotError.damaged(root, entry["file"], "is missing (incomplete)")
             size = path.stat().st_size
             if size != entry["bytes"]:
-                msg = f"snapshot {root}: file {entry['file']} has {size} bytes, the manifest says {entry['bytes']} (truncated or replaced). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=path)
+                problem = (
+                    f"has {size} bytes, the manifest says {entry['bytes']} (truncated or replaced)"
+                )
+                raise SnapshotError.damaged(root, entry["file"], problem)
         listed = {MANIFEST, *(e["file"] for e in entries)}
         extra = sorted(
             str(p.relative_to(root))
@@ -208,5 +209,5 @@ class Manifest:
             digests = list(pool.map(lambda e: sha256_of(root / e["file"]), entries))
         for entry, digest in zip(entries, digests, strict=True):
             if digest != entry["sha256"]:
-                msg = f"snapshot {root}: file {entry['file']} fails its SHA-256 check (its bytes changed). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=root / entry["file"])
+                problem = "fails its SHA-256 check (its bytes changed)"
+                raise SnapshotError.damaged(root, entry["file"], problem)

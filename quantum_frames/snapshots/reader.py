@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from polars._typing import PolarsDataType
 
 from quantum_frames.errors import SnapshotError
 from quantum_frames.flattening import report_frame
-from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import TABLES, FrictionFrame, LazySourceTables, QuantumFrames
 from quantum_frames.snapshots.manifest import MANIFEST, Manifest, parse_when
 
 __all__ = ["LazySnapshot", "list_snapshots", "read_snapshot", "resolve_snapshot", "scan_snapshot"]
@@ -53,12 +54,12 @@ def read_snapshot(
     """
     manifest = resolve_snapshot(path, as_of=as_of)
     flat = _verified_flat(manifest) if verify else _read_kind(manifest, "flat")
-    raw = _LazySourceTables(lambda: _read_kind(manifest, "raw"))
+    raw = LazySourceTables(functools.partial(_read_kind, manifest, "raw"))  # picklable
     reports = [_report(manifest.data["tables"][name]["flat"]["columns"]) for name in TABLES]
     d = manifest.data
     return QuantumFrames(
         teams=flat["teams"],
-        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+        friction=FrictionFrame(flat["friction"]),
         strategies=flat["strategies"],
         raw=raw,
         report=pl.concat(reports),
@@ -104,23 +105,7 @@ def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
     }
 
 
-class _LazySourceTables(SourceTables):
-    """The lossless tables of a snapshot, decoded on first use (they were verified already)."""
-
-    def __init__(self, load: Callable[[], dict[str, pl.DataFrame]]) -> None:
-        object.__setattr__(self, "_load", load)
-
-    def __getattr__(self, name: str) -> pl.DataFrame:
-        if name not in TABLES:
-            raise AttributeError(name)
-        load: Callable[[], dict[str, pl.DataFrame]] = object.__getattribute__(self, "_load")
-        frames = load()
-        for table, frame in frames.items():
-            object.__setattr__(self, table, frame)
-        return frames[name]
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LazySnapshot:
     """LazyFrames over a snapshot's flattened (and lossless) Parquet files."""
 
@@ -129,6 +114,13 @@ class LazySnapshot:
     strategies: pl.LazyFrame
     raw: Mapping[str, pl.LazyFrame]
     manifest: Mapping[str, Any]
+
+    def __repr__(self) -> str:
+        """A few lines: which snapshot, as of when, rows per table (not the manifest)."""
+        m = self.manifest
+        tables = m.get("tables", {})
+        rows = ", ".join(f"{name} {tables[name].get('rows', 0):,}" for name in tables)
+        return f"LazySnapshot {m.get('snapshot_id', '?')} as of {m.get('as_of', '?')}: {rows} rows"
 
 
 def scan_snapshot(

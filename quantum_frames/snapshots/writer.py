@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames._version import __version__
-from quantum_frames.errors import SnapshotError
+from quantum_frames.errors import Advice, SnapshotError, said
 from quantum_frames.frames import QuantumFrames
 from quantum_frames.snapshots.manifest import (
     FORMAT,
@@ -61,7 +61,7 @@ def write_snapshot(
     created_at: datetime | None = None,
     progress: ProgressArg = None,
 ) -> Path:
-    """Write ``q`` as a snapshot directory at ``path`` (see SPEC §5) and return the path.
+    """Write ``q`` as a snapshot directory at ``path`` and return the path.
 
     Args:
         q: the frames to write.
@@ -83,7 +83,11 @@ def write_snapshot(
         msg = f"{target} is a file, not a snapshot directory. Hint: pass a directory path."
         raise SnapshotError(msg, path=target)
     if target.exists() and not overwrite:
-        msg = f"{target} already exists; nothing was written. Hint: pass overwrite=True to replace it, or choose another path."
+        msg = said(
+            f"{target} already exists; nothing was written. Hint: ",
+            Advice("overwrite", "True"),
+            " to replace it, or choose another path.",
+        )
         raise SnapshotError(msg, path=target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -294,7 +298,12 @@ def _publish(tmp: Path, target: Path, *, overwrite: bool) -> None:
         if old is not None:
             old.rename(target)
         if target.exists():
-            msg = f"{target} was created by another writer while this one was writing; nothing of this write was kept. Hint: choose another path, or pass overwrite=True."
+            msg = said(
+                f"{target} was created by another writer while this one was writing; nothing "
+                "of this write was kept. Hint: choose another path, or ",
+                Advice("overwrite", "True"),
+                ".",
+            )
             raise SnapshotError(msg, path=target) from None
         raise
     if old is not None:
