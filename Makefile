@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade 'pip>=25.1'  # 25.1: --group (PEP 735 groups)
-	$(PY) -m pip install --quiet -e '.[plot,notebook,demo]' --group dev
+	$(PY) -m pip install --quiet -e '.[plot,notebook,demo,history]' --group dev
 	@touch $@
 
 demo: $(STAMP)
@@ -31,7 +31,7 @@ docs: $(STAMP)
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[plot,notebook,demo]' --group dev --group bench
+	$(PY) -m pip install --quiet -e '.[plot,notebook,demo,history]' --group dev --group bench
 	@touch $@
 
 bench: $(BENCH_STAMP)
@@ -40,6 +40,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_small.py $(ARGS)
 	$(PY) benchmarks/bench_backtest.py $(ARGS)
 	$(PY) benchmarks/bench_flatten.py $(ARGS)
+	$(PY) benchmarks/bench_history.py $(ARGS)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick --no-write
@@ -47,6 +48,7 @@ bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_small.py --quick --no-write
 	$(PY) benchmarks/bench_backtest.py --quick --no-write
 	$(PY) benchmarks/bench_flatten.py --quick --no-write
+	$(PY) benchmarks/bench_history.py --quick --no-write
 
 # Where a load's CPU goes: the CPU budget and a py-spy profile (scale 50 unless ARGS say).
 profile: $(BENCH_STAMP)
