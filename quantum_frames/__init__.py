@@ -9,15 +9,10 @@ Examples:
 from __future__ import annotations
 
 from quantum_frames._version import __version__
-from quantum_frames.backtesting import (
-    Backtest,
-    NoSnapshotWarning,
-    backtest,
-    bets_from_strategies,
-    point_in_time,
-    settle,
-    walk_forward,
-)
+from quantum_frames.backtesting import Backtest, NoSnapshotWarning, backtest, bets_from_strategies
+from quantum_frames.backtesting.point_in_time import point_in_time
+from quantum_frames.backtesting.settle import settle
+from quantum_frames.backtesting.walk_forward import walk_forward
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,

@@ -384,11 +384,19 @@ class HistoryError(QuantumFramesError, OSError):
     """
 
     def __init__(self, message: str, *, path: object = None, table: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: what is wrong and what to do, ending in a hint.
+            path: the history, table or file that is wrong.
+            table: the table concerned, when there is one.
+        """
         super().__init__(message)
         self.path = path
         self.table = table
 
     def __str__(self) -> str:
+        """The message alone (not OSError's ``[Errno …]`` form)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -400,6 +408,13 @@ class HistoryContractError(HistoryError):
     """
 
     def __init__(self, message: str, *, path: object, changes: Sequence[tuple[str, ...]]) -> None:
+        """Build the error.
+
+        Args:
+            message: the breaking changes and what to do, ending in a hint.
+            path: the history.
+            changes: one ``(table, column, change, before, after)`` tuple per breaking change.
+        """
         super().__init__(message, path=path)
         self.changes = tuple(tuple(c) for c in changes)
 

@@ -509,7 +509,8 @@ def _backtest(args: argparse.Namespace) -> int:
     import warnings
     from pathlib import Path
 
-    from quantum_frames.backtesting import backtest, bets_from_strategies, point_in_time
+    from quantum_frames.backtesting import backtest, bets_from_strategies
+    from quantum_frames.backtesting.point_in_time import point_in_time
 
     path = Path(args.bets)
     if not path.is_file():
