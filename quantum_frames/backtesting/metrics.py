@@ -13,6 +13,7 @@ from quantum_frames.backtesting.calibration import (
     calibration_metrics,
     plot_calibration,
     reliability,
+    require_altair,
 )
 from quantum_frames.backtesting.margins import (
     MARGINS,
@@ -195,11 +196,7 @@ class Backtest:
         Raises:
             ImportError: Altair is not installed.
         """
-        try:
-            import altair as alt
-        except ImportError:
-            msg = "Backtest.plot needs Altair: pip install 'quantum-frames[plot]' (or altair)."
-            raise ImportError(msg) from None
+        alt = require_altair("Backtest.plot")
         curve = self.bets.group_by("date", maintain_order=True).agg(pl.col("bankroll").last())
         if curve.is_empty():  # no bets: the starting bankroll, flat, and a title saying so
             data = pl.DataFrame({"date": [0, 1], "bankroll": [self.starting_bankroll] * 2})

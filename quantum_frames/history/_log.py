@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
+from quantum_frames._process import process_alive
 from quantum_frames.errors import HistoryError
 from quantum_frames.snapshots.manifest import parse_when
 
@@ -376,7 +377,7 @@ def remove_stale_temporaries(root: Path) -> None:
         return
     for entry in log.iterdir():
         match = re.match(r"^\.tmp-(\d+)-[0-9a-f]+\.json$", entry.name)
-        if match and not _alive(int(match[1])):
+        if match and not process_alive(int(match[1])):
             with contextlib.suppress(OSError):
                 entry.unlink()
 
@@ -475,15 +476,3 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
