@@ -97,8 +97,13 @@ def ensure_seeded(dsn: str, schema: str, scale: int) -> None:
 
 def case_copy_floor(dsn: str, psql: str, schema: str) -> Callable[[], None]:
     params = Dsn.parse(dsn).params
-    env = {**os.environ, "PGHOST": params.get("host", ""), "PGUSER": params.get("user", ""),
-           "PGDATABASE": params.get("dbname", ""), "PGPORT": params.get("port", "5432")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PGHOST": params.get("host", ""),
+        "PGUSER": params.get("user", ""),
+        "PGDATABASE": params.get("dbname", ""),
+        "PGPORT": params.get("port", "5432"),
+    }
 
     def run() -> None:
         for table in TABLES:
@@ -202,9 +207,10 @@ def case_orm(dsn: str, schema: str) -> Callable[[], None]:
 
     params = Dsn.parse(dsn).params
     host = unquote(params.get("host", "localhost"))
-    url = f"postgresql+psycopg://{params.get('user', 'postgres')}@/{params.get('dbname', 'postgres')}?host={host}"
+    user, dbname = params.get("user", "postgres"), params.get("dbname", "postgres")
+    url = f"postgresql+psycopg://{user}@/{dbname}?host={host}"
     if not host.startswith("/"):
-        url = f"postgresql+psycopg://{params.get('user', 'postgres')}@{host}:{params.get('port', '5432')}/{params.get('dbname', 'postgres')}"
+        url = f"postgresql+psycopg://{user}@{host}:{params.get('port', '5432')}/{dbname}"
     engine = create_engine(url)
     base = automap_base()
     base.prepare(autoload_with=engine, schema=schema)
@@ -305,12 +311,13 @@ def peak_memory(dsn: str, schema: str) -> tuple[float, float]:
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith(field):\n"
         "            return int(line.split()[1])\n"
-        "qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)  # warm: first-use allocations\n"
-        "open('/proc/self/clear_refs', 'w').write('5')  # reset the peak (VmHWM) to the current RSS\n"
+        "qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)  # warm: first use\n"
+        "open('/proc/self/clear_refs', 'w').write('5')  # reset the peak (VmHWM) to the RSS\n"
         "before = kib('VmRSS:')\n"
         "q = qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)\n"
         "peak = kib('VmHWM:')\n"
-        "size = sum(f.estimated_size() for _, f in q.tables()) + sum(f.estimated_size() for _, f in q.raw.items())\n"
+        "size = sum(f.estimated_size() for _, f in q.tables())\n"
+        "size += sum(f.estimated_size() for _, f in q.raw.items())\n"
         "print((peak - before) / 1024, size / 2**20)\n"
     )
     out = subprocess.run(

@@ -77,8 +77,13 @@ class Loader:
 def copy_floor(dsn: str, psql: str, schema: str) -> float:
     """Seconds psql takes to COPY the three tables out in binary, to /dev/null."""
     params = Dsn.parse(dsn).params
-    env = {**os.environ, "PGHOST": params.get("host", ""), "PGUSER": params.get("user", ""),
-           "PGDATABASE": params.get("dbname", ""), "PGPORT": params.get("port", "5432")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PGHOST": params.get("host", ""),
+        "PGUSER": params.get("user", ""),
+        "PGDATABASE": params.get("dbname", ""),
+        "PGPORT": params.get("port", "5432"),
+    }
     started = time.perf_counter()
     for table in TABLES:
         sql = f'COPY "{schema}".{table} TO STDOUT (FORMAT binary)'
@@ -101,7 +106,8 @@ def main() -> int:
         ensure_seeded(dsn, schema, args.scale)
         old, new = Loader(args.reference, dsn, schema), Loader(ROOT, dsn, schema)
         old.load(), new.load(), new.load("inconsistent")  # warm-up
-        times: dict[str, list[float]] = {"floor": [], "reference": [], "this": [], "this, consistent=False": []}  # fmt: skip
+        kinds = ("floor", "reference", "this", "this, consistent=False")
+        times: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.repeat):
             times["floor"].append(copy_floor(dsn, psql, schema))
             times["reference"].append(old.load())

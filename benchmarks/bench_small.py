@@ -143,7 +143,14 @@ def main() -> int:
     def row(goal: str, ours: float, base: float, limit: float) -> str:
         ratio = ours / base
         verdict = "met" if ratio <= limit else "**missed**"
-        return f"| {goal} | {ours * 1e3:.1f} | {base * 1e3:.1f} | {ratio:.2f} × (≤ {limit}) | {verdict} |"
+        cells = (
+            goal,
+            f"{ours * 1e3:.1f}",
+            f"{base * 1e3:.1f}",
+            f"{ratio:.2f} × (≤ {limit})",
+            verdict,
+        )
+        return "| " + " | ".join(cells) + " |"
 
     def absolute(goal: str, ours: float, limit_ms: float) -> str:
         verdict = "met" if ours * 1e3 <= limit_ms else "**missed**"
