@@ -366,9 +366,9 @@ def backtest(
         A :class:`Backtest`.
 
     Raises:
-        ValueError: a missing column, odds ≤ 1, an unknown result, prob outside [0, 1], a
-            date that is not a date, a bad option — naming the column and the first rows
-            (the errors are :class:`~quantum_frames.errors.InvalidArgumentError` for options).
+        InvalidArgumentError: a missing column, odds ≤ 1, an unknown result, prob outside
+            [0, 1], a date that is not a date, a bad option — naming the column and the first
+            rows (also a ``ValueError``).
 
     Examples:
         >>> import polars as pl, quantum_frames as qf
@@ -634,8 +634,12 @@ def _validated(df: pl.DataFrame, stake: Stake) -> pl.DataFrame:
     missing = [c for c in need if c not in df.columns]
     if missing:
         why = " (Kelly stakes need the model's probability)" if "prob" in missing else ""
-        msg = f"the bets lack column(s) {missing}{why}; they have {df.columns}."
-        raise ValueError(msg)
+        msg = (
+            f"the bets lack column(s) {missing}{why}; they have {df.columns}. "
+            "Hint: rename the columns (date, market, odds, result …), or derive the bets "
+            "from fixtures with bets_from_strategies."
+        )
+        raise InvalidArgumentError(msg, argument="bets")
     df = df.with_row_index("__input_row")
     df = df.with_columns(
         _as_date(df), pl.col("odds").cast(pl.Float64, strict=False).alias("__odds")
@@ -701,8 +705,11 @@ def _as_date(df: pl.DataFrame) -> pl.Expr:
         if bad.any():
             _raise_bad(df, bad, "date", "is not a date (use ISO 8601, e.g. 2025-09-01)")
         return pl.lit(parsed).alias("date")
-    msg = f"column 'date' must hold dates (Date, Datetime or ISO text), not {dtype}."
-    raise ValueError(msg)
+    msg = (
+        f"column 'date' must hold dates (Date, Datetime or ISO text), not {dtype}. "
+        "Hint: cast it, e.g. pl.col('date').str.to_date()."
+    )
+    raise InvalidArgumentError(msg, argument="date")
 
 
 def _first_bad(df: pl.DataFrame, condition: pl.Expr, column: str, what: str) -> None:
@@ -714,7 +721,10 @@ def _first_bad(df: pl.DataFrame, condition: pl.Expr, column: str, what: str) -> 
 def _raise_bad(df: pl.DataFrame, mask: pl.Series, column: str, what: str) -> None:
     rows = df.filter(mask).head(3)
     shown = ", ".join(f"row {r['__input_row']}: {r[column]!r}" for r in rows.iter_rows(named=True))
-    msg = f"column {column!r} {what}: {int(mask.sum())} bad row(s), first {shown}."
+    msg = (
+        f"column {column!r} {what}: {int(mask.sum())} bad row(s), first {shown}. "
+        "Hint: fix or drop those rows (row numbers count from 0, in input order)."
+    )
     raise InvalidArgumentError(msg, argument=column)
 
 
