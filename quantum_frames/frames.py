@@ -606,21 +606,37 @@ class QuantumFrames:
             aliases=self.aliases,
         )  # fmt: skip
 
-    def best_strategies(self, fixtures: FrameT, /, *, team: str = "team") -> FrameT:
+    def best_strategies(
+        self, fixtures: FrameT, /, *, team: str = "team", strict: bool = False
+    ) -> FrameT:
         """For each fixture row, the best strategy of its team for the row's context.
+
+        A team name that matches no team is named in an ``UnresolvedTeamsWarning`` pointing
+        at the caller's line (``strict=True``: an
+        :class:`~quantum_frames.errors.UnknownTeamError`).
 
         Args:
             fixtures: Polars (eager or lazy), pandas or pyarrow fixtures.
             team: the team column.
+            strict: raise for a team name that matches no team instead of warning.
 
         Returns:
             The fixtures with the chosen strategy's columns.
+
+        Raises:
+            UnknownTeamError: ``strict`` and a team name matches no team.
+
+        Examples:
+            >>> import polars as pl, quantum_frames as qf
+            >>> fixtures = pl.DataFrame({"team": ["Liverpool"], "venue": ["home"]})
+            >>> qf.sample().best_strategies(fixtures).height
+            1
         """
         from quantum_frames.ops.strategies import best_strategies
 
         return best_strategies(
             self.strategies, self.teams, fixtures,
-            team=team, separator=self._separator, aliases=self.aliases,
+            team=team, separator=self._separator, aliases=self.aliases, strict=strict,
         )  # fmt: skip
 
     # --- snapshots, SQL ------------------------------------------------------------------------
@@ -956,14 +972,17 @@ class LazyFrames:
             fixtures.lazy(), home, away, on_unknown=on_unknown, season=season
         )
 
-    def best_strategies(self, fixtures: pl.LazyFrame, /, *, team: str = "team") -> pl.LazyFrame:
+    def best_strategies(
+        self, fixtures: pl.LazyFrame, /, *, team: str = "team", strict: bool = False
+    ) -> pl.LazyFrame:
         """See :meth:`QuantumFrames.best_strategies`.
 
         Args:
             fixtures: the fixtures (made lazy).
             team: the team column.
+            strict: raise for a team name that matches no team instead of warning.
 
         Returns:
             A LazyFrame.
         """
-        return self._q.best_strategies(fixtures.lazy(), team=team)
+        return self._q.best_strategies(fixtures.lazy(), team=team, strict=strict)

@@ -149,7 +149,6 @@ def point_in_time(
             history[-1].teams,
             strict=strict,
             consequence="their fixtures have null team data, friction and strategies",
-            stacklevel=3,
         )
     out = pl.concat(parts, how="diagonal_relaxed").sort("__row").drop("__row")
     return out.lazy() if lazy else out  # type: ignore[return-value]
