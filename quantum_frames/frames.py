@@ -15,6 +15,7 @@ import polars as pl
 from quantum_frames._typing import FrameT
 from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.flattening import flatten_with_report
+from quantum_frames.flattening._api import MAX_COLUMNS
 
 if TYPE_CHECKING:
     from quantum_frames.ops.names import AliasesArg
@@ -228,6 +229,7 @@ def flatten_tables(
     *,
     separator: str,
     max_depth: int | None,
+    max_columns: int | None = MAX_COLUMNS,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Flatten each lossless table; the flat frames by name, and one report for all of them.
 
@@ -238,7 +240,7 @@ def flatten_tables(
     for name, frame in raw.items():
         cols = None if json_columns is None else list(json_columns.get(name, []))
         flat[name], report = flatten_with_report(
-            frame, cols, separator=separator, max_depth=max_depth
+            frame, cols, separator=separator, max_depth=max_depth, max_columns=max_columns
         )
         reports.append(report)
     return flat, pl.concat(reports)
@@ -674,22 +676,40 @@ class QuantumFrames:
             progress=progress,
         )
 
-    def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:
+    def reflatten(
+        self,
+        *,
+        separator: str = ".",
+        max_depth: int | None = None,
+        max_columns: int | None = MAX_COLUMNS,
+    ) -> QuantumFrames:
         """Flatten the lossless source again with other options (works offline).
 
         Args:
             separator: joins a column name and its JSON keys in flat column names.
             max_depth: objects nested deeper than this many keys stay JSON text.
+            max_columns: leaf columns per JSON column (None: no limit); past it the widest
+                objects stay JSON text, named in the report.
 
         Returns:
             A new QuantumFrames.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample().reflatten(separator="__")
+            >>> q.options["separator"], any("__" in c for c in q.teams.columns)
+            ('__', True)
         """
         sources = self._json_sources
         json_columns = {
             name: [c for c in raw.columns if c in sources] for name, raw in self.raw.items()
         }
         flat, report = flatten_tables(
-            self.raw, json_columns, separator=separator, max_depth=max_depth
+            self.raw,
+            json_columns,
+            separator=separator,
+            max_depth=max_depth,
+            max_columns=max_columns,
         )
         return replace(
             self,
@@ -697,7 +717,7 @@ class QuantumFrames:
             friction=FrictionFrame(flat["friction"]),
             strategies=flat["strategies"],
             report=report,
-            options={"separator": separator, "max_depth": max_depth},
+            options={"separator": separator, "max_depth": max_depth, "max_columns": max_columns},
         )
 
     def sql(

@@ -16,6 +16,7 @@ import polars as pl
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, SourceError
 from quantum_frames.flattening import flatten_with_report
+from quantum_frames.flattening._api import MAX_COLUMNS
 from quantum_frames.frames import (
     TABLES,
     FrictionFrame,
@@ -48,6 +49,7 @@ def read_postgres(
     tables: Mapping[str, str] | None = None,
     separator: str = ".",
     max_depth: int | None = None,
+    max_columns: int | None = MAX_COLUMNS,
     connect_timeout: float = 10.0,
     statement_timeout: float | None = 600.0,
     retries: int = 0,
@@ -79,6 +81,8 @@ def read_postgres(
             ``strategies``) when they differ from the V3 defaults.
         separator: joins a column name and its JSON keys in flat column names.
         max_depth: objects nested deeper than this many keys stay JSON text.
+        max_columns: leaf columns per JSON column (None: no limit); past it the widest
+            objects (a dict keyed by match id) stay JSON text, named in the report.
         connect_timeout: seconds to wait for the server to accept a connection.
         statement_timeout: seconds a single read may take on the server (None: no limit).
         retries: how many more times to try when the server cannot be reached (refused,
@@ -137,6 +141,7 @@ def read_postgres(
                 season=season,
                 separator=separator,
                 max_depth=max_depth,
+                max_columns=max_columns,
                 progress=progress,
             )
             break
@@ -169,7 +174,7 @@ def read_postgres(
         raw=SourceTables(**raw),
         report=pl.concat([flat[name][1] for name in TABLES]),
         source=source,
-        options={"separator": separator, "max_depth": max_depth},
+        options={"separator": separator, "max_depth": max_depth, "max_columns": max_columns},
         timings=timings,
         loaded_at=started,
     )
@@ -207,6 +212,7 @@ def _fetch_and_flatten(
     *,
     separator: str,
     max_depth: int | None,
+    max_columns: int | None,
     progress: ProgressArg,
     **fetch_options: Any,
 ) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
@@ -222,7 +228,12 @@ def _fetch_and_flatten(
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         t = time.perf_counter()
         result = flatten_with_report(  # PostgreSQL checked every json/jsonb value
-            frame, json_cols, separator=separator, max_depth=max_depth, valid_json=True
+            frame,
+            json_cols,
+            separator=separator,
+            max_depth=max_depth,
+            max_columns=max_columns,
+            valid_json=True,
         )
         flatten_s[name] = time.perf_counter() - t
         bar.step(
@@ -255,6 +266,7 @@ def build_frames(
     source: Mapping[str, object] | None = None,
     separator: str = ".",
     max_depth: int | None = None,
+    max_columns: int | None = MAX_COLUMNS,
     loaded_at: datetime | None = None,
 ) -> QuantumFrames:
     """Flatten lossless source tables into :class:`QuantumFrames`.
@@ -263,7 +275,9 @@ def build_frames(
     String column whose values are JSON objects.
     """
     t0 = time.perf_counter()
-    flat, report = flatten_tables(raw, json_columns, separator=separator, max_depth=max_depth)
+    flat, report = flatten_tables(
+        raw, json_columns, separator=separator, max_depth=max_depth, max_columns=max_columns
+    )
     return QuantumFrames(
         teams=flat["teams"],
         friction=FrictionFrame(flat["friction"]),
@@ -271,7 +285,7 @@ def build_frames(
         raw=raw,
         report=report,
         source=dict(source or {}),
-        options={"separator": separator, "max_depth": max_depth},
+        options={"separator": separator, "max_depth": max_depth, "max_columns": max_columns},
         timings={"flatten": time.perf_counter() - t0},
         loaded_at=loaded_at,
     )
