@@ -48,6 +48,14 @@ class FrictionFrame:
         frame: the friction table as a plain ``pl.DataFrame``.
         teams: the teams frame, for the names.
         aliases: the team aliases (``team_name, alias``), for the names.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> q.friction("Liverpool", "Everton")
+        0.5288
+        >>> q.friction.height  # the frame's methods and attributes too
+        1752
     """
 
     __slots__ = ("aliases", "frame", "teams")
@@ -233,7 +241,8 @@ def flatten_tables(
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Flatten each lossless table; the flat frames by name, and one report for all of them.
 
-    ``json_columns`` names the JSON columns per table; None: :func:`~quantum_frames.flattening.json_columns`.
+    ``json_columns`` names the JSON columns per table; None:
+    :func:`~quantum_frames.flattening.json_columns`.
     """
     flat: dict[str, pl.DataFrame] = {}
     reports = []
@@ -286,6 +295,14 @@ class QuantumFrames:
         as_of: the date the data describes, for snapshots (None: as loaded).
         aliases: the team aliases used by every name lookup (``team_name, alias``);
             None: the shipped table of the 96 teams. Extend with :meth:`with_aliases`.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> q.teams.height, q.friction.height, q.strategies.height
+        (96, 1752, 468)
+        >>> q.team("PSG")["team_name"]
+        'Paris Saint-Germain'
     """
 
     teams: pl.DataFrame
@@ -312,6 +329,12 @@ class QuantumFrames:
 
         Yields:
             ``(name, frame)``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> [name for name, _ in q.tables()]
+            ['teams', 'friction', 'strategies']
         """
         yield "teams", self.teams
         yield "friction", self.friction.frame
@@ -319,7 +342,13 @@ class QuantumFrames:
 
     @property
     def conflicts(self) -> pl.DataFrame:
-        """The flat columns whose JSON rows disagreed in type (kept as JSON text)."""
+        """The flat columns whose JSON rows disagreed in type (kept as JSON text).
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().conflicts.select("column", "conflict").height
+            1
+        """
         return self.report.filter(pl.col("conflict").is_not_null())
 
     # --- names ---------------------------------------------------------------------------------
@@ -382,6 +411,12 @@ class QuantumFrames:
 
         Returns:
             The team as a dict.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.team("psg")["team_name"]  # case, accents and aliases tolerated
+            'Paris Saint-Germain'
         """
         from quantum_frames.ops.teams import team
 
@@ -396,6 +431,12 @@ class QuantumFrames:
 
         Returns:
             The vector.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> sorted(q.dna_vector("Liverpool", "market_dna"))[:2]
+            ['best_strategy', 'empirical_profile']
         """
         from quantum_frames.ops.teams import dna_vector
 
@@ -431,6 +472,12 @@ class QuantumFrames:
 
         Returns:
             The teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.teams_in_tier("ELITE", "TOP6")["tier"].unique().sort().to_list()
+            ['ELITE', 'TOP6']
         """
         from quantum_frames.ops.tiers import teams_in_tier
 
@@ -441,6 +488,12 @@ class QuantumFrames:
 
         Returns:
             The teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.elite_teams()["tier"].unique().to_list()
+            ['ELITE']
         """
         from quantum_frames.ops.tiers import elite_teams
 
@@ -454,6 +507,12 @@ class QuantumFrames:
 
         Returns:
             The teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.teams_in_league("serie a").height
+            20
         """
         from quantum_frames.ops.tiers import teams_in_league
 
@@ -475,6 +534,14 @@ class QuantumFrames:
 
         Returns:
             The teams with ``rank``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.tier_ranking()["tier"][0]
+            'ELITE'
+            >>> q.tier_ranking(by="roi").columns[-1]
+            'rank'
         """
         from quantum_frames.ops.tiers import tier_ranking
 
@@ -485,6 +552,12 @@ class QuantumFrames:
 
         Returns:
             ``tag, teams, share``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.tag_counts().columns
+            ['tag', 'teams', 'share']
         """
         from quantum_frames.ops.tags import tag_counts
 
@@ -495,6 +568,13 @@ class QuantumFrames:
 
         Returns:
             The square frame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> m = q.tag_cooccurrence()
+            >>> m.height == m.width - 1  # tag × tag, and the tag column
+            True
         """
         from quantum_frames.ops.tags import tag_cooccurrence
 
@@ -511,6 +591,12 @@ class QuantumFrames:
 
         Returns:
             The pairs.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> (q.high_friction_matchups(0.7)["friction_score"] >= 0.7).all()
+            True
         """
         from quantum_frames.ops.friction import high_friction_matchups
 
@@ -527,6 +613,12 @@ class QuantumFrames:
 
         Returns:
             The matrix.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.friction_matrix("Serie A").shape  # home rows × (home + 20 away columns)
+            (20, 21)
         """
         from quantum_frames.ops.friction import friction_matrix
 
@@ -553,6 +645,14 @@ class QuantumFrames:
 
         Returns:
             The fixtures with the friction columns.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import polars as pl
+            >>> fixtures = pl.DataFrame({"home": ["Liverpool"], "away": ["Everton"]})
+            >>> q.friction_for(fixtures)["friction_score"].to_list()
+            [0.5288]
         """
         from quantum_frames.ops.friction import friction_for
 
@@ -569,6 +669,12 @@ class QuantumFrames:
 
         Returns:
             The strategies.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.strategies_for("Liverpool")["team_name"].unique().to_list()
+            ['Liverpool']
         """
         from quantum_frames.ops.strategies import strategies_for
 
@@ -582,6 +688,12 @@ class QuantumFrames:
 
         Returns:
             The strategies.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> (q.strategies_by_conviction(70)["conviction"] >= 70).all()
+            True
         """
         from quantum_frames.ops.strategies import strategies_by_conviction
 
@@ -599,6 +711,13 @@ class QuantumFrames:
 
         Returns:
             The strategy as a dict, or None.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> context = {"venue": "home", "opponent_tier": "ELITE"}
+            >>> q.best_strategy("Liverpool", context)["strategy_name"]
+            'CONVERGENCE_OVER_MC'
         """
         from quantum_frames.ops.strategies import best_strategy
 
@@ -664,6 +783,14 @@ class QuantumFrames:
 
         Returns:
             The path written.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import tempfile, pathlib
+            >>> path = q.write_snapshot(pathlib.Path(tempfile.mkdtemp()) / "s", as_of="2025-11-15")
+            >>> qf.read_snapshot(path).as_of.date().isoformat()
+            '2025-11-15'
         """
         from quantum_frames.snapshots.writer import write_snapshot
 
@@ -739,6 +866,12 @@ class QuantumFrames:
 
         Returns:
             A ``pl.DataFrame`` (a ``pl.LazyFrame`` with ``lazy=True``).
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.sql("SELECT count(*) AS n FROM teams WHERE tier = ?", params=["ELITE"]).item()
+            15
         """
         from quantum_frames.sql import sql
 
@@ -752,6 +885,12 @@ class QuantumFrames:
 
         Returns:
             One row per change.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.diff(q).is_empty()  # nothing changed
+            True
         """
         from quantum_frames.ops.diff import diff
 
@@ -766,13 +905,29 @@ class QuantumFrames:
 
         Returns:
             The path written.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import tempfile, pathlib
+            >>> q.to_duckdb(pathlib.Path(tempfile.mkdtemp()) / "q.duckdb").name
+            'q.duckdb'
         """
         from quantum_frames.sql import to_duckdb
 
         return to_duckdb(self, path, overwrite=overwrite)
 
     def describe_source(self) -> str:
-        """One line: where the data came from."""
+        """One line: where the data came from.
+
+        Returns:
+            ``postgresql://user@host:port/db (schema …)``, ``snapshot PATH`` or the kind.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().describe_source().endswith("(synthetic)")
+            True
+        """
         src = self.source
         kind = src.get("kind", "unknown")
         if kind == "postgresql":
@@ -832,6 +987,13 @@ class LazyFrames:
         teams: the teams as a LazyFrame.
         friction: the friction table as a LazyFrame.
         strategies: the strategies as a LazyFrame.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> lf = q.lazy().elite_teams()  # a LazyFrame: nothing computed yet
+        >>> lf.collect()["tier"].unique().to_list()
+        ['ELITE']
     """
 
     def __init__(self, q: QuantumFrames) -> None:
@@ -860,6 +1022,13 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> lf = q.lazy().teams_with_tags("GK_*")
+            >>> lf.collect().height == q.teams_with_tags("GK_*").height
+            True
         """
         from quantum_frames.ops.tags import known_tags, teams_with_tags
 
@@ -874,6 +1043,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().teams_in_tier("TOP6").collect()["tier"].unique().to_list()
+            ['TOP6']
         """
         from quantum_frames.ops.tiers import teams_in_tier
 
@@ -884,6 +1059,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().elite_teams().collect().height == q.elite_teams().height
+            True
         """
         from quantum_frames.ops.tiers import elite_teams
 
@@ -897,6 +1078,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().teams_in_league("Serie A").collect().height
+            20
         """
         from quantum_frames.ops.tiers import teams_in_league
 
@@ -919,6 +1106,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().tier_ranking().collect()["tier"][0]
+            'ELITE'
         """
         from quantum_frames.ops.tiers import tier_ranking
 
@@ -935,6 +1128,13 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> lf = q.lazy().high_friction_matchups(0.7)
+            >>> lf.collect().height == q.high_friction_matchups(0.7).height
+            True
         """
         from quantum_frames.ops.friction import high_friction_matchups
 
@@ -948,6 +1148,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().strategies_for("Liverpool").collect()["team_name"].unique().to_list()
+            ['Liverpool']
         """
         from quantum_frames.ops.strategies import strategies_for
 
@@ -961,6 +1167,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> (q.lazy().strategies_by_conviction(70).collect()["conviction"] >= 70).all()
+            True
         """
         from quantum_frames.ops.strategies import strategies_by_conviction
 
@@ -987,6 +1199,14 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import polars as pl
+            >>> fixtures = pl.LazyFrame({"home": ["Liverpool"], "away": ["Everton"]})
+            >>> q.lazy().friction_for(fixtures).collect()["friction_score"].to_list()
+            [0.5288]
         """
         return self._q.friction_for(
             fixtures.lazy(), home, away, on_unknown=on_unknown, season=season
@@ -1004,5 +1224,13 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import polars as pl
+            >>> fixtures = pl.LazyFrame({"team": ["Liverpool"], "venue": ["home"]})
+            >>> q.lazy().best_strategies(fixtures).collect().height
+            1
         """
         return self._q.best_strategies(fixtures.lazy(), team=team, strict=strict)

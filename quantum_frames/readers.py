@@ -111,6 +111,11 @@ def read_postgres(
         MissingTableError, MissingColumnError: the schema lacks a required table or column.
         FlattenCollisionError: two JSON paths give one column name; pass another separator.
         InvalidArgumentError, InvalidArgumentTypeError: an argument of the wrong value or type.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.read_postgres("postgresql://analyst@db.internal:5432/prod")  # doctest: +SKIP
+        >>> q = qf.read_postgres(season="2025-2026", consistent=False)  # doctest: +SKIP
     """
     t0 = time.perf_counter()
     started = datetime.now(UTC)
@@ -273,6 +278,12 @@ def build_frames(
 
     ``json_columns`` names the JSON columns per table (as the catalog said); default: every
     String column whose values are JSON objects.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> raw = qf.sample().raw  # lossless tables, JSON as text
+        >>> qf.build_frames(raw, separator="__").teams.height
+        96
     """
     t0 = time.perf_counter()
     flat, report = flatten_tables(
@@ -311,7 +322,16 @@ def _with_team_names(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFra
 
 
 def sample_path() -> Path:
-    """Where the bundled sample snapshot lives inside the installed package."""
+    """Where the bundled sample snapshot lives inside the installed package.
+
+    Returns:
+        The snapshot directory (read it with ``qf.read_snapshot``, or ``qf.sample()``).
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> qf.sample_path().name
+        'snapshot'
+    """
     return Path(str(resources.files("quantum_frames.synthetic").joinpath("snapshot")))
 
 
@@ -340,6 +360,11 @@ def sample_season_path() -> Path:
 
     Returns:
         The folder.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> sorted(p.name for p in qf.sample_season_path().iterdir())[:2]
+        ['fixtures.parquet', 'snapshots']
     """
     packaged = Path(str(resources.files("quantum_frames.synthetic").joinpath("season")))
     if packaged.is_dir():

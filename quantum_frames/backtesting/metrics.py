@@ -177,6 +177,16 @@ class Backtest:
 
         Raises:
             InvalidArgumentError: an unknown period.
+
+        Examples:
+            >>> import datetime as dt, polars as pl, quantum_frames as qf
+            >>> bets = pl.DataFrame({
+            ...     "date": [dt.date(2025, 9, 1), dt.date(2025, 10, 1)], "home": ["A", "C"],
+            ...     "away": ["B", "D"], "market": ["1x2_home"] * 2, "odds": [2.0, 2.0],
+            ...     "result": ["win", "loss"],
+            ... })
+            >>> qf.backtest(bets).by_period("month").table["profit"].to_list()
+            [1.0, -1.0]
         """
         from quantum_frames.backtesting.walk_forward import periods_of
 
@@ -193,6 +203,14 @@ class Backtest:
 
         Raises:
             ImportError: Altair is not installed.
+
+        Examples:
+            >>> import datetime as dt, polars as pl, quantum_frames as qf
+            >>> bets = pl.DataFrame({
+            ...     "date": [dt.date(2025, 9, 1)], "home": ["A"], "away": ["B"],
+            ...     "market": ["1x2_home"], "odds": [2.0], "result": ["win"],
+            ... })
+            >>> chart = qf.backtest(bets).plot()  # an Altair chart: display it, or chart.save(...)
         """
         try:
             import altair as alt
@@ -244,6 +262,15 @@ class Backtest:
         Raises:
             InvalidArgumentError: the bets carried no ``prob``.
             ImportError: Altair is not installed.
+
+        Examples:
+            >>> import datetime as dt, polars as pl, quantum_frames as qf
+            >>> bets = pl.DataFrame({
+            ...     "date": [dt.date(2025, 9, 1)] * 2, "home": ["A", "C"], "away": ["B", "D"],
+            ...     "market": ["1x2_home"] * 2, "odds": [2.0, 2.5], "result": ["win", "loss"],
+            ...     "prob": [0.55, 0.45],
+            ... })
+            >>> chart = qf.backtest(bets).plot_calibration()  # predicted vs observed, with counts
         """
         if self.calibration.is_empty():
             msg = (
@@ -326,7 +353,8 @@ def backtest(
 
     CLV: with closing odds of every outcome (``closing_odds_home/draw/away`` for ``1x2_*``,
     ``closing_odds_over/under`` for a total line, ``closing_odds_yes/no`` for ``btts_*``; for
-    another market the non-null ones of its row) the margin is removed (``margin``: ``multiplicative``, ``power`` or ``shin``) and
+    another market the non-null ones of its row) the margin is removed (``margin``:
+    ``multiplicative``, ``power`` or ``shin``) and
     ``clv = odds × fair probability − 1``; otherwise (or ``margin=None``) the raw
     ``odds / closing_odds − 1``. ``clv_basis`` says which. The closing odds may come instead
     as a frame, ``closing=``: one row per (``date``, ``home``, ``away``, ``market``) with

@@ -83,6 +83,15 @@ def point_in_time(
         InvalidArgumentError: a column is missing, a date is not a date, or no snapshot has
             an as_of (also a ``ValueError``).
         InvalidArgumentTypeError: ``fixtures`` is not a polars frame (also a ``TypeError``).
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> folder, fixtures = qf.sample_season()
+        >>> enriched = qf.point_in_time(fixtures.head(20), folder)
+        >>> (enriched["snapshot_as_of"].dt.date() < enriched["date"]).all()  # strictly before
+        True
+        >>> enriched.height, "home_strategy_name" in enriched.columns
+        (20, True)
     """
     if not isinstance(fixtures, pl.DataFrame | pl.LazyFrame):
         msg = (

@@ -583,7 +583,8 @@ def _backtest(args: argparse.Namespace) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         frame = bets_from_strategies(enriched, min_conviction=args.min_conviction)
         print(
-            f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, snapshots in {args.snapshots})",
+            f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, "
+            f"snapshots in {args.snapshots})",
             file=sys.stderr,
         )
     if frame.is_empty():
