@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from quantum_frames._version import __version__
+from quantum_frames.cli import _history
 from quantum_frames.cli._render import FORMATS, emit, plain, snapshot_info, summary
 from quantum_frames.errors import (
     Advice,
@@ -128,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         _add_load, _add_snapshot, _add_info, _add_teams, _add_friction, _add_matchups,
-        _add_strategy, _add_sql, _add_backtest, _add_seed_db,
+        _add_strategy, _add_sql, _add_backtest, _add_seed_db, _history.add_parser,
     ):  # fmt: skip
         add(sub, common)
     return parser
@@ -157,7 +158,10 @@ def _read_args(p: argparse.ArgumentParser, *, season_help: str | None = None) ->
 def _data_args(p: argparse.ArgumentParser, *, season_help: str | None = None) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--dsn", help="read PostgreSQL (default: env QF_DSN)")
-    where.add_argument("--snapshot", help="read a snapshot directory (or a folder: the newest)")
+    where.add_argument(
+        "--snapshot", help="read a snapshot directory (or a folder, or a history: the newest)"
+    )
+    p.add_argument("--as-of", help="with --snapshot: the newest at or before this date")
     p.add_argument("--schema", default="quantum", help="schema of the V3 tables (with --dsn)")
     _read_args(p, season_help=season_help)
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
@@ -446,7 +450,9 @@ def _load(args: argparse.Namespace) -> QuantumFrames:
     if not postgres:
         _refuse_read_options(args, "a snapshot" if args.snapshot else "the bundled sample")
     if args.snapshot:
-        return read_snapshot(args.snapshot)
+        if _history.is_history(args.snapshot):
+            return _history.read(args.snapshot, as_of=args.as_of)
+        return read_snapshot(args.snapshot, as_of=args.as_of)
     if postgres:
         return read_postgres(
             args.dsn, schema=args.schema, season=args.season, consistent=args.consistent
