@@ -133,7 +133,8 @@ def walk_forward(
 
     Args:
         fixtures: one row per match, with goals and odds (as for :func:`bets_from_strategies`).
-        snapshots: a folder of snapshots, or QuantumFrames that each have ``as_of``.
+        snapshots: a folder of snapshots, a history (``write_history``), or QuantumFrames
+            that each have ``as_of``.
         select: from the point-in-time frame of one period to its bets, e.g.
             ``lambda f: qf.bets_from_strategies(f, min_conviction=60)``.
         period: ``month``, ``week`` or ``season``.
