@@ -461,6 +461,12 @@ class QuantumFrames:
 
         Returns:
             The matching teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.teams_with_tags("GK_*", match="none").height < q.teams.height
+            True
         """
         from quantum_frames.ops.tags import teams_with_tags
 

@@ -67,6 +67,16 @@ class Backtest:
         resampling: how the intervals were bootstrapped (None: no intervals).
         clv_basis: what CLV was measured against (fair closing odds, or raw ones).
         calibration: the reliability table of the model's ``prob`` (empty without it).
+
+    Examples:
+        >>> import datetime as dt, polars as pl, quantum_frames as qf
+        >>> bets = pl.DataFrame({
+        ...     "date": [dt.date(2025, 9, 1)] * 2, "home": ["A", "C"], "away": ["B", "D"],
+        ...     "market": ["over_2"] * 2, "odds": [2.0, 2.0], "result": ["win", "push"],
+        ... })
+        >>> bt = qf.backtest(bets)
+        >>> bt["bets"], bt["pushes"], bt["profit"]  # a push is neither won nor lost
+        (1, 1, 1.0)
     """
 
     bets: pl.DataFrame
