@@ -229,16 +229,19 @@ SNAPSHOTS = [
         "# Snapshots, history and a backtest\n\nSnapshots are Parquet directories with a manifest "
         "(checksums, source, as-of date). A folder of them is a history that backtests read *as "
         "of* each match — never later.\n\n> All data below is **synthetic**: the bundled sample and "
-        "the sample season in `data/season`."
+        "the sample season `qf.sample_season()` (shipped in the package)."
     ),
-    new_code_cell(SETUP + '\nimport tempfile\n\nq = qf.sample()\nSEASON = Path("..") / "data" / "season"'),
+    new_code_cell(
+        SETUP + '\nimport tempfile\n\nq = qf.sample()\n'
+        'history, fixtures = qf.sample_season()  # a folder of snapshots, and the fixtures'
+    ),
     new_markdown_cell("## Write, list, read as of a date"),
     new_code_cell(
         'workdir = Path(tempfile.mkdtemp())\n'
         'path = q.write_snapshot(workdir / "sample", as_of="2025-11-15")\n'
         'sorted(p.name for p in path.iterdir())'
     ),
-    new_code_cell('history = SEASON / "snapshots"\nqf.list_snapshots(history).select("as_of", "teams_rows", "friction_rows", "source")'),
+    new_code_cell('qf.list_snapshots(history).select("as_of", "teams_rows", "friction_rows", "source")'),
     new_code_cell('october = qf.read_snapshot(history, as_of="2025-10-20")\noctober.as_of'),
     new_markdown_cell("## What changed between two snapshots"),
     new_code_cell(
@@ -253,7 +256,6 @@ SNAPSHOTS = [
         "match's context picks the market; the bets are settled from the final score."
     ),
     new_code_cell(
-        'fixtures = pl.read_parquet(SEASON / "fixtures.parquet")\n'
         'enriched = qf.point_in_time(fixtures, history)\n'
         'enriched.select("date", "home", "away", "snapshot_as_of", "home_tier", "friction_score", "home_strategy_name").head(5)'
     ),

@@ -82,11 +82,12 @@ def snapshot_info(path: str, *, verify: bool = True) -> str:
     d = m.data
     src = d["source"]
     where = ", ".join(f"{k}={v}" for k, v in src.items() if k not in {"tables"} and v)
+    checked = "verified: every SHA-256 matches" if verify else "not verified"
+    version = d.get("library_version", "?")
     lines = [
-        f"snapshot {root}  ({'verified: every SHA-256 matches' if verify else 'not verified'})",
+        f"snapshot {root}  ({checked})",
         f"  as of       {m.as_of:%Y-%m-%d %H:%M:%S} UTC",
-        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC "
-        f"by quantum_frames {d.get('library_version', '?')}",
+        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {version}",
         f"  source      {where}",
         f"  flatten     {d['flatten']}",
     ]

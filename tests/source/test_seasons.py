@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def seasons(pg: psycopg.Connection, schema: str) -> str:
+    return seed_seasons(pg, schema)
+
+
+def seed_seasons(pg: psycopg.Connection, schema: str) -> str:
+    """Two teams and friction rows over two seasons in ``schema``."""
     minimal_tables(pg, schema)
     pg.execute(
         f"""
