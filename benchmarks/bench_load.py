@@ -95,15 +95,20 @@ def ensure_seeded(dsn: str, schema: str, scale: int) -> None:
     print(f"seeded scale {scale} into {schema} in {time.perf_counter() - t0:.1f}s")
 
 
-def case_copy_floor(dsn: str, psql: str, schema: str) -> Callable[[], None]:
+def psql_env(dsn: str) -> dict[str, str]:
+    """The environment that points psql at the DSN's server (PGHOST, PGUSER, …)."""
     params = Dsn.parse(dsn).params
-    env = {
+    return {
         **os.environ,
         "PGHOST": params.get("host", ""),
         "PGUSER": params.get("user", ""),
         "PGDATABASE": params.get("dbname", ""),
         "PGPORT": params.get("port", "5432"),
     }
+
+
+def case_copy_floor(dsn: str, psql: str, schema: str) -> Callable[[], None]:
+    env = psql_env(dsn)
 
     def run() -> None:
         for table in TABLES:

@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_load import TABLES, ensure_seeded, server  # noqa: E402
-from quantum_frames.source._dsn import Dsn  # noqa: E402
+from benchmarks.bench_load import TABLES, ensure_seeded, psql_env, server  # noqa: E402
 
 _WORKER = r"""
 import sys, time, warnings
@@ -76,14 +75,7 @@ class Loader:
 
 def copy_floor(dsn: str, psql: str, schema: str) -> float:
     """Seconds psql takes to COPY the three tables out in binary, to /dev/null."""
-    params = Dsn.parse(dsn).params
-    env = {
-        **os.environ,
-        "PGHOST": params.get("host", ""),
-        "PGUSER": params.get("user", ""),
-        "PGDATABASE": params.get("dbname", ""),
-        "PGPORT": params.get("port", "5432"),
-    }
+    env = psql_env(dsn)
     started = time.perf_counter()
     for table in TABLES:
         sql = f'COPY "{schema}".{table} TO STDOUT (FORMAT binary)'
