@@ -15,6 +15,7 @@ __all__ = [
     "FlattenError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
+    "ManifestError",
     "MissingColumnError",
     "MissingTableError",
     "QuantumFramesError",
@@ -159,6 +160,21 @@ class SnapshotError(QuantumFramesError, OSError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class ManifestError(SnapshotError):
+    """A snapshot's ``manifest.json`` is malformed: a field is missing, of the wrong type, or
+    the content does not match its own digest.
+
+    Attributes:
+        path: the manifest file.
+        field: the dotted name of the field that is wrong (``tables.teams.rows``; empty when
+            the whole document is wrong, e.g. nested too deep).
+    """
+
+    def __init__(self, message: str, *, path: object = None, field: str = "") -> None:
+        super().__init__(message, path=path)
+        self.field = field
 
 
 class SqlError(QuantumFramesError, ValueError):

@@ -98,10 +98,9 @@ def point_in_time(
 
 def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
     if isinstance(snapshots, str | os.PathLike):
-        from quantum_frames.snapshots.reader import list_snapshots, read_snapshot
+        from quantum_frames.snapshots.reader import read_history
 
-        listed = list_snapshots(Path(snapshots))
-        history = [read_snapshot(p) for p in listed["path"].to_list()]
+        history = read_history(Path(snapshots))  # one per moment; ambiguous moments raise
     else:
         history = list(snapshots)
     if not history:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from quantum_frames.snapshots.reader import (
     LazySnapshot,
+    history,
     list_snapshots,
+    read_history,
     read_snapshot,
     resolve_snapshot,
     scan_snapshot,
@@ -13,7 +15,9 @@ from quantum_frames.snapshots.writer import write_snapshot
 
 __all__ = [
     "LazySnapshot",
+    "history",
     "list_snapshots",
+    "read_history",
     "read_snapshot",
     "resolve_snapshot",
     "scan_snapshot",

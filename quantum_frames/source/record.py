@@ -1,0 +1,241 @@
+"""Where a load came from, as a typed record: what a snapshot's manifest keeps and a repr shows.
+
+A :class:`Source` is built from the mapping a reader puts in ``QuantumFrames.source`` (never a
+password) and written to, or parsed back from, a snapshot manifest. Its
+:meth:`Source.describe` is the one place that turns it into a line of text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NoReturn, TypeAlias
+
+__all__ = ["Moment", "Scalar", "Source", "SourceFieldError"]
+
+Scalar: TypeAlias = str | int | float | bool | None
+
+#: Keys that are the record's own fields, not free-form details.
+_OWN = frozenset({"kind", "tables", "moment"})
+
+
+class SourceFieldError(ValueError):
+    """A field of a source record has the wrong type (``field`` names it, dotted)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.field = where
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The database moment a load read (filled by the consistent read).
+
+    Attributes:
+        snapshot: the server's snapshot id (``pg_current_snapshot()``), as text.
+        server_time: the server's clock at the read, ISO 8601.
+        server_version: the server's version string.
+        consistent: whether every table was read in that one moment.
+    """
+
+    snapshot: str
+    server_time: str
+    server_version: str
+    consistent: bool
+
+    @classmethod
+    def from_json(cls, data: object, *, where: str = "source.moment") -> Moment:
+        """Parse the JSON object of a moment, strictly.
+
+        Args:
+            data: the decoded JSON value.
+            where: the field's dotted name, for messages.
+
+        Returns:
+            The moment.
+
+        Raises:
+            SourceFieldError: a field is missing or has the wrong type.
+        """
+        obj = _object(data, where)
+        unknown = sorted(set(obj) - {"snapshot", "server_time", "server_version", "consistent"})
+        if unknown:
+            _fail(f"{where}.{unknown[0]}", "is not a field of a moment")
+        texts = {k: _text(obj.get(k), f"{where}.{k}") for k in ("snapshot", "server_time")}
+        version = _text(obj.get("server_version"), f"{where}.server_version")
+        consistent = obj.get("consistent")
+        if not isinstance(consistent, bool):
+            _fail(f"{where}.consistent", f"expected true or false, got {_kind(consistent)}")
+        return cls(texts["snapshot"], texts["server_time"], version, consistent)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of this moment.
+
+        Returns:
+            A dict of its four fields.
+        """
+        return {
+            "snapshot": self.snapshot,
+            "server_time": self.server_time,
+            "server_version": self.server_version,
+            "consistent": self.consistent,
+        }
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the data came from (never a password).
+
+    Attributes:
+        kind: ``"postgresql"``, ``"synthetic"``, …
+        details: flat scalar facts (host, port, dbname, user, schema, label, seed, …).
+        tables: the source table of each frame (``{"teams": "team_quantum_dna_v3", …}``).
+        moment: the database moment the load read, when the reader recorded one.
+
+    Examples:
+        >>> Source.from_mapping({"kind": "postgresql", "host": "db", "dbname": "x"}).describe()
+        'postgresql://db/x'
+    """
+
+    kind: str
+    details: Mapping[str, Scalar] = field(default_factory=lambda: MappingProxyType({}))
+    tables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    moment: Moment | None = None
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Source:
+        """A record from a reader's ``source`` mapping, leniently: password keys are dropped,
+        values that are not scalars are kept as their text.
+
+        Args:
+            data: a ``QuantumFrames.source`` mapping (``moment``: a :class:`Moment` or its
+                JSON object).
+
+        Returns:
+            The record.
+
+        Raises:
+            SourceFieldError: ``moment`` is an object that is not a moment.
+        """
+        details: dict[str, Scalar] = {}
+        for key, value in data.items():
+            name = str(key)
+            if name in _OWN or "pass" in name.lower():
+                continue
+            details[name] = value if isinstance(value, Scalar) else str(value)
+        raw_tables = data.get("tables")
+        tables = (
+            {str(k): str(v) for k, v in raw_tables.items()}
+            if isinstance(raw_tables, Mapping)
+            else {}
+        )
+        moment = data.get("moment")
+        if isinstance(moment, Mapping):
+            moment = Moment.from_json(dict(moment))
+        return cls(
+            kind=str(data.get("kind") or "unknown"),
+            details=MappingProxyType(details),
+            tables=MappingProxyType(tables),
+            moment=moment if isinstance(moment, Moment) else None,
+        )
+
+    @classmethod
+    def from_json(cls, data: object, *, where: str = "source") -> Source:
+        """Parse the JSON object of a source, strictly.
+
+        Args:
+            data: the decoded JSON value.
+            where: the field's dotted name, for messages.
+
+        Returns:
+            The record.
+
+        Raises:
+            SourceFieldError: a field is missing or has the wrong type.
+        """
+        obj = _object(data, where)
+        kind = _text(obj.get("kind"), f"{where}.kind")
+        details: dict[str, Scalar] = {}
+        for key, value in obj.items():
+            if key in _OWN:
+                continue
+            if not isinstance(value, Scalar):
+                _fail(f"{where}.{key}", f"expected a scalar, got {_kind(value)}")
+            details[key] = value
+        tables: dict[str, str] = {}
+        if "tables" in obj:
+            for key, value in _object(obj["tables"], f"{where}.tables").items():
+                tables[key] = _text(value, f"{where}.tables.{key}")
+        moment = None
+        if obj.get("moment") is not None:
+            moment = Moment.from_json(obj["moment"], where=f"{where}.moment")
+        return cls(kind, MappingProxyType(details), MappingProxyType(tables), moment)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of this source (the shape :meth:`from_json` reads).
+
+        Returns:
+            ``{"kind": …, **details, "tables": …, "moment": …}`` (empty parts left out).
+        """
+        out: dict[str, Any] = {"kind": self.kind, **self.details}
+        if self.tables:
+            out["tables"] = dict(self.tables)
+        if self.moment is not None:
+            out["moment"] = self.moment.to_json()
+        return out
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The mapping ``QuantumFrames.source`` holds (the moment as its record).
+
+        Returns:
+            A new dict.
+        """
+        out: dict[str, Any] = {"kind": self.kind, **self.details}
+        if self.tables:
+            out["tables"] = dict(self.tables)
+        if self.moment is not None:
+            out["moment"] = self.moment
+        return out
+
+    def describe(self) -> str:
+        """One line: where the data came from, safe to show.
+
+        Returns:
+            ``postgresql://user@host:port/dbname (schema s)`` for PostgreSQL,
+            ``snapshot <path> (<kind>)`` for a snapshot read back, else its label or kind.
+        """
+        d = self.details
+        if self.kind == "postgresql":
+            port = f":{d['port']}" if d.get("port") else ""
+            user = f"{d['user']}@" if d.get("user") else ""
+            where = f"{user}{d.get('host') or 'localhost'}{port}/{d.get('dbname') or ''}"
+            schema = f" (schema {d['schema']})" if d.get("schema") else ""
+            return f"postgresql://{where}{schema}"
+        if d.get("snapshot"):
+            return f"snapshot {d['snapshot']} ({self.kind})"
+        return str(d.get("label") or self.kind)
+
+
+def _fail(where: str, problem: str) -> NoReturn:
+    raise SourceFieldError(where, problem)
+
+
+def _kind(value: object) -> str:
+    names: dict[type, str] = {dict: "an object", list: "an array", str: "text", bool: "a boolean"}
+    if value is None:
+        return "null"
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _object(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        _fail(where, f"expected an object, got {_kind(value)}")
+    return value
+
+
+def _text(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        _fail(where, f"expected text, got {_kind(value)}")
+    return value
