@@ -59,7 +59,7 @@ def test_scan_snapshot_of_a_damaged_footer_is_a_snapshot_error(
     data = bytearray((snap / "raw" / "friction.parquet").read_bytes())
     data[-12:-8] = b"\xff\xff\xff\x7f"  # the footer length
     (snap / "raw" / "friction.parquet").write_bytes(bytes(data))
-    with pytest.raises(qf.SnapshotError, match="cannot read the footer of raw/friction.parquet"):
+    with pytest.raises(qf.SnapshotError, match=r"cannot read the footer of raw/friction\.parquet"):
         qf.scan_snapshot(snap)
 
 
