@@ -83,6 +83,78 @@ def test_sigkill_at_any_point_leaves_no_snapshot(tmp_path: Path, point: str) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier", "new"]
 
 
+# The child overwrites a snapshot and SIGKILLs itself at the chosen step of the swap.
+CHILD_OVERWRITE = """
+import os, signal, sys
+import quantum_frames as qf
+from quantum_frames.snapshots import _swap, writer
+
+mode, point, target = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if mode == "aside":  # as on an OS without renameat2
+    _swap.exchange = lambda a, b: False
+
+real_swap = writer.swap
+def swap(new, old):
+    if point == "before_swap":
+        die()
+    moved = real_swap(new, old)
+    if point == "after_swap":  # the old snapshot not yet removed
+        die()
+    return moved
+writer.swap = swap
+
+calls = {"n": 0}
+real_fsync = _swap._fsync_dir
+def fsync_dir(path):
+    calls["n"] += 1
+    if point == "first_rename" and calls["n"] == 1:  # aside: the target is not there now
+        die()
+    real_fsync(path)
+    if point == "second_rename" and calls["n"] == 2:
+        die()
+_swap._fsync_dir = fsync_dir
+
+qf.sample().write_snapshot(target, as_of="2025-02-01", overwrite=True)
+print("finished")
+"""
+
+OVERWRITE_POINTS = [
+    ("exchange", "before_swap", "old"),
+    ("exchange", "first_rename", "new"),  # right after the exchange
+    ("exchange", "after_swap", "new"),
+    ("aside", "first_rename", "old"),  # old set aside, new not in place: undone on access
+    ("aside", "second_rename", "new"),  # new in place, old aside: removed on access
+]
+
+
+@pytest.mark.parametrize(("mode", "point", "expected"), OVERWRITE_POINTS)
+def test_sigkill_at_any_step_of_an_overwrite_leaves_the_old_or_the_new_snapshot(
+    tmp_path: Path, mode: str, point: str, expected: str
+) -> None:
+    from datetime import UTC, datetime
+
+    target = qf.sample().write_snapshot(tmp_path / "snap", as_of="2025-01-01")
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD_OVERWRITE, mode, point, str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr  # killed, as planned
+    month = 1 if expected == "old" else 2
+    assert qf.read_snapshot(target).as_of == datetime(2025, month, 1, tzinfo=UTC)  # verified
+    listed = qf.list_snapshots(tmp_path)
+    assert listed["path"].to_list() == [str(target)] and listed["problem"].is_null().all()
+    qf.sample().write_snapshot(tmp_path / "next")  # the next write cleans up, keeps both
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next", "snap"]
+    assert qf.read_snapshot(target).as_of == datetime(2025, month, 1, tzinfo=UTC)
+
+
 def test_readers_never_see_a_half_written_snapshot(tmp_path: Path) -> None:
     writer_script = (
         "import sys, quantum_frames as qf\n"
