@@ -91,11 +91,11 @@ def test_a_half_done_replacement_is_undone_by_the_next_access(
     or write puts it back."""
     path = sample.write_snapshot(tmp_path / "snap", as_of="2025-01-01")
     aside = tmp_path / name.format(pid=dead_pid())
-    os.rename(path, aside)
+    path.rename(aside)
     assert qf.read_snapshot(path).as_of == datetime(2025, 1, 1, tzinfo=UTC)
-    os.rename(path, aside)
+    path.rename(aside)
     assert qf.list_snapshots(tmp_path)["path"].to_list() == [str(path)]
-    os.rename(path, aside)
+    path.rename(aside)
     sample.write_snapshot(tmp_path / "other")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other", "snap"]
     assert qf.read_snapshot(path).as_of == datetime(2025, 1, 1, tzinfo=UTC)
