@@ -92,3 +92,12 @@ def test_a_link_leaving_the_folder_is_refused(
     assert "outside its folder" in listed["problem"].to_list()[1]
     assert main(["info", str(folder)]) == 0
     assert "october: " in capsys.readouterr().out
+
+
+def test_both_docstrings_say_both_meanings_of_as_of() -> None:
+    """read_snapshot: at or before the day; point_in_time: strictly before the fixture."""
+    read_doc, pit_doc = qf.read_snapshot.__doc__ or "", qf.point_in_time.__doc__ or ""
+    assert "at or before" in read_doc and "strictly before" in read_doc
+    assert "point_in_time" in read_doc
+    assert "strictly before" in pit_doc and "at or before" in pit_doc
+    assert "read_snapshot" in pit_doc
