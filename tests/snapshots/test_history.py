@@ -96,7 +96,9 @@ def test_a_link_leaving_the_folder_is_refused(
 
 def test_both_docstrings_say_both_meanings_of_as_of() -> None:
     """read_snapshot: at or before the day; point_in_time: strictly before the fixture."""
-    read_doc, pit_doc = qf.read_snapshot.__doc__ or "", qf.point_in_time.__doc__ or ""
+    read_doc, pit_doc = (
+        " ".join((f.__doc__ or "").split()) for f in (qf.read_snapshot, qf.point_in_time)
+    )
     assert "at or before" in read_doc and "strictly before" in read_doc
     assert "point_in_time" in read_doc
     assert "strictly before" in pit_doc and "at or before" in pit_doc
