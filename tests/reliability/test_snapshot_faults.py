@@ -155,6 +155,38 @@ def test_sigkill_at_any_step_of_an_overwrite_leaves_the_old_or_the_new_snapshot(
     assert qf.read_snapshot(target).as_of == datetime(2025, month, 1, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("mode", ["exchange"])
+def test_a_reader_always_finds_the_target_during_overwrites(tmp_path: Path, mode: str) -> None:
+    """While another process overwrites a snapshot again and again, the target is never
+    missing (the swap is one step); every read of it is a whole snapshot, old or new."""
+    target = qf.sample().write_snapshot(tmp_path / "snap", as_of="2025-01-01")
+    script = (
+        "import sys, quantum_frames as qf\n"
+        "from quantum_frames.snapshots import _swap\n"
+        "if sys.argv[2] == 'aside':\n"
+        "    _swap.exchange = lambda a, b: False\n"
+        "q = qf.sample()\n"
+        "for i in range(5):\n"
+        "    q.write_snapshot(sys.argv[1], as_of=f'2025-0{i + 2}-01', overwrite=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(target), mode])
+    missing = checks = reads = 0
+    while proc.poll() is None:
+        checks += 1
+        if not (target / "manifest.json").exists():
+            missing += 1
+        elif checks % 500 == 0:
+            try:
+                qf.read_snapshot(target, verify=False)
+                reads += 1
+            except qf.SnapshotError:
+                pass  # swapped while reading the files: the next read sees the new one
+    assert proc.wait() == 0
+    assert missing == 0, f"the target was missing at {missing} of {checks} checks"
+    assert checks > 1000 and reads > 0
+    assert qf.read_snapshot(target).as_of.month == 6
+
+
 def test_readers_never_see_a_half_written_snapshot(tmp_path: Path) -> None:
     writer_script = (
         "import sys, quantum_frames as qf\n"

@@ -89,3 +89,16 @@ def test_a_latest_alias_in_the_same_folder_reads(tmp_path: Path, original: Path)
     q = qf.read_snapshot(tmp_path / "latest")
     assert q.teams.equals(qf.read_snapshot(real).teams)
     assert qf.scan_snapshot(tmp_path / "latest").teams.collect().height == 96
+
+
+def test_a_linked_manifest_is_listed_as_a_problem_not_read(
+    tmp_path: Path, original: Path, other: QuantumFrames
+) -> None:
+    """Listing reads only manifests: one that is a link is refused there too, never read."""
+    outside = other.write_snapshot(tmp_path / "outside" / "snap", as_of="2030-01-01")
+    folder = tmp_path / "history"
+    snap = Path(shutil.copytree(original, folder / "snap"))
+    link_manifest(snap, outside)
+    listed = qf.list_snapshots(folder)
+    assert listed["as_of"].to_list() == [None]
+    assert "is a symbolic link" in listed["problem"][0]
