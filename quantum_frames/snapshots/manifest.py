@@ -262,6 +262,9 @@ class ColumnEntry:
         Raises:
             ManifestError: a field is missing or wrong (raised by :meth:`Manifest.from_json`).
         """
+        quick = _column_quickly(data)
+        if quick is not None:
+            return quick
         optional = ("source", "path", "null_fraction", "conflict", "json")
         obj = _object(data, where, required=("name", "dtype"), optional=optional)
         name = _text(obj["name"], f"{where}.name")
@@ -316,6 +319,39 @@ class ColumnEntry:
         if self.json is not None:
             out["json"] = self.json
         return out
+
+
+_RAW_COLUMN: Final = frozenset({"name", "dtype", "json"})
+_FLAT_COLUMN: Final = frozenset({"name", "dtype", "source", "path", "null_fraction", "conflict"})
+
+
+def _column_quickly(data: object) -> ColumnEntry | None:
+    """A well-formed column entry, checked with a few type tests (a manifest holds
+    thousands); None for anything else, which the strict path then explains."""
+    if type(data) is not dict:
+        return None
+    name, dtype, keys = data.get("name"), data.get("dtype"), data.keys()
+    if type(name) is not str or type(dtype) is not str:
+        return None
+    if keys == {"name", "dtype"}:
+        return ColumnEntry(name, dtype)
+    if keys == _RAW_COLUMN and type(data["json"]) is bool:
+        return ColumnEntry(name, dtype, json=data["json"])
+    if keys != _FLAT_COLUMN:
+        return None
+    source, path, fraction, conflict = (
+        data[k] for k in ("source", "path", "null_fraction", "conflict")
+    )
+    if (
+        type(source) is str
+        and type(path) is list
+        and all(type(p) is str for p in path)
+        and type(fraction) in (int, float)
+        and 0 <= fraction <= 1
+        and (conflict is None or type(conflict) is str)
+    ):
+        return ColumnEntry(name, dtype, source, tuple(path), float(fraction), conflict)
+    return None
 
 
 @dataclass(frozen=True)
