@@ -15,7 +15,6 @@ snapshot (a table file, a directory, the manifest), is refused, with or without 
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ __all__ = [
     "scan_snapshot",
 ]
 
-logger = logging.getLogger("quantum_frames")
 
 _V1_ROW = "__qf_row"  # format 1 kept the row order of partitioned tables in this column
 
