@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench bench-quick profile clean sample notebooks
+.PHONY: demo test lint docs bench bench-quick profile clean sample notebooks
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: lint
+test: lint docs
 	$(PY) -m pytest -q
+
+# The documentation site (guide, notebooks, API reference) into site/; --strict: a broken link,
+# a public name without a reference entry or a docstring fails the build. Open site/index.html.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
 
 BENCH_STAMP := $(VENV)/.installed-bench
 
@@ -32,10 +37,12 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py $(ARGS)
 	$(PY) benchmarks/bench_ops.py $(ARGS)
+	$(PY) benchmarks/bench_small.py $(ARGS)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick --no-write
 	$(PY) benchmarks/bench_ops.py --quick --no-write
+	$(PY) benchmarks/bench_small.py --quick --no-write
 
 # Where a load's CPU goes: the CPU budget and a py-spy profile (scale 50 unless ARGS say).
 profile: $(BENCH_STAMP)
