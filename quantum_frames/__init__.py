@@ -20,6 +20,7 @@ from quantum_frames.backtesting import (
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
+    ManifestError,
     MissingColumnError,
     MissingTableError,
     QuantumFramesError,
@@ -52,6 +53,7 @@ __all__ = [
     "FlattenError",
     "FrictionFrame",
     "LazySnapshot",
+    "ManifestError",
     "MissingColumnError",
     "MissingTableError",
     "NoSnapshotWarning",

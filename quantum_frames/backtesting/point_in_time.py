@@ -100,9 +100,9 @@ def point_in_time(
 
 def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
     if isinstance(snapshots, str | os.PathLike):
-        from quantum_frames.snapshots.reader import read_history
+        from quantum_frames.snapshots.reader import read_snapshot_history
 
-        history = read_history(Path(snapshots))  # one per moment; ambiguous moments raise
+        history = read_snapshot_history(Path(snapshots))  # one per moment; ambiguous moments raise
     else:
         history = list(snapshots)
     if not history:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from quantum_frames.snapshots.reader import (
     LazySnapshot,
-    history,
     list_snapshots,
-    read_history,
     read_snapshot,
+    read_snapshot_history,
+    resolve_history,
     resolve_snapshot,
     scan_snapshot,
 )
@@ -15,10 +15,10 @@ from quantum_frames.snapshots.writer import write_snapshot
 
 __all__ = [
     "LazySnapshot",
-    "history",
     "list_snapshots",
-    "read_history",
     "read_snapshot",
+    "read_snapshot_history",
+    "resolve_history",
     "resolve_snapshot",
     "scan_snapshot",
     "write_snapshot",

@@ -1,6 +1,6 @@
 """Reading snapshots: verified, point-in-time over a folder, lazily for large ones.
 
-A folder of snapshots is a history. Its moments are resolved by :func:`history`: entries
+A folder of snapshots is a history. Its moments are resolved by :func:`resolve_history`: entries
 holding the same snapshot (same id and manifest digest: a ``latest`` symbolic link, a copy)
 count once; two different snapshots with one ``as_of`` are ambiguous and raise, naming both;
 a damaged snapshot in the folder raises too (a history with a hole in it would give another
@@ -35,10 +35,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LazySnapshot",
-    "history",
     "list_snapshots",
-    "read_history",
     "read_snapshot",
+    "read_snapshot_history",
+    "resolve_history",
     "resolve_snapshot",
     "scan_snapshot",
 ]
@@ -86,8 +86,10 @@ def read_snapshot(
     return _read(resolve_snapshot(path, as_of=as_of), verify=verify)
 
 
-def read_history(folder: str | os.PathLike[str], /, *, verify: bool = True) -> list[QuantumFrames]:
-    """Every moment of a folder of snapshots, read, oldest first (see :func:`history`).
+def read_snapshot_history(
+    folder: str | os.PathLike[str], /, *, verify: bool = True
+) -> list[QuantumFrames]:
+    """Every moment of a folder of snapshots, read, oldest first (see :func:`resolve_history`).
 
     Args:
         folder: the folder holding the snapshot directories.
@@ -100,7 +102,7 @@ def read_history(folder: str | os.PathLike[str], /, *, verify: bool = True) -> l
         SnapshotError: the folder holds no snapshot, a damaged one, or two different
             snapshots with one ``as_of`` (naming both).
     """
-    return [_read(m, verify=verify) for m in history(folder)]
+    return [_read(m, verify=verify) for m in resolve_history(folder)]
 
 
 def _read(manifest: Manifest, *, verify: bool) -> QuantumFrames:
@@ -320,7 +322,7 @@ def resolve_snapshot(
             msg = f"snapshot {root} is as of {manifest.as_of:%Y-%m-%d %H:%M:%S} UTC, after {as_of}. Hint: pass a folder of snapshots to pick one by date."
             raise SnapshotError(msg, path=root)
         return manifest
-    found = history(root)
+    found = resolve_history(root)
     if as_of is None:
         return found[-1]
     cutoff = parse_when(as_of, end_of_day=True)
@@ -401,7 +403,7 @@ def _clash(a: _Distinct, b: _Distinct) -> str:
     return f"{a.path.name} (snapshot {a.manifest.snapshot_id}) and {b.path.name} (snapshot {b.manifest.snapshot_id}) are two different snapshots as of {a.manifest.as_of:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def history(folder: str | os.PathLike[str], /) -> list[Manifest]:
+def resolve_history(folder: str | os.PathLike[str], /) -> list[Manifest]:
     """The distinct moments of a folder of snapshots, oldest first.
 
     The same snapshot (same id and manifest digest: a ``latest`` link, a copy) counts once.
