@@ -631,7 +631,7 @@ class Manifest:
             created_at=_moment(obj["created_at"], "created_at"),
             as_of=_moment(obj["as_of"], "as_of"),
             library_version=_text(obj["library_version"], "library_version"),
-            source=Source.from_json(obj["source"]),
+            source=Source.from_json(obj["source"], lenient=version == 1),
             flatten=MappingProxyType(dict(flatten)),
             partition_by=partition_by,
             tables=MappingProxyType(tables),

@@ -371,7 +371,8 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    # never NaN or Infinity: they are not JSON, and the reader refuses them
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n", "utf-8")
     _fsync(path)
 
 

@@ -7,6 +7,8 @@ password) and written to, or parsed back from, a snapshot manifest. Its
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -124,7 +126,7 @@ class Source:
             name = str(key)
             if name in _OWN or "pass" in name.lower():
                 continue
-            details[name] = value if isinstance(value, Scalar) else str(value)
+            details[name] = _scalar(value)
         raw_tables = data.get("tables")
         tables = (
             {str(k): str(v) for k, v in raw_tables.items()}
@@ -142,12 +144,14 @@ class Source:
         )
 
     @classmethod
-    def from_json(cls, data: object, *, where: str = "source") -> Source:
+    def from_json(cls, data: object, *, where: str = "source", lenient: bool = False) -> Source:
         """Parse the JSON object of a source, strictly.
 
         Args:
             data: the decoded JSON value.
             where: the field's dotted name, for messages.
+            lenient: keep a detail that is an object or an array as its JSON text (format 1
+                manifests recorded any JSON there) instead of refusing it.
 
         Returns:
             The record.
@@ -162,7 +166,9 @@ class Source:
             if key in _OWN:
                 continue
             if not isinstance(value, Scalar):
-                _fail(f"{where}.{key}", f"expected a scalar, got {_kind(value)}")
+                if not lenient:
+                    _fail(f"{where}.{key}", f"expected a scalar, got {_kind(value)}")
+                value = _scalar(value)
             details[key] = value
         tables: dict[str, str] = {}
         if "tables" in obj:
@@ -216,6 +222,18 @@ class Source:
         if d.get("snapshot"):
             return f"snapshot {d['snapshot']} ({self.kind})"
         return str(d.get("label") or self.kind)
+
+
+def _scalar(value: object) -> Scalar:
+    """A value as a detail: scalars as they are (a NaN or an infinity as text: JSON has
+    none), objects and arrays as their JSON text, anything else as its text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, Scalar):
+        return value
+    if isinstance(value, Mapping | list | tuple):
+        return json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
+    return str(value)
 
 
 def _fail(where: str, problem: str) -> NoReturn:

@@ -220,3 +220,48 @@ def test_the_moment_is_kept_by_a_snapshot(tmp_path: Path, sample_frames: Quantum
 @pytest.fixture(scope="module")
 def sample_frames() -> QuantumFrames:
     return qf.sample()
+
+
+def test_a_source_with_nan_and_nested_values_writes_a_snapshot_that_reads(
+    tmp_path: Path, sample_frames: QuantumFrames
+) -> None:
+    """JSON has no NaN: a detail holding one is kept as text, nested ones as their JSON text
+    (written as they came, the snapshot would fail its own read)."""
+    from dataclasses import replace
+
+    source = {**sample_frames.source, "weird": float("nan"), "nested": {"a": [1]}}
+    back = qf.read_snapshot(replace(sample_frames, source=source).write_snapshot(tmp_path / "s"))
+    assert back.source["weird"] == "nan" and back.source["nested"] == '{"a": [1]}'
+
+
+def test_an_empty_snapshot_partitioned_or_not_reads_back(tmp_path: Path) -> None:
+    from quantum_frames.frames import SourceTables
+    from quantum_frames.synthetic.build import JSON_COLUMNS
+
+    raw = qf.sample().raw
+    empty = qf.build_frames(
+        SourceTables(**{name: frame.head(0) for name, frame in raw.items()}),
+        json_columns=JSON_COLUMNS,
+        source={"kind": "test"},
+    )
+    for partition_by in (None, "league"):
+        path = empty.write_snapshot(tmp_path / f"s-{partition_by}", partition_by=partition_by)
+        back = qf.read_snapshot(path)
+        assert back.teams.height == 0 and back.teams.schema == empty.teams.schema
+        assert qf.scan_snapshot(path).friction.collect().schema == empty.friction.schema
+
+
+def test_a_format_1_manifest_with_a_nested_source_detail_still_reads(
+    written: Path, tmp_path: Path
+) -> None:
+    """Format 1 recorded any JSON in the source; it is kept as JSON text, not refused."""
+    copy = Path(shutil.copytree(written, tmp_path / "snap"))
+    data = json.loads((copy / "manifest.json").read_text())
+    data["format_version"] = 1
+    data["source"]["options"] = {"a": [1, 2]}
+    rewrite(copy, data)
+    assert qf.read_snapshot(copy).source["options"] == '{"a": [1, 2]}'
+    data["format_version"] = 2
+    rewrite(copy, data)
+    with pytest.raises(ManifestError, match="field source.options: expected a scalar"):
+        qf.read_snapshot(copy)
