@@ -115,6 +115,7 @@ def write_snapshot(
     """
     target = Path(path)
     check_target(target, overwrite=overwrite)
+    moment = parse_when(as_of) if as_of is not None else None
     parts = _as_list(partition_by)
     plans = _partition_plans(q, parts)
     parent = target.parent
@@ -161,7 +162,7 @@ def write_snapshot(
         manifest = Manifest(
             snapshot_id=ident,
             created_at=now.astimezone(UTC),
-            as_of=parse_when(as_of) if as_of is not None else now.astimezone(UTC),
+            as_of=moment or now.astimezone(UTC),
             library_version=__version__,
             source=_public_source(q.source),
             flatten=dict(q.options),

@@ -263,5 +263,5 @@ def test_a_format_1_manifest_with_a_nested_source_detail_still_reads(
     assert qf.read_snapshot(copy).source["options"] == '{"a": [1, 2]}'
     data["format_version"] = 2
     rewrite(copy, data)
-    with pytest.raises(ManifestError, match="field source.options: expected a scalar"):
+    with pytest.raises(ManifestError, match=r"field source\.options: expected a scalar"):
         qf.read_snapshot(copy)

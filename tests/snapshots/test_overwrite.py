@@ -11,6 +11,7 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.cli import main
+from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.frames import QuantumFrames
 from quantum_frames.snapshots import _swap
 
@@ -113,3 +114,11 @@ def test_cli_snapshot_checks_out_and_as_of_before_loading(
     assert "'1st May' is not a date or date-time" in capsys.readouterr().err
     assert main(["snapshot", "--dsn", dsn, "--out", str(tmp_path / "x")]) == 1
     assert "cannot connect" in capsys.readouterr().err  # with good arguments: the load runs
+
+
+def test_a_malformed_as_of_is_refused_before_anything_is_written(
+    tmp_path: Path, sample: QuantumFrames
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="'1st May' is not a date"):
+        sample.write_snapshot(tmp_path / "snap", as_of="1st May")
+    assert list(tmp_path.iterdir()) == []
