@@ -231,6 +231,13 @@ def scan_snapshot(
     Raises:
         SnapshotError: as :func:`read_snapshot`, or a file whose footer disagrees with the
             manifest (naming the file and what differs).
+
+    Examples:
+        >>> import polars as pl
+        >>> import quantum_frames as qf
+        >>> lazy = qf.scan_snapshot(qf.sample_path())
+        >>> lazy.teams.filter(pl.col("league") == "Serie A").select("team_name").collect().height
+        20
     """
     manifest = resolve_snapshot(path, as_of=as_of)
     if verify:
