@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NoReturn
+from urllib.parse import quote
 
 from quantum_frames.errors import (
     InvalidArgumentError,
@@ -168,13 +169,13 @@ class FileEntry:
         bytes: its size.
         sha256: the SHA-256 of its bytes.
         partition: for a Hive-partitioned table, the partition values of the file
-            (column → value as text, None for null); empty otherwise.
+            (column → value as text; never null or empty); empty otherwise.
     """
 
     file: str
     bytes: int
     sha256: str
-    partition: Mapping[str, str | None] = field(default_factory=lambda: MappingProxyType({}))
+    partition: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_json(cls, data: object, where: str) -> FileEntry:
@@ -204,11 +205,13 @@ class FileEntry:
         digest = _text(obj["sha256"], f"{where}.sha256")
         if not _SHA256.match(digest):
             _fail(f"{where}.sha256", "expected 64 lowercase hex digits")
-        partition: dict[str, str | None] = {}
+        partition: dict[str, str] = {}
         if "partition" in obj:
             for key, value in _object(obj["partition"], f"{where}.partition").items():
-                if value is not None and not isinstance(value, str):
-                    _fail(f"{where}.partition.{key}", f"expected text or null, got {_kind(value)}")
+                if not isinstance(value, str) or not value:
+                    _fail(
+                        f"{where}.partition.{key}", f"expected non-empty text, got {_kind(value)}"
+                    )
                 partition[key] = value
         return cls(
             name, _count(obj["bytes"], f"{where}.bytes"), digest, MappingProxyType(partition)
@@ -415,6 +418,10 @@ class TablePart:
         for col in (*order_by, *next(iter(keys))):
             if col not in known:
                 _fail(f"{where}", f"names column {col!r}, which is not among its columns")
+        for i, f in enumerate(files):  # other tools read the values from the directory names
+            dirs = [f"{c}={quote(v, safe='')}" for c, v in f.partition.items()]
+            if dirs and list(PurePosixPath(f.file).parts[-len(dirs) - 1 : -1]) != dirs:
+                _fail(f"{where}.files[{i}].partition", f"does not match the path {f.file!r}")
         return cls(files, columns, order_by)
 
     def to_json(self) -> dict[str, Any]:

@@ -259,6 +259,8 @@ def _check_footers(manifest: Manifest, name: str, kind: str, part: TablePart, ro
     """Row counts and schema from the Parquet footers (cheap) against the manifest."""
     root = manifest.snapshot
     kept = set(part.partition_columns)  # format 2: only in the directory names
+    if kept:
+        _check_partition_values(manifest, part)
     want = [(c.name, c.dtype) for c in part.columns if c.name not in kept]
     total = 0
     for entry in part.files:
@@ -282,6 +284,24 @@ def _check_footers(manifest: Manifest, name: str, kind: str, part: TablePart, ro
         files = ", ".join(e.file for e in part.files)
         msg = f"snapshot {root}: the {kind} {name} table ({files}) has {total:,} rows, the manifest says {rows:,}. Hint: restore the snapshot or write it again."
         raise SnapshotError(msg, path=root / part.files[0].file)
+
+
+def _check_partition_values(manifest: Manifest, part: TablePart) -> None:
+    """Each file's partition values must be of their column's dtype (else the LazyFrame
+    would fail later with a raw cast error)."""
+    dtypes = {c.name: c.dtype for c in part.columns}
+    root = manifest.snapshot
+    for col in part.partition_columns:
+        dtype = _PARTITION_DTYPES.get(dtypes[col])
+        if dtype is None:
+            msg = f"snapshot {root}: partition column {col} has dtype {dtypes[col]}, which a partition cannot hold. Hint: the manifest was edited; restore the snapshot or write it again."
+            raise SnapshotError(msg, path=root / MANIFEST)
+        values = pl.Series(col, [f.partition[col] for f in part.files], pl.String)
+        valid = values.cast(dtype, strict=False).is_not_null() | values.is_null()
+        if not valid.all():
+            bad = part.files[valid.arg_min() or 0]
+            msg = f"snapshot {root}: {bad.file}: partition value {bad.partition[col]!r} is not a {dtypes[col]} (the dtype of {col}). Hint: the manifest was edited; restore the snapshot or write it again."
+            raise SnapshotError(msg, path=root / bad.file)
 
 
 def _schema_difference(got: list[tuple[str, str]], want: list[tuple[str, str]]) -> str:

@@ -166,3 +166,50 @@ def test_a_format_1_partitioned_snapshot_still_reads(tmp_path: Path, sample: Qua
     for (name, x), (_, y) in zip(sample.tables(), back.tables(), strict=True):
         assert x.schema == y.schema and x.equals(y), name
     assert qf.scan_snapshot(snap).friction.collect().equals(sample.friction)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Serie B", r"files\[0\]\.partition: does not match the path"),  # the directory says A
+        (None, r"files\[0\]\.partition\.league: expected non-empty text, got null"),
+    ],
+)
+def test_partition_values_must_agree_with_the_directory_names(
+    tmp_path: Path, partitioned: Path, value: str | None, message: str
+) -> None:
+    """Other tools read the values from the directory names, we from the manifest: a
+    manifest saying otherwise is refused, not read two ways."""
+    import shutil
+
+    snap = Path(shutil.copytree(partitioned, tmp_path / "snap"))
+    data = json.loads((snap / "manifest.json").read_text())
+    data["tables"]["teams"]["flat"]["files"][0]["partition"]["league"] = value
+    data["manifest_sha256"] = manifest_digest(data)
+    (snap / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(qf.ManifestError, match=message):
+        qf.scan_snapshot(snap)
+
+
+def test_a_partition_value_not_of_its_dtype_is_refused_before_scanning(
+    tmp_path: Path, sample: QuantumFrames
+) -> None:
+    import shutil
+
+    teams = sample.teams.with_columns(pl.col("tier_rank").cast(pl.Int16))
+    snap = replace(sample, teams=teams).write_snapshot(tmp_path / "s", partition_by="tier_rank")
+    bad = Path(shutil.copytree(snap, tmp_path / "bad"))
+    data = json.loads((bad / "manifest.json").read_text())
+    entry = data["tables"]["teams"]["flat"]["files"][0]
+    old_dir = entry["file"].split("/")[1]
+    new_file = entry["file"].replace(old_dir, "tier_rank=x")
+    (bad / new_file).parent.mkdir(parents=True)
+    (bad / entry["file"]).rename(bad / new_file)
+    (bad / entry["file"]).parent.rmdir()
+    entry |= {"file": new_file, "partition": {"tier_rank": "x"}}
+    data["manifest_sha256"] = manifest_digest(data)
+    (bad / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(qf.SnapshotError, match=r"partition value 'x' is not a Int16"):
+        qf.scan_snapshot(bad)
+    with pytest.raises(qf.SnapshotError, match="tier_rank"):
+        qf.read_snapshot(bad)
