@@ -265,3 +265,23 @@ def test_a_format_1_manifest_with_a_nested_source_detail_still_reads(
     rewrite(copy, data)
     with pytest.raises(ManifestError, match=r"field source\.options: expected a scalar"):
         qf.read_snapshot(copy)
+
+
+def test_the_cli_names_the_field_and_lists_a_bad_snapshot(
+    tmp_path: Path, written: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quantum_frames.cli import main
+
+    good = Path(shutil.copytree(written, tmp_path / "good"))
+    bad = Path(shutil.copytree(written, tmp_path / "bad"))
+    data = json.loads((bad / "manifest.json").read_text())
+    data["tables"]["teams"]["rows"] = "many"
+    rewrite(bad, data)
+    assert main(["info", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "field tables.teams.rows" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert main(["info", str(tmp_path)]) == 0  # the folder: listed, the bad one explained
+    out = capsys.readouterr().out
+    assert "2 snapshot(s)" in out and "1 with a problem" in out and "bad: " in out
+    assert main(["info", str(good)]) == 0

@@ -213,3 +213,16 @@ def test_a_partition_value_not_of_its_dtype_is_refused_before_scanning(
         qf.scan_snapshot(bad)
     with pytest.raises(qf.SnapshotError, match="tier_rank"):
         qf.read_snapshot(bad)
+
+
+def test_the_cli_names_the_columns_of_a_misspelt_partition(
+    tmp_path: Path, pg_dsn: str, sample_schema: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quantum_frames.cli import main
+
+    out = tmp_path / "snap"
+    args = ["snapshot", "--dsn", pg_dsn, "--schema", sample_schema, "--out", str(out)]
+    assert main([*args, "--partition-by", "leage"]) == 1
+    err = capsys.readouterr().err
+    assert "no table has a column 'leage'" in err and "'league'" in err
+    assert not out.exists()

@@ -102,3 +102,18 @@ def test_a_linked_manifest_is_listed_as_a_problem_not_read(
     listed = qf.list_snapshots(folder)
     assert listed["as_of"].to_list() == [None]
     assert "is a symbolic link" in listed["problem"][0]
+
+
+def test_the_cli_refuses_a_linked_table_file(
+    tmp_path: Path, original: Path, other: QuantumFrames, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from quantum_frames.cli import main
+
+    outside = other.write_snapshot(tmp_path / "outside")
+    snap = Path(shutil.copytree(original, tmp_path / "snap"))
+    link_table_file(snap, outside)
+    for args in (["info", str(snap)], ["info", "--no-verify", str(snap)]):
+        assert main(args) == 1
+        assert "teams.parquet is a symbolic link" in capsys.readouterr().err
+    assert main(["teams", "--snapshot", str(snap)]) == 1
+    assert "is a symbolic link" in capsys.readouterr().err
