@@ -45,10 +45,12 @@ from quantum_frames.snapshots import (
     scan_snapshot,
     write_snapshot,
 )
+from quantum_frames.source import ColumnKeptAsTextWarning
 
 __all__ = [
     "TIERS",
     "Backtest",
+    "ColumnKeptAsTextWarning",
     "FlattenCollisionError",
     "FlattenError",
     "FrictionFrame",

@@ -61,11 +61,14 @@ class SourceError(QuantumFramesError, ConnectionError):
 
     Attributes:
         target: where the failure happened, ``host:port/database`` (never a password).
+        retryable: True when trying again may succeed (refused, reset, timed out); a wrong
+            password, a missing database or a bad query is not.
     """
 
-    def __init__(self, message: str, *, target: str | None = None) -> None:
+    def __init__(self, message: str, *, target: str | None = None, retryable: bool = False) -> None:
         super().__init__(message)
         self.target = target
+        self.retryable = retryable
 
 
 class SchemaError(QuantumFramesError, LookupError):

@@ -36,15 +36,23 @@ class FrictionFrame(pl.DataFrame):
         out.teams = teams
         return out
 
-    def __call__(self, home: str, away: str, /) -> float | None:
+    def __call__(self, home: str, away: str, /, *, season: str | None = None) -> float | None:
         """The friction_score of (home, away); None if the pair has no row.
+
+        Args:
+            home: the home team's name.
+            away: the away team's name.
+            season: the season to look in; None: the pair's newest season.
+
+        Returns:
+            The score, or None when the pair has no row.
 
         Raises:
             UnknownTeamError: either name matches no team (with the closest names).
         """
         from quantum_frames.ops.friction import friction
 
-        return friction(self, self.teams, home, away)
+        return friction(self, self.teams, home, away, season=season)
 
 
 @dataclass(frozen=True)
@@ -187,17 +195,21 @@ class QuantumFrames:
 
         return tag_cooccurrence(self.teams)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> pl.DataFrame:
-        """Pairs with friction_score ≥ threshold, highest first."""
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """Pairs with friction_score ≥ threshold, highest first (newest season per pair)."""
         from quantum_frames.ops.friction import high_friction_matchups
 
-        return high_friction_matchups(self.friction, threshold)
+        return high_friction_matchups(self.friction, threshold, season=season)
 
-    def friction_matrix(self, league: str | None = None) -> pl.DataFrame:
-        """Wide home × away frame of friction_score."""
+    def friction_matrix(
+        self, league: str | None = None, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """Wide home × away frame of friction_score (newest season per pair)."""
         from quantum_frames.ops.friction import friction_matrix
 
-        return friction_matrix(self.friction, league)
+        return friction_matrix(self.friction, league, season=season)
 
     def friction_for(
         self,
@@ -207,11 +219,14 @@ class QuantumFrames:
         away: str = "away",
         *,
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
     ) -> FrameT:
-        """Fixtures joined with the friction of their (home, away) pair, vectorised."""
+        """Fixtures joined with the friction of their (home, away) pair (newest season)."""
         from quantum_frames.ops.friction import friction_for
 
-        return friction_for(self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown)
+        return friction_for(
+            self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown, season=season
+        )
 
     def strategies_for(self, team: str) -> pl.DataFrame:
         """The strategies of one team, highest conviction first."""
@@ -319,6 +334,9 @@ class QuantumFrames:
         if self.as_of is not None:
             when += f", as of {self.as_of:%Y-%m-%d %H:%M} UTC"
         lines = [f"QuantumFrames from {self.describe_source()}{when}"]
+        moment = _moment_line(self.source.get("moment"))
+        if moment:
+            lines.append(moment)
         json_sources = self.report.group_by("source").agg(
             pl.len().alias("flat"), pl.col("conflict").is_not_null().sum().alias("conflicts")
         )
@@ -337,3 +355,16 @@ class QuantumFrames:
         from html import escape
 
         return "<pre>" + escape(repr(self)) + "</pre>"
+
+
+def _moment_line(moment: Any) -> str:
+    """The database moment a load read (``source["moment"]``), as one repr line."""
+    if not isinstance(moment, Mapping) or not moment:
+        return ""
+    when = f"server time {moment.get('server_time', '?')}"
+    when += f", PostgreSQL {moment.get('server_version', '?')}"
+    if moment.get("standby"):
+        when += " (hot standby)"
+    if moment.get("consistent"):
+        return f"  one database moment: snapshot {moment.get('snapshot', '?')}, {when}"
+    return f"  NOT one database moment (consistent=False): each table read at its own; {when}"

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from quantum_frames._progress import Progress, ProgressArg
-from quantum_frames.errors import SourceError
+from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, SourceError
 from quantum_frames.flattening import flatten_with_report
 from quantum_frames.frames import (
     TABLES,
@@ -43,15 +43,22 @@ def read_postgres(
     retries: int = 0,
     partition_rows: int = 20_000,
     partition_num: int | None = None,
+    consistent: bool = True,
+    season: str | None = None,
     progress: ProgressArg = None,
 ) -> QuantumFrames:
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
-    One read-only session per connection (``default_transaction_read_only``), binary protocol
-    through connectorx; tables of ``partition_rows`` rows or more (or of 16 MiB or more on
-    disk) are read in parallel partitions on their integer primary key. Columns are
-    discovered from the catalog: only the key columns are required (SPEC §2.4), every other
-    column is carried through, every JSON/JSONB column is flattened on all rows (SPEC §3).
+    One database moment: the catalog, the three tables and every partition are read in one
+    exported PostgreSQL snapshot (REPEATABLE READ READ ONLY), recorded in ``q.source["moment"]``
+    and shown by the repr. One read-only session per connection
+    (``default_transaction_read_only``), binary protocol through connectorx; tables of
+    ``partition_rows`` rows or more (or of 16 MiB or more on disk) are read in parallel
+    partitions on their integer primary key, the key ranges computed inside the snapshot.
+    Columns are discovered from the catalog: only the key columns are required, every other
+    column is carried through (one dtype per column, chosen from the catalog; values no Polars
+    type holds keep their column as text, with a ``ColumnKeptAsTextWarning``), every JSON/JSONB
+    column is flattened on all rows.
 
     Args:
         dsn: ``postgresql://user@host:5432/db`` or ``host=… dbname=…``; default env ``QF_DSN``.
@@ -63,9 +70,15 @@ def read_postgres(
         max_depth: objects nested deeper than this many keys stay JSON text.
         connect_timeout: seconds to wait for the server to accept a connection.
         statement_timeout: seconds a single read may take on the server (None: no limit).
-        retries: how many more times to try when the server cannot be reached.
+        retries: how many more times to try when the server cannot be reached (refused,
+            reset, timed out; a wrong password or a missing database is never retried).
         partition_rows: tables with at least this many rows are read in partitions.
         partition_num: partitions per large table (default: the number of CPU cores).
+        consistent: read everything in one snapshot (default). False reads each table and
+            partition at its own moment (for servers or poolers that cannot export a
+            snapshot); ``q.source["moment"]["consistent"]`` and the repr then say so.
+        season: load only this season of the friction table (default: every season; the
+            friction operations then use each pair's newest season unless told otherwise).
         progress: a progress bar per table fetched and flattened: None shows it in terminals
             and notebooks only, True/False always/never; a callable gets one line per step.
 
@@ -74,18 +87,24 @@ def read_postgres(
         tables and the flatten ``report``.
 
     Raises:
-        SourceError: the server cannot be reached or read (password never shown).
+        SourceError: the server cannot be reached or read, or cannot export a snapshot
+            (password never shown).
+        InvalidArgumentError: a bad argument (``retries``, ``tables``, ``season``).
+        UnknownNameError: ``season`` names no season of the friction table.
         MissingTableError, MissingColumnError: the schema lacks a required table or column.
         FlattenCollisionError: two JSON paths give one column name; pass another separator.
     """
     if retries < 0:
         msg = f"retries must be 0 or more, got {retries!r}."
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg, argument="retries")
+    if not isinstance(consistent, bool):
+        msg = f"consistent must be True or False, got {consistent!r}."
+        raise InvalidArgumentTypeError(msg, argument="consistent")
     mapping = {**DEFAULT_TABLES, **(tables or {})}
     unknown = sorted(set(mapping) - set(TABLES))
     if unknown:
         msg = f"tables= takes the keys {list(TABLES)}; got unknown {unknown}."
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg, argument="tables")
     parsed = Dsn.parse(dsn)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
@@ -99,13 +118,15 @@ def read_postgres(
                 statement_timeout=statement_timeout,
                 partition_rows=partition_rows,
                 partition_num=partition_num or os.cpu_count() or 2,
+                consistent=consistent,
+                season=season,
                 separator=separator,
                 max_depth=max_depth,
                 progress=progress,
             )
             break
-        except SourceError:
-            if attempt == retries:
+        except SourceError as exc:
+            if attempt == retries or not exc.retryable:
                 raise
             wait = min(2.0**attempt, 10.0)
             logger.warning(
@@ -120,7 +141,11 @@ def read_postgres(
         "schema": schema,
         "tables": {name: info.name for name, info in fetched.tables.items()},
         "server_version": fetched.server_version,
+        "moment": fetched.moment.record() if fetched.moment else {},
+        "text_columns": [note.describe() for note in fetched.text_columns],
     }
+    if season is not None:
+        source["season"] = season
     timings = dict(fetched.timings)
     timings["total"] = time.perf_counter() - t0
     return QuantumFrames(

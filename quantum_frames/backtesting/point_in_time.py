@@ -11,6 +11,7 @@ from typing import Final
 import polars as pl
 
 from quantum_frames.frames import QuantumFrames
+from quantum_frames.ops.friction import one_season
 from quantum_frames.ops.names import name_ids
 from quantum_frames.ops.strategies import best_strategies
 
@@ -40,6 +41,7 @@ def point_in_time(
     home: str = "home",
     away: str = "away",
     team_columns: Sequence[str] = TEAM_COLUMNS,
+    season: str | None = None,
 ) -> pl.DataFrame:
     """Join each fixture with the data of the newest snapshot whose ``as_of`` is **strictly
     before** the fixture's date-time (a snapshot taken on match day may hold the result).
@@ -56,6 +58,8 @@ def point_in_time(
     Args:
         fixtures: one row per match with ``on``, ``home`` and ``away`` columns.
         snapshots: a folder of snapshots, or QuantumFrames that each have ``as_of``.
+        season: the friction season to join; None: each pair's newest season in the
+            snapshot (never two rows for one fixture).
     """
     for col in (on, home, away):
         if col not in fixtures.columns:
@@ -94,7 +98,7 @@ def point_in_time(
     for q in history:
         rows = base.filter(pl.col("snapshot_as_of") == q.as_of)
         if rows.height:
-            parts.append(_enrich(rows, q, home, away, team_columns))
+            parts.append(_enrich(rows, q, home, away, team_columns, season))
     return pl.concat(parts, how="diagonal_relaxed").sort("__row").drop("__row")
 
 
@@ -146,7 +150,12 @@ def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
 
 
 def _enrich(
-    rows: pl.DataFrame, q: QuantumFrames, home: str, away: str, team_columns: Sequence[str]
+    rows: pl.DataFrame,
+    q: QuantumFrames,
+    home: str,
+    away: str,
+    team_columns: Sequence[str],
+    season: str | None,
 ) -> pl.DataFrame:
     names = pl.concat([rows.lazy().select(pl.col(c).alias("name")) for c in (home, away)])
     ids = name_ids(q.teams, names).collect()
@@ -161,7 +170,8 @@ def _enrich(
         out = out.join(side_ids, on=col, how="left", maintain_order="left", nulls_equal=False)
         out = out.join(side_data, on=f"{side}_team_id", how="left", maintain_order="left")
     fr_cols = [c for c in FRICTION_COLUMNS if c in q.friction.columns]
-    friction = q.friction.select(
+    newest = one_season(q.friction, season)  # one row per fixture: a pair's newest season
+    friction = newest.select(
         pl.col("team_home_id").alias("home_team_id"),
         pl.col("team_away_id").alias("away_team_id"),
         *fr_cols,

@@ -8,7 +8,7 @@ from typing import Literal
 import polars as pl
 
 from quantum_frames._typing import FrameT
-from quantum_frames.errors import UnknownTeamError
+from quantum_frames.errors import InvalidArgumentError, UnknownNameError, UnknownTeamError
 from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "friction_for",
     "friction_matrix",
     "high_friction_matchups",
+    "one_season",
 ]
 
 _KEYS = ("team_home_id", "team_away_id")
@@ -41,34 +42,142 @@ def _check_threshold(threshold: float) -> float:
     return float(threshold)
 
 
+def _season_key() -> pl.Expr:
+    """Orders seasons: by their first four-digit year, then as text (null first)."""
+    season = pl.col("season").cast(pl.String)
+    year = season.str.extract(r"(\d{4})", 1).fill_null("0000")
+    return pl.concat_str(year, season.fill_null(""))
+
+
+def one_season(friction_df: FrameT, /, season: str | None = None) -> FrameT:
+    """One row per directional pair: the named season's, or else each pair's newest season.
+
+    The friction table holds one row per (home, away, season); a lookup must never see two
+    rows for one fixture, nor an older season without asking for it.
+
+    Args:
+        friction_df: the friction frame (eager or lazy).
+        season: the season to keep, e.g. ``"2025-2026"``; None: each pair's newest (by the
+            first year in the season's name, then by name).
+
+    Returns:
+        The rows kept, in their order; the frame as is when it has no ``season`` column.
+
+    Raises:
+        InvalidArgumentError: ``season`` is named but the frame has no season column.
+        UnknownNameError: ``season`` is none of the frame's seasons.
+
+    Examples:
+        >>> import polars as pl
+        >>> df = pl.DataFrame({"team_home_id": [1, 1], "team_away_id": [2, 2],
+        ...                    "season": ["2024-2025", "2025-2026"], "friction_score": [.1, .9]})
+        >>> one_season(df)["friction_score"].to_list()
+        [0.9]
+    """
+    expr = _season_filter(friction_df, season)
+    return friction_df if expr is None else friction_df.filter(expr)
+
+
+def _season_filter(friction_df: pl.DataFrame | pl.LazyFrame, season: str | None) -> pl.Expr | None:
+    """The filter keeping one season per pair, ``season`` checked against ``friction_df``."""
+    if "season" not in friction_df.lazy().collect_schema().names():
+        if season is not None:
+            msg = (
+                f"season={season!r} was given, but the friction frame has no 'season' column. "
+                "Hint: leave season=None."
+            )
+            raise InvalidArgumentError(msg, argument="season")
+        return None
+    if season is None:
+        key = _season_key()
+        return key == key.max().over(_KEYS)
+    if not isinstance(season, str):
+        msg = f"season must be a string such as '2025-2026', got {season!r}."
+        raise InvalidArgumentError(msg, argument="season")
+    known = friction_df.lazy().select(pl.col("season").drop_nulls().unique()).collect()
+    names = sorted(str(s) for s in known.get_column("season").to_list())
+    if season not in names:
+        kind = "season"
+        hint = f"Seasons in the friction frame: {', '.join(names) or 'none'}."
+        raise UnknownNameError(kind, season, closest(season, names), hint=hint)
+    return pl.col("season") == season
+
+
 def friction(
-    friction_df: pl.DataFrame, teams: pl.DataFrame, /, home: str, away: str
+    friction_df: pl.DataFrame,
+    teams: pl.DataFrame,
+    /,
+    home: str,
+    away: str,
+    *,
+    season: str | None = None,
 ) -> float | None:
     """The friction_score of (home, away) — directional; None if the pair has no row.
 
+    Args:
+        friction_df: the friction frame.
+        teams: the teams frame (to resolve the names).
+        home: the home team's name.
+        away: the away team's name.
+        season: the season to look in; None: the pair's newest season.
+
+    Returns:
+        The score, or None when the pair has no row (in that season).
+
     Raises:
         UnknownTeamError: either name matches no team.
+        UnknownNameError: ``season`` is no season of the friction frame.
     """
     home_id, away_id = resolve_team_ids(teams, [home, away])
     hit = friction_df.filter(
         (pl.col("team_home_id") == home_id) & (pl.col("team_away_id") == away_id)
     )
+    keep = _season_filter(friction_df, season)  # checked against the whole table
+    if keep is not None:
+        hit = hit.filter(keep)
     if hit.is_empty():
         return None
     value = hit.get_column("friction_score").item(0)
     return None if value is None else float(value)
 
 
-def high_friction_matchups(friction_df: FrameT, /, threshold: float = 0.7) -> FrameT:
-    """Pairs with friction_score ≥ threshold, highest first, with both team names."""
+def high_friction_matchups(
+    friction_df: FrameT, /, threshold: float = 0.7, *, season: str | None = None
+) -> FrameT:
+    """Pairs with friction_score ≥ threshold, highest first, with both team names.
+
+    Args:
+        friction_df: the friction frame (eager or lazy).
+        threshold: the lowest friction_score kept, in [0, 1].
+        season: the season to look in; None: each pair's newest season.
+
+    Returns:
+        One row per pair at or above the threshold.
+    """
     limit = _check_threshold(threshold)
-    return friction_df.filter(pl.col("friction_score") >= limit).sort(
-        ["friction_score", "team_home_name", "team_away_name"], descending=[True, False, False]
+    return (
+        one_season(friction_df, season)
+        .filter(pl.col("friction_score") >= limit)
+        .sort(
+            ["friction_score", "team_home_name", "team_away_name"], descending=[True, False, False]
+        )
     )
 
 
-def friction_matrix(friction_df: pl.DataFrame, /, league: str | None = None) -> pl.DataFrame:
-    """A wide home × away frame of friction_score (first column ``home``), names sorted."""
+def friction_matrix(
+    friction_df: pl.DataFrame, /, league: str | None = None, *, season: str | None = None
+) -> pl.DataFrame:
+    """A wide home × away frame of friction_score (first column ``home``), names sorted.
+
+    Args:
+        friction_df: the friction frame.
+        league: only the pairs of this league.
+        season: the season to show; None: each pair's newest season.
+
+    Returns:
+        One row per home team, one column per away team.
+    """
+    friction_df = one_season(friction_df, season)
     df = friction_df if league is None else friction_df.filter(pl.col("league") == league)
     if league is not None and df.is_empty():
         known = friction_df.get_column("league").drop_nulls().unique().sort().to_list()
@@ -96,8 +205,11 @@ def friction_for(
     away: str = "away",
     *,
     on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+    season: str | None = None,
 ) -> FrameT:
     """Each fixture joined with the friction of its (home, away) pair, vectorised.
+
+    One row of friction per fixture: the named ``season``'s, or else the pair's newest.
 
     Names are matched like :func:`quantum_frames.ops.teams.team` (case and accents ignored).
     Every fixture row is kept, in order; ``home_team_id``/``away_team_id`` are null for a
@@ -116,7 +228,7 @@ def friction_for(
     fx = fixtures.lazy()
     names = pl.concat([fx.select(pl.col(c).alias("name")) for c in (home, away)])
     ids = name_ids(teams, names)  # the tolerant key once per distinct name, not per row
-    fr = friction_df.lazy()
+    fr = one_season(friction_df.lazy(), season)
     fr_cols = [c for c in fr.collect_schema().names() if c not in _NOT_JOINED]
     clash = {c: f"{c}_friction" for c in fr_cols if c in fx_cols}
     joined = (

@@ -10,16 +10,20 @@ from quantum_frames.source._postgres import (
     REQUIRED_COLUMNS,
     ColumnInfo,
     FetchResult,
+    Moment,
     TableInfo,
     discover,
     fetch_tables,
 )
+from quantum_frames.source._types import ColumnKeptAsTextWarning
 
 __all__ = [
     "DEFAULT_TABLES",
     "REQUIRED_COLUMNS",
     "ColumnInfo",
+    "ColumnKeptAsTextWarning",
     "FetchResult",
+    "Moment",
     "TableInfo",
     "discover",
     "fetch_tables",

@@ -79,6 +79,10 @@ class Dsn:
         params.update({k: v for k, v in resolved.items() if v})
         return Dsn(params, self._password)
 
+    def with_password(self, password: str | None) -> Dsn:
+        """A copy holding ``password`` (e.g. the one libpq found in ``~/.pgpass``)."""
+        return Dsn(dict(self.params), password)
+
     def describe(self) -> str:
         """``user@host:port/dbname``: where the data comes from, safe to show."""
         p = self.params

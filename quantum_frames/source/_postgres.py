@@ -1,11 +1,18 @@
-"""Source stage: the three V3 tables from PostgreSQL into lossless Polars frames.
+"""Source stage: the three V3 tables from PostgreSQL into lossless Polars frames, one moment.
 
-The catalog is read through one short read-only psycopg session (fast, clear connection
-errors, parameters bound, never spliced). The rows are fetched with connectorx over the
-binary protocol, every session forced read-only through the startup ``options``, large tables
-in parallel partitions on their integer primary key. JSON/JSONB columns travel as text (so
-connectorx does not parse and re-serialise them), NUMERIC as text (connectorx would round it
-to 10 decimals) and types connectorx cannot carry as text; all are typed back losslessly here.
+One psycopg session opens ``BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY``, reads the
+catalog (parameters bound, never spliced), exports its snapshot (``pg_export_snapshot()``),
+records the moment (``pg_current_snapshot()``, ``now()``, the server version) and computes
+the partition ranges of the large tables — all inside that transaction — and stays open until
+every table and partition has been read. The rows are fetched with connectorx over the binary
+protocol; every connectorx connection imports the snapshot first (``BEGIN … ; SET TRANSACTION
+SNAPSHOT``), so the catalog, the three tables and every partition are one database moment.
+connectorx never computes a partition range itself (it would on a connection of its own, outside
+the snapshot: connector-x issue 865); it gets one explicit query per partition.
+
+JSON/JSONB columns travel as text (so connectorx does not parse and re-serialise them),
+NUMERIC as text (connectorx would round it to 10 decimals) and types connectorx cannot carry
+as text; all are typed back here (:mod:`quantum_frames.source._types`).
 
 The result is the *lossless* source: JSON kept as the text PostgreSQL holds, arrays as lists.
 Flattening is the next stage's job (:mod:`quantum_frames.flattening`).
@@ -13,27 +20,41 @@ Flattening is the next stage's job (:mod:`quantum_frames.flattening`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import re
 import time
-from collections.abc import Callable, Mapping
+import warnings
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
-from quantum_frames._sql import quote_ident
+from quantum_frames._sql import quote_ident, quote_literal
 from quantum_frames.errors import MissingColumnError, MissingTableError, SourceError
-from quantum_frames.source._dsn import Dsn
+from quantum_frames.source._types import (
+    NATIVE_TYPES,
+    ColumnKeptAsTextWarning,
+    TextNote,
+    flag_names,
+    guard_reason,
+    guard_sql,
+    numeric_back,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
     import pyarrow as pa
+
+    from quantum_frames.source._dsn import Dsn
 
 __all__ = [
     "DEFAULT_TABLES",
     "REQUIRED_COLUMNS",
     "ColumnInfo",
     "FetchResult",
+    "Moment",
     "TableInfo",
     "fetch_tables",
 ]
@@ -54,18 +75,11 @@ REQUIRED_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "strategies": ("team_id", "strategy_name", "conviction"),
 }
 
-# PostgreSQL types connectorx fetches into Arrow faithfully (checked against 0.4.6).
-_NATIVE_TYPES: Final = frozenset(
-    {
-        "bool", "int2", "int4", "int8", "float4", "float8", "text", "varchar", "bpchar",
-        "name", "date", "timestamp", "timestamptz", "uuid", "bytea",
-        "_bool", "_int2", "_int4", "_int8", "_float4", "_float8", "_text", "_varchar",
-    }
-)  # fmt: skip
+#: The table ``season=`` filters: one row per (home, away, season).
+SEASON_TABLE: Final = "friction"
+
 _JSON_TYPES: Final = frozenset({"json", "jsonb"})
 _INT_TYPES: Final = frozenset({"int2", "int4", "int8"})
-_NUMERIC_TYPMOD = re.compile(r"numeric\((\d+),(\d+)\)")
-_DECIMAL_MAX_PRECISION: Final = 38
 
 _CATALOG_SQL: Final = """
 SELECT c.relname AS table_name, a.attname AS column_name, t.typname AS type_name,
@@ -86,26 +100,58 @@ ORDER BY c.relname, a.attnum
 """
 
 
+_MOMENT_SQL: Final = """
+SELECT current_setting('server_version'), current_setting('server_version_num')::int,
+       pg_catalog.pg_is_in_recovery(), now()
+"""
+_BEGIN: Final = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
 @dataclass(frozen=True)
 class ColumnInfo:
-    """One column as the catalog describes it."""
+    """One column as the catalog describes it.
+
+    Attributes:
+        name: the column name, exactly as PostgreSQL holds it.
+        type_name: ``pg_type.typname``, e.g. ``jsonb``, ``_text``, ``numeric``.
+        type_sql: ``format_type()``, e.g. ``numeric(10,2)``, ``text[]``.
+        is_pk: the column is the table's single-column primary key.
+    """
 
     name: str
-    type_name: str  # pg_type.typname, e.g. "jsonb", "_text", "numeric"
-    type_sql: str  # format_type(), e.g. "numeric(10,2)", "text[]"
+    type_name: str
+    type_sql: str
     is_pk: bool = False
 
     @property
     def is_json(self) -> bool:
+        """The column holds JSON or JSONB."""
         return self.type_name in _JSON_TYPES
 
     @property
+    def guard(self) -> str | None:
+        """Where a native read of the column is exact (None: everywhere, or read as text)."""
+        return guard_sql(self.name, self.type_name) if self.type_name in NATIVE_TYPES else None
+
+    @property
     def select_expr(self) -> str:
-        """How the column is selected: natively, or as text to be typed back here."""
+        """How the column is selected: natively (guarded), or as text to be typed back here."""
+        return self.select()
+
+    def select(self, *, as_text: bool = False) -> str:
+        """The select-list expression for the column.
+
+        Args:
+            as_text: select PostgreSQL's text of the column, whatever its type.
+
+        Returns:
+            An SQL expression aliased to the column's name.
+        """
         ident = quote_ident(self.name)
-        if self.type_name in _NATIVE_TYPES:
-            return ident
-        return f"{ident}::text AS {ident}"
+        if as_text or self.type_name not in NATIVE_TYPES:
+            return f"{ident}::text AS {ident}"
+        guard = self.guard
+        return ident if guard is None else f"CASE WHEN {guard} THEN {ident} END AS {ident}"
 
 
 @dataclass(frozen=True)
@@ -121,23 +167,88 @@ class TableInfo:
 
     @property
     def qualified(self) -> str:
+        """``"schema"."table"``, quoted."""
         return f"{quote_ident(self.schema)}.{quote_ident(self.name)}"
 
     @property
     def display(self) -> str:
+        """``schema.table``, for messages."""
         return f"{self.schema}.{self.name}"
 
     @property
     def json_columns(self) -> list[str]:
+        """The JSON/JSONB columns."""
         return [c.name for c in self.columns if c.is_json]
 
     @property
     def int_pk(self) -> str | None:
+        """The single-column integer primary key, if any."""
         return next((c.name for c in self.columns if c.is_pk and c.type_name in _INT_TYPES), None)
 
-    def select_sql(self) -> str:
-        cols = ", ".join(c.select_expr for c in self.columns)
-        return f"SELECT {cols} FROM {self.qualified}"
+    def guarded(self, text_columns: frozenset[str] = frozenset()) -> list[tuple[ColumnInfo, str]]:
+        """The guarded columns read natively, each with the name of its flag column.
+
+        Args:
+            text_columns: columns read as text (not guarded).
+
+        Returns:
+            ``(column, flag column name)`` pairs.
+        """
+        cols = [c for c in self.columns if c.guard is not None and c.name not in text_columns]
+        flags = flag_names([c.name for c in self.columns], len(cols))
+        return list(zip(cols, flags, strict=True))
+
+    def select_sql(self, *, text_columns: frozenset[str] = frozenset(), where: str = "") -> str:
+        """The SELECT of the whole table (or of ``where``).
+
+        Args:
+            text_columns: columns to select as PostgreSQL's text.
+            where: an SQL condition, already quoted (empty: every row).
+
+        Returns:
+            The query: every column, then one flag column per guarded column.
+        """
+        cols = [c.select(as_text=c.name in text_columns) for c in self.columns]
+        cols += [
+            f"CASE WHEN NOT {c.guard} THEN true END AS {quote_ident(flag)}"
+            for c, flag in self.guarded(text_columns)
+        ]
+        sql = f"SELECT {', '.join(cols)} FROM {self.qualified}"
+        return f"{sql} WHERE {where}" if where else sql
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The database moment a load read.
+
+    Attributes:
+        consistent: every table and partition was read in this one snapshot.
+        snapshot: ``pg_current_snapshot()`` of the load's transaction (xmin:xmax:xip).
+        server_time: the server's ``now()`` in that transaction.
+        server_version: ``server_version`` of the server.
+        standby: the server was a hot standby (in recovery).
+    """
+
+    consistent: bool
+    snapshot: str
+    server_time: datetime
+    server_version: str
+    standby: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """The moment as plain JSON-ready values, for ``q.source`` and manifests.
+
+        Returns:
+            ``consistent``, ``snapshot``, ``server_time`` (ISO 8601), ``server_version``,
+            ``standby``.
+        """
+        return {
+            "consistent": self.consistent,
+            "snapshot": self.snapshot,
+            "server_time": self.server_time.isoformat(),
+            "server_version": self.server_version,
+            "standby": self.standby,
+        }
 
 
 @dataclass
@@ -148,10 +259,25 @@ class FetchResult:
     tables: dict[str, TableInfo]
     timings: dict[str, float] = field(default_factory=dict)
     server_version: str = ""
+    moment: Moment | None = None
+    text_columns: list[TextNote] = field(default_factory=list)
 
 
 def discover(conn: Any, schema: str, tables: Mapping[str, str]) -> dict[str, TableInfo]:
-    """Read the catalog for ``tables`` in ``schema``; check the required tables and columns."""
+    """Read the catalog for ``tables`` in ``schema``; check the required tables and columns.
+
+    Args:
+        conn: an open psycopg connection.
+        schema: the schema to look in.
+        tables: logical → physical table name.
+
+    Returns:
+        One :class:`TableInfo` per logical table.
+
+    Raises:
+        MissingTableError: a table is not in the schema.
+        MissingColumnError: a table lacks a required column.
+    """
     with conn.cursor() as cur:
         cur.execute(_CATALOG_SQL, {"schema": schema})
         rows = cur.fetchall()
@@ -178,6 +304,43 @@ def discover(conn: Any, schema: str, tables: Mapping[str, str]) -> dict[str, Tab
     return infos
 
 
+class _Uri:
+    """connectorx's URI, password included, built only inside the call that hands it over.
+
+    Only this holder lives in a frame that may end up in a traceback; its repr names the
+    server, never the password, and no attribute holds the URI text.
+    """
+
+    __slots__ = ("_dsn", "_extra")
+
+    def __init__(self, dsn: Dsn, extra: Mapping[str, str]) -> None:
+        self._dsn = dsn
+        self._extra = dict(extra)
+
+    @property
+    def dsn(self) -> Dsn:
+        """The connection parameters (the password out of sight)."""
+        return self._dsn
+
+    def build(self) -> str:
+        """The URI; pass it straight to the driver, never keep it in a variable."""
+        return self._dsn.connectorx_uri(**self._extra)
+
+    def __repr__(self) -> str:
+        return f"<connectorx URI for {self._dsn.describe()}, password hidden>"
+
+
+@dataclass
+class _Plan:
+    """What the snapshot session decided: tables, moment, partitions, how to import."""
+
+    infos: dict[str, TableInfo]
+    moment: Moment
+    pre: list[str] | None
+    where: dict[str, str]
+    ranges: dict[str, list[tuple[int, int]]]
+
+
 def fetch_tables(
     dsn: Dsn,
     *,
@@ -187,33 +350,82 @@ def fetch_tables(
     statement_timeout: float | None,
     partition_rows: int,
     partition_num: int,
+    consistent: bool = True,
+    season: str | None = None,
     on_table: Callable[[TableInfo, pl.DataFrame, float], None] | None = None,
 ) -> FetchResult:
     """Fetch ``tables`` (logical → physical name) from ``schema`` as lossless frames.
 
+    Args:
+        dsn: where to read.
+        schema: the schema holding the tables.
+        tables: logical → physical table name.
+        connect_timeout: seconds to wait for a connection.
+        statement_timeout: seconds a read may take on the server (None: no limit).
+        partition_rows: tables with this many rows (or 16 MiB on disk) are read in partitions.
+        partition_num: partitions per large table.
+        consistent: read everything in one exported snapshot (False: each read its own).
+        season: load only this season of the friction table.
+        on_table: called with each table as it arrives.
+
+    Returns:
+        The frames, the catalog's view of them, timings, the moment read and the columns
+        kept as text.
+
     Raises:
-        SourceError: the server could not be reached or a read failed (password redacted).
+        SourceError: the server could not be reached or read, or cannot export a snapshot
+            (password redacted).
         MissingTableError, MissingColumnError: the schema lacks what quantum_frames needs.
+        UnknownNameError: ``season`` is not a season of the friction table.
     """
+    import psycopg
+
     t0 = time.perf_counter()
-    infos, live, server_version = _catalog(dsn, schema, tables, connect_timeout)
-    timings = {"catalog": time.perf_counter() - t0}
-    uri = live.connectorx_uri(**_session_params(connect_timeout, statement_timeout))
-    frames: dict[str, pl.DataFrame] = {}
-    # The largest table first, the smallest last: whatever the caller does with each table as
-    # it arrives (the loader flattens it) overlaps with fetching the next, and the work left
-    # after the last fetch is the smallest.
-    by_size = sorted(infos.items(), key=lambda item: (-item[1].est_bytes, -item[1].est_rows))
-    for logical, info in by_size:
-        t = time.perf_counter()
-        frame = _read_table(live, uri, info, partition_rows, partition_num)
-        frames[logical] = _type_back(frame, info)
-        timings[logical] = time.perf_counter() - t
-        logger.info("fetched %s: %d rows in %.2fs", info.display, frame.height, timings[logical])
-        if on_table is not None:
-            on_table(info, frames[logical], timings[logical])
-    frames = {name: frames[name] for name in infos}  # back in the caller's order
-    return FetchResult(frames, infos, timings, server_version=server_version)
+    conn, live = _connect(dsn, connect_timeout)
+    try:
+        plan = _plan(conn, live, schema, tables, consistent, season, partition_rows, partition_num)
+        timings = {"catalog": time.perf_counter() - t0}
+        uri = _Uri(live, _session_params(connect_timeout, statement_timeout))
+        frames: dict[str, pl.DataFrame] = {}
+        notes: list[TextNote] = []
+        # The largest table first, the smallest last: whatever the caller does with each table
+        # as it arrives (the loader flattens it) overlaps with fetching the next, and the work
+        # left after the last fetch is the smallest.
+        by_size = sorted(
+            plan.infos.items(), key=lambda item: (-item[1].est_bytes, -item[1].est_rows)
+        )
+        for logical, info in by_size:
+            t = time.perf_counter()
+            frame, table_notes = _read_table(
+                uri, info, plan.pre, plan.where.get(logical, ""), plan.ranges.get(logical, [])
+            )
+            frames[logical] = frame
+            notes += table_notes
+            timings[logical] = time.perf_counter() - t
+            logger.info(
+                "fetched %s: %d rows in %.2fs", info.display, frame.height, timings[logical]
+            )
+            if on_table is not None:
+                on_table(info, frame, timings[logical])
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.close()  # ends the snapshot's transaction: every read has imported it
+        del conn
+    for note in notes:
+        msg = (
+            f"{note.describe()}; the column is kept exactly, as PostgreSQL's text. Hint: "
+            "filter or convert those values in SQL (a view) to get a typed column."
+        )
+        warnings.warn(msg, ColumnKeptAsTextWarning, stacklevel=4)
+    frames = {name: frames[name] for name in plan.infos}  # back in the caller's order
+    return FetchResult(
+        frames,
+        plan.infos,
+        timings,
+        server_version=plan.moment.server_version,
+        moment=plan.moment,
+        text_columns=notes,
+    )
 
 
 def _session_params(connect_timeout: float, statement_timeout: float | None) -> dict[str, str]:
@@ -227,32 +439,96 @@ def _session_params(connect_timeout: float, statement_timeout: float | None) -> 
     }
 
 
-def _catalog(
-    dsn: Dsn, schema: str, tables: Mapping[str, str], connect_timeout: float
-) -> tuple[dict[str, TableInfo], Dsn, str]:
+def _connect(dsn: Dsn, connect_timeout: float) -> tuple[Any, Dsn]:
+    """The snapshot session, and the DSN with the server's effective parameters."""
     import psycopg
 
     params = _session_params(connect_timeout, None)
+    # The session holds the snapshot while the tables are read: a server-wide idle timeout
+    # must not end it between two reads.
+    params["options"] += " -c idle_in_transaction_session_timeout=0"
+    failure: SourceError | None = None
     try:
         conn = psycopg.connect(**dsn.psycopg_kwargs(**params), autocommit=True)
     except psycopg.Error as exc:
-        raise _source_error(dsn, "cannot connect to", exc) from None
+        failure = _source_error(dsn, "cannot connect to", exc)
+    if failure is not None:
+        raise failure  # outside the handler: psycopg's error (it holds the password) stays out
+    info = conn.info
+    live = dsn.with_resolved(
+        host=info.host, port=str(info.port), user=info.user, dbname=info.dbname
+    )
+    if live.password is None and info.password:
+        live = live.with_password(info.password)  # from ~/.pgpass: connectorx needs it
+    return conn, live
+
+
+def _plan(
+    conn: Any,
+    dsn: Dsn,
+    schema: str,
+    tables: Mapping[str, str],
+    consistent: bool,
+    season: str | None,
+    partition_rows: int,
+    partition_num: int,
+) -> _Plan:
+    """Inside one REPEATABLE READ READ ONLY transaction: the moment, the catalog, the exported
+    snapshot, the season filter and the partition ranges."""
+    import psycopg
+
+    failure: SourceError | None = None
+    step = "cannot read the catalog of"
     try:
-        with conn:
-            conn.read_only = True
-            info = conn.info
-            live = dsn.with_resolved(
-                host=info.host,
-                port=str(info.port),
-                user=info.user,
-                dbname=info.dbname,
-            )
-            if live.password is None and info.password:
-                live = Dsn(live.params, info.password)  # from ~/.pgpass: connectorx needs it
-            version = conn.execute("SHOW server_version").fetchone()
-            return discover(conn, schema, tables), live, str(version[0]) if version else ""
+        if consistent:
+            conn.execute(_BEGIN)
+        version, version_num, standby, now = conn.execute(_MOMENT_SQL).fetchone()
+        snapshot_fn = "pg_current_snapshot" if version_num >= 130000 else "txid_current_snapshot"
+        (current,) = conn.execute(f"SELECT pg_catalog.{snapshot_fn}()::text").fetchone()
+        infos = discover(conn, schema, tables)
+        pre = None
+        if consistent:
+            step = "cannot export a snapshot from"
+            (snapshot_id,) = conn.execute("SELECT pg_catalog.pg_export_snapshot()").fetchone()
+            pre = [_BEGIN, f"SET TRANSACTION SNAPSHOT {quote_literal(str(snapshot_id))}"]
+            step = "cannot read the catalog of"
+        where = {} if season is None else {SEASON_TABLE: _season_where(conn, infos, season)}
+        ranges = {
+            logical: _ranges(conn, info, where.get(logical, ""), partition_rows, partition_num)
+            for logical, info in infos.items()
+        }
     except psycopg.Error as exc:
-        raise _source_error(dsn, "cannot read the catalog of", exc) from None
+        failure = _source_error(dsn, step, exc)
+    if failure is not None:
+        raise failure
+    moment = Moment(consistent, str(current), now, str(version), bool(standby))
+    return _Plan(infos, moment, pre, where, ranges)
+
+
+def _season_where(conn: Any, infos: Mapping[str, TableInfo], season: str) -> str:
+    """``season = '…'`` for the friction table, once the season is known to be there."""
+    from quantum_frames.errors import InvalidArgumentError, UnknownNameError
+    from quantum_frames.ops.names import closest
+
+    info = infos[SEASON_TABLE]
+    if not isinstance(season, str):
+        msg = f"season must be a string such as '2025-2026', got {season!r}."
+        raise InvalidArgumentError(msg, argument="season")
+    if "season" not in {c.name for c in info.columns}:
+        msg = (
+            f"season={season!r} was given, but {info.display} has no column 'season'. "
+            "Hint: leave season=None to load every row."
+        )
+        raise InvalidArgumentError(msg, argument="season")
+    rows = conn.execute(
+        f"SELECT DISTINCT season FROM {info.qualified} WHERE season IS NOT NULL"
+    ).fetchall()
+    known = sorted(str(r[0]) for r in rows)
+    if season not in known:
+        hint = f"seasons in {info.display}: {', '.join(known) or 'none'}."
+        kind = "season"
+        raise UnknownNameError(kind, season, closest(season, known), hint=hint)
+    return f"season = {quote_literal(season)}"
 
 
 #: Tables this large on disk are read in partitions however few their rows (JSONB-heavy rows:
@@ -260,23 +536,92 @@ def _catalog(
 _PARTITION_BYTES: Final = 16 * 2**20
 
 
+def _ranges(
+    conn: Any, info: TableInfo, where: str, partition_rows: int, partition_num: int
+) -> list[tuple[int, int]]:
+    """The partitions of a large table: key ranges from MIN/MAX computed in the snapshot
+    (empty: read it whole)."""
+    pk = info.int_pk
+    large = info.est_rows >= partition_rows or info.est_bytes >= _PARTITION_BYTES
+    if pk is None or not large or partition_num < 2:
+        return []
+    key = quote_ident(pk)
+    cond = f" WHERE {where}" if where else ""
+    lo, hi = conn.execute(f"SELECT min({key}), max({key}) FROM {info.qualified}{cond}").fetchone()
+    if lo is None or hi is None or hi == lo:
+        return []
+    count = min(partition_num, hi - lo + 1)
+    step = -(-(hi - lo + 1) // count)
+    return [(a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
+
+
 def _read_table(
-    dsn: Dsn, uri: str, info: TableInfo, partition_rows: int, partition_num: int
+    uri: _Uri,
+    info: TableInfo,
+    pre: list[str] | None,
+    where: str,
+    ranges: list[tuple[int, int]],
+) -> tuple[pl.DataFrame, list[TextNote]]:
+    """Read one table (in its partitions); a guarded column that flagged values is read again
+    as text, in the same snapshot."""
+    text_columns: frozenset[str] = frozenset()
+    counts: dict[str, int] = {}
+    while True:
+        frame = _fetch(uri, info, pre, where, ranges, text_columns)
+        flagged = {
+            col.name: frame.height - frame.get_column(flag).null_count()
+            for col, flag in info.guarded(text_columns)
+            if frame.get_column(flag).null_count() < frame.height
+        }
+        if not flagged:
+            break
+        text_columns |= flagged.keys()
+        counts.update(flagged)
+    flags = [flag for _, flag in info.guarded(text_columns)]
+    frame = frame.drop(flags)
+    notes = []
+    by_name = {c.name: c for c in info.columns}
+    if text_columns:
+        for name in sorted(text_columns, key=[c.name for c in info.columns].index):
+            col = by_name[name]
+            notes.append(
+                TextNote(
+                    info.display, name, col.type_sql, guard_reason(col.type_name), counts[name]
+                )
+            )
+    frame, numeric_notes = _type_back(frame, info)
+    return frame, notes + numeric_notes
+
+
+def _fetch(
+    uri: _Uri,
+    info: TableInfo,
+    pre: list[str] | None,
+    where: str,
+    ranges: list[tuple[int, int]],
+    text_columns: frozenset[str],
 ) -> pl.DataFrame:
     import connectorx as cx
 
-    query = info.select_sql()
-    kwargs: dict[str, Any] = {}
     pk = info.int_pk
-    large = info.est_rows >= partition_rows or info.est_bytes >= _PARTITION_BYTES
-    if pk is not None and large and partition_num > 1:
-        kwargs = {"partition_on": pk, "partition_num": partition_num}
+    if ranges and pk is not None:
+        key = quote_ident(pk)
+        scope = f"{where} AND " if where else ""
+        query: str | list[str] = [
+            info.select_sql(text_columns=text_columns, where=f"{scope}{key} BETWEEN {a} AND {b}")
+            for a, b in ranges
+        ]
+    else:
+        query = info.select_sql(text_columns=text_columns, where=where)
+    failure: SourceError | None = None
     try:
-        table = cx.read_sql(uri, query, return_type="arrow", **kwargs)
+        table = cx.read_sql(uri.build(), query, return_type="arrow", pre_execution_query=pre)
     except (Exception, BaseException) as exc:  # connectorx raises RuntimeError or a Rust panic
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
-        raise _source_error(dsn, f"cannot read {info.display} from", exc) from None
+        failure = _source_error(uri.dsn, f"cannot read {info.display} from", exc)
+    if failure is not None:
+        raise failure  # outside the handler: connectorx's error stays out of the chain
     if pk is not None:
         table = _batches_by_key(table, pk)
     frame = pl.from_arrow(table)
@@ -302,50 +647,72 @@ def _batches_by_key(table: pa.Table, key: str) -> pa.Table:
     return pa.Table.from_batches([batches[i] for i in order], schema=table.schema)
 
 
+# Failures that may pass: the server refused, reset or dropped the connection, or timed out.
+_TRANSIENT: Final = (
+    "connection refused", "timeout expired", "timed out", "connection reset",
+    "server closed the connection", "terminating connection", "connection to server",
+    "the database system is starting up", "the database system is shutting down",
+    "could not receive data", "could not send data", "broken pipe", "no such file or directory",
+    "invalid snapshot identifier",
+)  # fmt: skip
+# Failures that will not: trying again with the same password only locks accounts out.
+_PERMANENT: Final = (
+    "password authentication failed", "no pg_hba.conf entry", "does not exist",
+    "permission denied", "authentication failed", "password is required",
+    "no password supplied", "canceling statement",
+)  # fmt: skip
+
+
 def _source_error(dsn: Dsn, what: str, exc: BaseException) -> SourceError:
     detail = " ".join(dsn.redact(str(exc)).split())
+    lower = detail.lower()
     target = dsn.describe()
-    if "canceling statement" in detail:  # the read started: reaching the server is not it
+    retryable = not any(p in lower for p in _PERMANENT) and any(p in lower for p in _TRANSIENT)
+    if "canceling statement" in lower:  # the read started: reaching the server is not it
         hint = (
             "the server cancelled the read: read_postgres(statement_timeout=…) ran out (when "
             "a table is read in partitions, the other partitions are cancelled with it, 'due "
             "to user request'), or an administrator cancelled it. Raise statement_timeout "
             "(None: no limit), or retry"
         )
+    elif what.startswith("cannot export"):
+        hint = (
+            "this server (or a pooler in front of it, such as PgBouncer in transaction mode) "
+            "cannot export a snapshot, so the tables cannot be read as one moment. Connect to "
+            "the server directly, or pass read_postgres(consistent=False) to read each table "
+            "at its own moment (the frames then say so)"
+        )
+    elif "invalid snapshot identifier" in lower:
+        hint = (
+            "the session holding the load's snapshot ended before every table was read (an "
+            "administrator or a pooler ended it); retry, or pass consistent=False"
+        )
+    elif what.startswith("cannot read ") and "connect" not in lower:
+        hint = (
+            "the read failed after connecting; check that the table is readable by this "
+            "user, or pass statement_timeout=None if the server stopped it"
+        )
     else:
         hint = (
             "check host, port, database, user and password (pass dsn=…, or set QF_DSN / "
             "PGPASSWORD), and that the server is running"
         )
-    return SourceError(f"{what} PostgreSQL at {target}: {detail}. Hint: {hint}.", target=target)
+    return SourceError(
+        f"{what} PostgreSQL at {target}: {detail}. Hint: {hint}.",
+        target=target,
+        retryable=retryable,
+    )
 
 
-def _type_back(frame: pl.DataFrame, info: TableInfo) -> pl.DataFrame:
-    """Type the columns fetched as text back to lossless Polars types."""
-    exprs = []
+def _type_back(frame: pl.DataFrame, info: TableInfo) -> tuple[pl.DataFrame, list[TextNote]]:
+    """Type the NUMERIC columns fetched as text back to their catalog dtype."""
+    columns = []
+    notes = []
     for col in info.columns:
         if col.type_name == "numeric":
-            exprs.append(_numeric(frame.get_column(col.name), col.type_sql))
-    return frame.with_columns(exprs) if exprs else frame
-
-
-def _numeric(text: pl.Series, type_sql: str) -> pl.Series:
-    """NUMERIC text → Decimal with the declared (or the data's) precision and scale.
-
-    Stays text when Decimal cannot hold it exactly (NaN, Infinity, more than 38 digits).
-    """
-    declared = _NUMERIC_TYPMOD.fullmatch(type_sql.replace(" ", ""))
-    if declared:
-        precision, scale = int(declared[1]), int(declared[2])
-        if precision <= _DECIMAL_MAX_PRECISION and not text.str.contains(r"[^0-9.\-]").any():
-            return text.cast(pl.Decimal(precision, scale))
-        return text
-    values = text.drop_nulls()
-    if values.is_empty() or not values.str.contains(r"^-?[0-9]+(\.[0-9]+)?$").all():
-        return text if not values.is_empty() else text.cast(pl.Decimal(_DECIMAL_MAX_PRECISION, 0))
-    parts = values.str.strip_prefix("-").str.split_exact(".", 1)
-    int_digits = int(parts.struct.field("field_0").str.len_chars().max() or 0)  # type: ignore[arg-type]
-    scale = int(parts.struct.field("field_1").str.len_chars().fill_null(0).max() or 0)  # type: ignore[arg-type]
-    if int_digits + scale > _DECIMAL_MAX_PRECISION:
-        return text
-    return text.cast(pl.Decimal(_DECIMAL_MAX_PRECISION, scale))
+            series, odd = numeric_back(frame.get_column(col.name), col.type_sql)
+            columns.append(series)
+            if odd:
+                reason = "hold NaN, which no Decimal holds"
+                notes.append(TextNote(info.display, col.name, col.type_sql, reason, odd))
+    return (frame.with_columns(columns) if columns else frame), notes

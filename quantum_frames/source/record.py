@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NoReturn, TypeAlias
 
-__all__ = ["Moment", "Scalar", "Source", "SourceFieldError"]
+__all__ = ["Detail", "Moment", "Scalar", "Source", "SourceFieldError"]
 
 Scalar: TypeAlias = str | int | float | bool | None
+#: A source detail: a scalar, or a list of texts (``text_columns``), kept as a tuple.
+Detail: TypeAlias = Scalar | tuple[str, ...]
 
 #: Keys that are the record's own fields, not free-form details.
 _OWN = frozenset({"kind", "tables", "moment"})
@@ -33,19 +35,21 @@ class SourceFieldError(ValueError):
 
 @dataclass(frozen=True)
 class Moment:
-    """The database moment a load read (filled by the consistent read).
+    """The database moment a load read (``read_postgres`` records it in ``source["moment"]``).
 
     Attributes:
         snapshot: the server's snapshot id (``pg_current_snapshot()``), as text.
         server_time: the server's clock at the read, ISO 8601.
         server_version: the server's version string.
         consistent: whether every table was read in that one moment.
+        standby: whether the server was a hot standby.
     """
 
     snapshot: str
     server_time: str
     server_version: str
     consistent: bool
+    standby: bool = False
 
     @classmethod
     def from_json(cls, data: object, *, where: str = "source.moment") -> Moment:
@@ -62,27 +66,32 @@ class Moment:
             SourceFieldError: a field is missing or has the wrong type.
         """
         obj = _object(data, where)
-        unknown = sorted(set(obj) - {"snapshot", "server_time", "server_version", "consistent"})
+        known = {"snapshot", "server_time", "server_version", "consistent", "standby"}
+        unknown = sorted(set(obj) - known)
         if unknown:
             _fail(f"{where}.{unknown[0]}", "is not a field of a moment")
         texts = {k: _text(obj.get(k), f"{where}.{k}") for k in ("snapshot", "server_time")}
         version = _text(obj.get("server_version"), f"{where}.server_version")
-        consistent = obj.get("consistent")
-        if not isinstance(consistent, bool):
-            _fail(f"{where}.consistent", f"expected true or false, got {_kind(consistent)}")
-        return cls(texts["snapshot"], texts["server_time"], version, consistent)
+        flags = {}
+        for key in ("consistent", "standby"):
+            flag = obj.get(key, False if key == "standby" else None)
+            if not isinstance(flag, bool):
+                _fail(f"{where}.{key}", f"expected true or false, got {_kind(flag)}")
+            flags[key] = flag
+        return cls(texts["snapshot"], texts["server_time"], version, **flags)
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of this moment.
+        """The JSON object of this moment (what ``source["moment"]`` holds).
 
         Returns:
-            A dict of its four fields.
+            A dict of its five fields.
         """
         return {
+            "consistent": self.consistent,
             "snapshot": self.snapshot,
             "server_time": self.server_time,
             "server_version": self.server_version,
-            "consistent": self.consistent,
+            "standby": self.standby,
         }
 
 
@@ -92,7 +101,8 @@ class Source:
 
     Attributes:
         kind: ``"postgresql"``, ``"synthetic"``, …
-        details: flat scalar facts (host, port, dbname, user, schema, label, seed, …).
+        details: flat facts (host, port, dbname, user, schema, label, seed, …): scalars, or
+            lists of texts (``text_columns``) kept as tuples.
         tables: the source table of each frame (``{"teams": "team_quantum_dna_v3", …}``).
         moment: the database moment the load read, when the reader recorded one.
 
@@ -102,7 +112,7 @@ class Source:
     """
 
     kind: str
-    details: Mapping[str, Scalar] = field(default_factory=lambda: MappingProxyType({}))
+    details: Mapping[str, Detail] = field(default_factory=lambda: MappingProxyType({}))
     tables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     moment: Moment | None = None
 
@@ -121,7 +131,7 @@ class Source:
         Raises:
             SourceFieldError: ``moment`` is an object that is not a moment.
         """
-        details: dict[str, Scalar] = {}
+        details: dict[str, Detail] = {}
         for key, value in data.items():
             name = str(key)
             if name in _OWN or "pass" in name.lower():
@@ -134,8 +144,8 @@ class Source:
             else {}
         )
         moment = data.get("moment")
-        if isinstance(moment, Mapping):
-            moment = Moment.from_json(dict(moment))
+        if isinstance(moment, Mapping):  # an empty one: no moment recorded
+            moment = Moment.from_json(dict(moment)) if moment else None
         return cls(
             kind=str(data.get("kind") or "unknown"),
             details=MappingProxyType(details),
@@ -161,13 +171,19 @@ class Source:
         """
         obj = _object(data, where)
         kind = _text(obj.get("kind"), f"{where}.kind")
-        details: dict[str, Scalar] = {}
+        details: dict[str, Detail] = {}
         for key, value in obj.items():
             if key in _OWN:
                 continue
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                details[key] = tuple(value)
+                continue
             if not isinstance(value, Scalar):
                 if not lenient:
-                    _fail(f"{where}.{key}", f"expected a scalar, got {_kind(value)}")
+                    _fail(
+                        f"{where}.{key}",
+                        f"expected a scalar or an array of texts, got {_kind(value)}",
+                    )
                 value = _scalar(value)
             details[key] = value
         tables: dict[str, str] = {}
@@ -175,7 +191,7 @@ class Source:
             for key, value in _object(obj["tables"], f"{where}.tables").items():
                 tables[key] = _text(value, f"{where}.tables.{key}")
         moment = None
-        if obj.get("moment") is not None:
+        if obj.get("moment") not in (None, {}):  # {}: the load recorded none
             moment = Moment.from_json(obj["moment"], where=f"{where}.moment")
         return cls(kind, MappingProxyType(details), MappingProxyType(tables), moment)
 
@@ -185,7 +201,8 @@ class Source:
         Returns:
             ``{"kind": …, **details, "tables": …, "moment": …}`` (empty parts left out).
         """
-        out: dict[str, Any] = {"kind": self.kind, **self.details}
+        out: dict[str, Any] = {"kind": self.kind}
+        out |= {k: list(v) if isinstance(v, tuple) else v for k, v in self.details.items()}
         if self.tables:
             out["tables"] = dict(self.tables)
         if self.moment is not None:
@@ -193,17 +210,13 @@ class Source:
         return out
 
     def to_mapping(self) -> dict[str, Any]:
-        """The mapping ``QuantumFrames.source`` holds (the moment as its record).
+        """The mapping ``QuantumFrames.source`` holds (as ``read_postgres`` makes it: the
+        moment as its JSON object, lists as lists).
 
         Returns:
             A new dict.
         """
-        out: dict[str, Any] = {"kind": self.kind, **self.details}
-        if self.tables:
-            out["tables"] = dict(self.tables)
-        if self.moment is not None:
-            out["moment"] = self.moment
-        return out
+        return self.to_json()
 
     def describe(self) -> str:
         """One line: where the data came from, safe to show.
@@ -224,13 +237,16 @@ class Source:
         return str(d.get("label") or self.kind)
 
 
-def _scalar(value: object) -> Scalar:
+def _scalar(value: object) -> Detail:
     """A value as a detail: scalars as they are (a NaN or an infinity as text: JSON has
-    none), objects and arrays as their JSON text, anything else as its text."""
+    none), lists of texts as tuples, other objects and arrays as their JSON text, anything
+    else as its text."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, Scalar):
         return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
     if isinstance(value, Mapping | list | tuple):
         return json.dumps(value, default=str, ensure_ascii=False, allow_nan=False)
     return str(value)

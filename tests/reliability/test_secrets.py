@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus, unquote
 
+import psycopg
 import pytest
+from psycopg import sql
 
 import quantum_frames as qf
 from quantum_frames.cli import main
@@ -103,3 +108,134 @@ def test_nothing_anywhere_holds_the_password(
     for where, text in texts:
         assert_clean(text, where)
     assert len(texts) > 20
+
+
+# --- real password authentication (scram-sha-256), tracebacks and exception chains -----------
+
+SCRAM_ROLE = "qf_scram_reader"
+
+
+@pytest.fixture(scope="module")
+def scram_dsn(pg_dsn: str, sample_schema: str) -> Iterator[str]:
+    """A keyword DSN (without password) of a read-only role that must authenticate with
+    scram-sha-256: the test server's pg_hba.conf gets a rule for that role only, reloaded."""
+    with psycopg.connect(pg_dsn, autocommit=True) as admin:
+        row = admin.execute("SHOW hba_file").fetchone()
+        assert row is not None
+        hba = Path(str(row[0]))
+        if not os.access(hba, os.W_OK):  # pragma: no cover - only with an external QF_TEST_DSN
+            pytest.skip(f"cannot configure password authentication: {hba} is not writable")
+        original = hba.read_text()
+        admin.execute("SET password_encryption = 'scram-sha-256'")
+        admin.execute(
+            sql.SQL("DROP ROLE IF EXISTS {r}; CREATE ROLE {r} LOGIN PASSWORD {p}").format(
+                r=sql.Identifier(SCRAM_ROLE), p=sql.Literal(PASSWORD)
+            )
+        )
+        admin.execute(
+            sql.SQL(
+                "GRANT USAGE ON SCHEMA {s} TO {r}; GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {r}"
+            ).format(s=sql.Identifier(sample_schema), r=sql.Identifier(SCRAM_ROLE))
+        )
+        rules = f"local all {SCRAM_ROLE} scram-sha-256\nhost all {SCRAM_ROLE} all scram-sha-256\n"
+        hba.write_text(rules + original)
+        admin.execute("SELECT pg_reload_conf()")
+        host = unquote(Dsn.parse(pg_dsn).params["host"])
+        try:
+            yield f"host='{host}' user={SCRAM_ROLE} dbname=postgres"
+        finally:
+            hba.write_text(original)
+            admin.execute("SELECT pg_reload_conf()")
+            admin.execute(
+                sql.SQL("DROP OWNED BY {r}; DROP ROLE {r}").format(r=sql.Identifier(SCRAM_ROLE))
+            )
+
+
+def _with_password(dsn: str, password: str) -> str:
+    return dsn + " password='" + password.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _leaks(value: object, depth: int = 0) -> bool:
+    """Whether ``value`` (its repr and str, and the items of containers) shows the password."""
+    texts = [repr(value), str(value)]
+    if any(form in text for text in texts for form in FORMS if form != "Hunt3r"):
+        return True
+    if depth < 3 and isinstance(value, dict):
+        return any(_leaks(k, depth + 1) or _leaks(v, depth + 1) for k, v in value.items())
+    if depth < 3 and isinstance(value, list | tuple | set | frozenset):
+        return any(_leaks(v, depth + 1) for v in value)
+    return False
+
+
+def assert_no_secret_in(error: BaseException) -> None:
+    """No frame of the traceback (outside this test file) holds the password in a local, and
+    no exception of the chain holds it (nor a driver's error object that carries it)."""
+    tb = error.__traceback__
+    frames = 0
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename != __file__:  # the test's own frame holds the DSN, of course
+            frames += 1
+            bad = [name for name, value in frame.f_locals.items() if _leaks(value)]
+            assert not bad, f"{frame.f_code.co_name} holds the password in local(s) {bad}"
+        tb = tb.tb_next
+    assert frames >= 2, "the traceback should reach into quantum_frames"
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        assert not isinstance(current, psycopg.Error), f"a psycopg error travels: {current!r}"
+        assert getattr(current, "pgconn", None) is None
+        for part in (current, current.args, vars(current)):
+            assert not _leaks(part), f"{type(current).__name__} in the chain holds the password"
+        current = current.__cause__ or current.__context__
+    assert error.__context__ is None and error.__cause__ is None
+
+
+def test_scram_login_loads_as_a_read_only_role(scram_dsn: str, sample_schema: str) -> None:
+    q = qf.read_postgres(_with_password(scram_dsn, PASSWORD), schema=sample_schema, progress=False)
+    assert q.teams.height == 96
+    assert q.source["user"] == SCRAM_ROLE and q.source["moment"]["consistent"] is True
+    with pytest.raises(qf.SourceError, match="password authentication failed"):
+        qf.read_postgres(scram_dsn + " password=wrong", schema=sample_schema)
+
+
+def test_a_failed_login_holds_the_password_in_no_frame_and_no_chained_error(
+    scram_dsn: str, sample_schema: str
+) -> None:
+    wrong = PASSWORD[::-1]
+    with pytest.raises(qf.SourceError) as info:
+        qf.read_postgres(_with_password(scram_dsn, PASSWORD + "x"), schema=sample_schema)
+    assert "password authentication failed" in str(info.value)
+    assert_no_secret_in(info.value)
+    with pytest.raises(qf.SourceError) as info:  # the percent-encoded form, from a URI
+        host = quote(unquote(Dsn.parse(scram_dsn).params["host"]), safe="")
+        qf.read_postgres(f"postgresql://{SCRAM_ROLE}:{quote(wrong, safe='')}@{host}/postgres")
+    assert_no_secret_in(info.value)
+
+
+def test_a_failed_read_after_login_holds_no_uri_in_any_frame(
+    scram_dsn: str, sample_schema: str
+) -> None:
+    """Logged in (the right password), then connectorx fails: the URI it was given, with the
+    percent-encoded password, is in no frame local and no chained error."""
+    with pytest.raises(qf.SourceError, match="canceling statement") as info:
+        qf.read_postgres(
+            _with_password(scram_dsn, PASSWORD),
+            schema=sample_schema,
+            statement_timeout=0.000001,
+            partition_rows=10**9,
+        )
+    assert_no_secret_in(info.value)
+
+
+def test_a_wrong_password_is_not_retried(scram_dsn: str, caplog: pytest.LogCaptureFixture) -> None:
+    started = time.monotonic()
+    with (
+        caplog.at_level(logging.WARNING, logger="quantum_frames"),
+        pytest.raises(qf.SourceError, match="password authentication failed") as info,
+    ):
+        qf.read_postgres(scram_dsn + " password=wrong", retries=3)
+    assert not info.value.retryable
+    assert not [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert time.monotonic() - started < 1.0  # 3 retries would sleep 1 + 2 + 4 s

@@ -1,0 +1,107 @@
+"""Friction with several seasons: each pair's newest season by default, ``season=`` to name
+one, never two rows for one fixture, never an older season silently (eager and lazy alike)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+import quantum_frames as qf
+from quantum_frames.errors import InvalidArgumentError
+from quantum_frames.frames import FrictionFrame, QuantumFrames
+from quantum_frames.ops.friction import (
+    friction_for,
+    friction_matrix,
+    high_friction_matchups,
+    one_season,
+)
+
+OLD, NEW = "2024-2025", "2025-2026"
+
+
+@pytest.fixture(scope="module")
+def two_seasons() -> QuantumFrames:
+    """The sample with an older season of every pair placed *before* the newer rows, each
+    older score 1 - the newer one (so a wrong pick shows)."""
+    q = qf.sample()
+    assert set(q.friction["season"].unique()) == {NEW}
+    older = q.friction.with_columns(
+        pl.lit(OLD).alias("season"), (1 - pl.col("friction_score")).alias("friction_score")
+    )
+    both = pl.concat([pl.DataFrame(older), pl.DataFrame(q.friction)])
+    return replace(q, friction=FrictionFrame.wrap(both, q.teams))
+
+
+def _pair(q: QuantumFrames, row: int) -> tuple[str, str, float]:
+    r = qf.sample().friction.row(row, named=True)
+    return r["team_home_name"], r["team_away_name"], r["friction_score"]
+
+
+def test_lookup_uses_the_newest_season_unless_one_is_named(two_seasons: QuantumFrames) -> None:
+    home, away, score = _pair(two_seasons, 5)
+    assert two_seasons.friction(home, away) == score
+    assert two_seasons.friction(home, away, season=NEW) == score
+    assert two_seasons.friction(home, away, season=OLD) == pytest.approx(1 - score)
+    with pytest.raises(qf.UnknownNameError, match=r"unknown season '2023-2024'.*2024-2025"):
+        two_seasons.friction(home, away, season="2023-2024")
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_friction_for_returns_one_row_per_fixture(two_seasons: QuantumFrames, lazy: bool) -> None:
+    sample = qf.sample().friction.head(50)
+    fixtures = sample.select(
+        pl.col("team_home_name").alias("home"), pl.col("team_away_name").alias("away")
+    )
+    for season, expected in ((None, sample["friction_score"]), (OLD, 1 - sample["friction_score"])):
+        frame = two_seasons.friction.lazy() if lazy else two_seasons.friction
+        fx = fixtures.lazy() if lazy else fixtures
+        out = friction_for(frame, two_seasons.teams, fx, season=season)
+        got = out.collect() if isinstance(out, pl.LazyFrame) else out
+        assert got.height == fixtures.height
+        assert got["friction_score"].to_list() == pytest.approx(expected.to_list())
+    assert two_seasons.friction_for(fixtures).height == fixtures.height
+
+
+def test_matrix_and_matchups_show_one_season_per_pair(two_seasons: QuantumFrames) -> None:
+    sample = qf.sample()
+    assert friction_matrix(two_seasons.friction).equals(sample.friction_matrix())
+    newest = high_friction_matchups(two_seasons.friction, 0.7)
+    assert newest.equals(sample.high_friction_matchups(0.7))
+    older = two_seasons.high_friction_matchups(0.7, season=OLD)
+    assert older.select("team_home_id", "team_away_id").is_unique().all()
+    assert set(older["season"]) == {OLD}
+    assert two_seasons.friction_matrix(season=OLD).height == sample.friction_matrix().height
+
+
+def test_the_newest_is_newest_by_year_then_name_and_pairs_keep_their_own() -> None:
+    df = pl.DataFrame(
+        {
+            "team_home_id": [1, 1, 1, 2, 2],
+            "team_away_id": [2, 2, 2, 1, 1],
+            "season": ["2025-2026", "2024/25", "2099", None, "2023-2024"],
+            "friction_score": [0.1, 0.2, 0.3, 0.4, 0.5],
+        }
+    )
+    assert one_season(df)["friction_score"].to_list() == [0.3, 0.5]
+    assert one_season(df.lazy()).collect()["friction_score"].to_list() == [0.3, 0.5]
+    assert one_season(df, "2024/25")["friction_score"].to_list() == [0.2]
+    no_season = df.drop("season")
+    assert one_season(no_season).equals(no_season)
+    with pytest.raises(InvalidArgumentError, match="no 'season' column"):
+        one_season(no_season, "2025-2026")
+
+
+def test_point_in_time_joins_one_friction_row_per_fixture(two_seasons: QuantumFrames) -> None:
+    home, away, score = _pair(two_seasons, 7)
+    history = [replace(two_seasons, as_of=datetime(2025, 9, 1, tzinfo=UTC))]
+    fixtures = pl.DataFrame(
+        {"date": [date(2025, 9, 2)] * 2, "home": [home] * 2, "away": [away] * 2}
+    )
+    out = qf.point_in_time(fixtures, history)
+    assert out.height == 2
+    assert out["friction_score"].to_list() == [score, score]
+    older = qf.point_in_time(fixtures, history, season=OLD)
+    assert older["friction_score"].to_list() == pytest.approx([1 - score] * 2)

@@ -1,0 +1,276 @@
+"""One database moment per load: a second process writes while loads run.
+
+The writer runs the three kinds of transactions an application runs: insert a team with its
+friction and strategy rows; move matches between two friction rows (the sum stays constant);
+bump a team's version together with its strategies'. Every load must see a state some commit
+left: friction names only teams the teams frame has, every team has its children, the sum is
+the constant, strategies carry their team's version — across tables and across partitions.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import psycopg
+import pytest
+
+import quantum_frames as qf
+from quantum_frames.source import fetch_tables
+from quantum_frames.source._dsn import Dsn
+
+TEAMS, OPPONENTS, STRATEGIES, MATCHES = 600, 20, 4, 10
+TOTAL = TEAMS * OPPONENTS * MATCHES
+
+_WRITER = r"""
+import random, sys, psycopg
+dsn, schema = sys.argv[1], sys.argv[2]
+rng = random.Random(13)
+with psycopg.connect(dsn, autocommit=True) as conn:
+    conn.execute(f'SET search_path TO "{schema}"')
+    (top,) = conn.execute("SELECT max(friction_id) FROM quantum_friction_matrix_v3").fetchone()
+    teams = [r[0] for r in conn.execute("SELECT team_id FROM team_quantum_dna_v3")]
+    print("ready", flush=True)
+    n = 0
+    while True:
+        n += 1
+        kind = n % 3
+        with conn.transaction():
+            if kind == 0:  # a new team with its friction and strategy rows
+                (tid,) = conn.execute(
+                    "INSERT INTO team_quantum_dna_v3 (team_name, league, tier) "
+                    "VALUES (%s, 'L', 'MID') RETURNING team_id", (f"writer {n}",)
+                ).fetchone()
+                for other in rng.sample(teams, 3):
+                    conn.execute(
+                        "INSERT INTO quantum_friction_matrix_v3 (team_home_id, team_away_id, "
+                        "friction_score, h2h_matches, season) VALUES (%s, %s, 0.5, 0, '2025-2026')",
+                        (tid, other),
+                    )
+                conn.execute(
+                    "INSERT INTO quantum_strategies_v3 (team_id, strategy_name, conviction, "
+                    "team_version) SELECT %s, 'S' || i, 50, 0 FROM generate_series(1, 3) i",
+                    (tid,),
+                )
+                teams.append(tid)
+            elif kind == 1:  # move matches between rows far apart (other partitions)
+                a, b = rng.randint(1, top // 4), rng.randint(3 * top // 4, top)
+                d = rng.randint(1, 5)
+                conn.execute("UPDATE quantum_friction_matrix_v3 SET h2h_matches = h2h_matches - %s "
+                             "WHERE friction_id = %s", (d, a))
+                conn.execute("UPDATE quantum_friction_matrix_v3 SET h2h_matches = h2h_matches + %s "
+                             "WHERE friction_id = %s", (d, b))
+            else:  # a team and its strategies move to the next version together
+                t = rng.choice(teams)
+                conn.execute("UPDATE team_quantum_dna_v3 SET version = version + 1 "
+                             "WHERE team_id = %s", (t,))
+                conn.execute("UPDATE quantum_strategies_v3 SET team_version = team_version + 1 "
+                             "WHERE team_id = %s", (t,))
+"""
+
+
+def seed(pg: psycopg.Connection, schema: str) -> None:
+    pg.execute(
+        f"""
+        SET search_path TO "{schema}";
+        CREATE TABLE team_quantum_dna_v3 (team_id serial PRIMARY KEY, team_name text UNIQUE,
+            league text, tier text, version int NOT NULL DEFAULT 0);
+        CREATE TABLE quantum_friction_matrix_v3 (friction_id serial PRIMARY KEY,
+            team_home_id int, team_away_id int, friction_score float8, h2h_matches int,
+            season text);
+        CREATE TABLE quantum_strategies_v3 (strategy_id serial PRIMARY KEY, team_id int,
+            strategy_name text, conviction float8, team_version int NOT NULL DEFAULT 0);
+        INSERT INTO team_quantum_dna_v3 (team_name, league, tier)
+            SELECT 'team ' || i, 'L', 'MID' FROM generate_series(1, {TEAMS}) i;
+        INSERT INTO quantum_friction_matrix_v3 (team_home_id, team_away_id, friction_score,
+                h2h_matches, season)
+            SELECT h, (h + o - 1) % {TEAMS} + 1, 0.5, {MATCHES}, '2025-2026'
+            FROM generate_series(1, {TEAMS}) h, generate_series(1, {OPPONENTS}) o;
+        INSERT INTO quantum_strategies_v3 (team_id, strategy_name, conviction)
+            SELECT t, 'S' || s, 50 FROM generate_series(1, {TEAMS}) t,
+                generate_series(1, {STRATEGIES}) s;
+        ANALYZE team_quantum_dna_v3, quantum_friction_matrix_v3, quantum_strategies_v3;
+        RESET search_path;
+        """
+    )
+
+
+def violations(q: qf.QuantumFrames) -> list[str]:
+    """The invariants the writer keeps, each broken one named."""
+    teams, friction, strategies = q.raw.teams, q.raw.friction, q.raw.strategies
+    ids = teams.get_column("team_id")
+    found = []
+    orphans = friction.filter(
+        ~pl.col("team_home_id").is_in(ids.implode()) | ~pl.col("team_away_id").is_in(ids.implode())
+    )
+    if orphans.height:
+        found.append(f"{orphans.height} friction rows name teams the teams frame lacks")
+    childless = ids.filter(
+        ~ids.is_in(strategies.get_column("team_id").implode())
+        | ~ids.is_in(friction.get_column("team_home_id").implode())
+    )
+    if childless.len():
+        found.append(f"{childless.len()} teams lack their friction or strategy rows")
+    total = friction.get_column("h2h_matches").sum()
+    if total != TOTAL:
+        found.append(f"the constant sum is {total}, not {TOTAL}")
+    versions = strategies.join(teams.select("team_id", "version"), on="team_id", how="inner")
+    skewed = versions.filter(pl.col("team_version") != pl.col("version")).height
+    if skewed:
+        found.append(f"{skewed} strategies carry another version than their team")
+    return found
+
+
+@pytest.fixture
+def writer(pg: psycopg.Connection, pg_dsn: str, schema: str) -> Iterator[str]:
+    """The schema, seeded, with a second process writing to it until the test ends."""
+    seed(pg, schema)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, pg_dsn, schema], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        yield schema
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _loads(pg_dsn: str, schema: str, count: int, **options: Any) -> list[list[str]]:
+    results = []
+    options = {"partition_rows": 1, "partition_num": 4, "progress": False, **options}
+    for _ in range(count):
+        q = qf.read_postgres(pg_dsn, schema=schema, **options)
+        results.append(violations(q))
+    return results
+
+
+def _teams_now(pg: psycopg.Connection, schema: str) -> int:
+    row = pg.execute(f'SELECT count(*) FROM "{schema}".team_quantum_dna_v3').fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_every_load_is_one_moment_under_a_concurrent_writer(
+    pg: psycopg.Connection, pg_dsn: str, writer: str
+) -> None:
+    before = _teams_now(pg, writer)
+    results = _loads(pg_dsn, writer, 6)
+    assert _teams_now(pg, writer) > before + 6, "the writer did not write during the loads"
+    assert results == [[]] * len(results)
+
+
+def test_without_one_moment_the_same_loads_break_the_invariants(pg_dsn: str, writer: str) -> None:
+    """consistent=False reads each table and partition at its own moment: the invariants
+    break (this shows the check above can fail). The repr says it was not one moment."""
+    results = _loads(pg_dsn, writer, 6, consistent=False)
+    broken = [r for r in results if r]
+    assert broken, "no load broke an invariant: the writer or the data is too small to tell"
+    q = qf.read_postgres(pg_dsn, schema=writer, consistent=False, progress=False)
+    assert q.source["moment"]["consistent"] is False
+    assert "NOT one database moment" in repr(q)
+
+
+@pytest.mark.slow
+def test_many_loads_under_a_concurrent_writer(
+    pg: psycopg.Connection, pg_dsn: str, writer: str
+) -> None:
+    for partition_num in (2, 3, 8):
+        results = _loads(pg_dsn, writer, 15, partition_num=partition_num)
+        assert results == [[]] * len(results), partition_num
+
+
+def test_partitions_are_ranged_in_the_snapshot_rows_deleted_after_the_export_still_load(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """As soon as the first table has arrived, a second session deletes the rows with the
+    highest keys of the others and adds rows above them: the later tables still come back as
+    they were at the export (a range computed outside the snapshot would lose the rows)."""
+    seed(pg, schema)
+    expected = {
+        "friction": TEAMS * OPPONENTS, "teams": TEAMS, "strategies": TEAMS * STRATEGIES,
+    }  # fmt: skip
+    keys = {
+        "teams": ("team_quantum_dna_v3", "team_id"),
+        "friction": ("quantum_friction_matrix_v3", "friction_id"),
+        "strategies": ("quantum_strategies_v3", "strategy_id"),
+    }
+    acted: list[str] = []
+
+    def meddle(info: Any, frame: pl.DataFrame, seconds: float) -> None:
+        del frame, seconds
+        if acted:
+            return
+        acted.append(info.logical)
+        for logical, (table, key) in keys.items():
+            if logical != info.logical:
+                pg.execute(
+                    f'DELETE FROM "{schema}".{table} WHERE {key} > '
+                    f'(SELECT max({key}) / 2 FROM "{schema}".{table})'
+                )
+                pg.execute(
+                    f'INSERT INTO "{schema}".{table} ({key}) SELECT max({key}) + 1000 '
+                    f'FROM "{schema}".{table}'
+                )
+
+    result = fetch_tables(
+        Dsn.parse(pg_dsn),
+        schema=schema,
+        tables={k: v[0] for k, v in keys.items()},
+        connect_timeout=5,
+        statement_timeout=None,
+        partition_rows=1,
+        partition_num=4,
+        on_table=meddle,
+    )
+    assert acted
+    for logical, frame in result.frames.items():
+        key = keys[logical][1]
+        assert frame.height == expected[logical], logical
+        assert frame.get_column(key).to_list() == list(range(1, expected[logical] + 1)), logical
+    assert result.moment is not None and result.moment.consistent
+    assert result.moment.snapshot.count(":") == 2
+
+
+def test_the_moment_is_recorded_in_the_source_the_repr_and_the_manifest(
+    pg_dsn: str, sample_schema: str, tmp_path: Path
+) -> None:
+    q = qf.read_postgres(pg_dsn, schema=sample_schema, progress=False)
+    moment = q.source["moment"]
+    assert moment["consistent"] is True and moment["standby"] is False
+    xmin, xmax, _ = moment["snapshot"].split(":")
+    assert int(xmin) <= int(xmax)
+    assert (
+        abs(
+            time.time()
+            - __import__("datetime").datetime.fromisoformat(moment["server_time"]).timestamp()
+        )
+        < 120
+    )
+    assert moment["server_version"] == q.source["server_version"]
+    assert f"one database moment: snapshot {moment['snapshot']}" in repr(q)
+    back = qf.read_snapshot(q.write_snapshot(tmp_path / "snap"))
+    assert back.source["moment"] == moment
+    assert "one database moment" in repr(back)
+
+
+def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
+    pg_dsn: str, sample_schema: str
+) -> None:
+    """PostgreSQL refuses to export from a subtransaction (as a pooler or an old standby
+    refuses for its own reasons): the error says why and names the way out."""
+    from quantum_frames.source._postgres import DEFAULT_TABLES, _plan
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        conn.execute("SAVEPOINT inside")
+        with pytest.raises(qf.SourceError, match="cannot export a snapshot") as info:
+            _plan(conn, Dsn.parse(pg_dsn), sample_schema, DEFAULT_TABLES, True, None, 1, 2)
+    assert "consistent=False" in str(info.value).split("Hint:")[1]
+    assert info.value.__context__ is None and not info.value.retryable

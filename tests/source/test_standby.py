@@ -1,0 +1,60 @@
+"""A hot standby exports snapshots too (PostgreSQL ≥ 10): a load from one is one moment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import pytest
+
+import quantum_frames as qf
+from quantum_frames.source._dsn import Dsn
+
+
+@pytest.fixture(scope="module")
+def standby_dsn(
+    pg_dsn: str, sample_schema: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A streaming hot standby of the test server (pg_basebackup -R), started from pgserver."""
+    if os.environ.get("QF_TEST_DSN"):  # pragma: no cover - an external server: no base backup
+        pytest.skip("a hot standby is built from the throwaway test server only")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver
+    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
+    socket_dir = unquote(Dsn.parse(pg_dsn).params["host"])
+    data = tmp_path_factory.mktemp("standby") / "pgdata"
+    subprocess.run(
+        [str(bin_dir / "pg_basebackup"), "-h", socket_dir, "-U", "postgres", "-D", str(data),
+         "-R", "-X", "stream", "-c", "fast", "--no-manifest"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    for leftover in [*data.glob(".s.PGSQL*"), data / "log", data / "postmaster.pid"]:
+        leftover.unlink(missing_ok=True)  # the primary's socket lock and log came along
+    if os.geteuid() == 0:  # pgserver runs the server as its own system user
+        for path in [data, *data.rglob("*")]:
+            shutil.chown(path, "pgserver", "pgserver")
+    data.chmod(0o700)
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    try:
+        host = server.get_uri().split("host=")[-1]
+        yield f"postgresql://postgres@{quote(host, safe='')}/postgres"
+    finally:
+        server.cleanup()
+
+
+def test_a_load_from_a_hot_standby_is_one_moment(
+    standby_dsn: str, pg_dsn: str, sample_schema: str
+) -> None:
+    q = qf.read_postgres(standby_dsn, schema=sample_schema, partition_rows=1, progress=False)
+    moment = q.source["moment"]
+    assert moment["standby"] is True and moment["consistent"] is True
+    assert "(hot standby)" in repr(q)
+    primary = qf.read_postgres(pg_dsn, schema=sample_schema, progress=False)
+    for name, frame in primary.tables():
+        assert getattr(q, name).equals(frame), name
