@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import polars as pl
 import psycopg
@@ -274,3 +275,81 @@ def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
             _plan(conn, Dsn.parse(pg_dsn), sample_schema, DEFAULT_TABLES, True, None, 1, 2)
     assert "consistent=False" in str(info.value).split("Hint:")[1]
     assert info.value.__context__ is None and not info.value.retryable
+
+
+def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """An administrator ends the session holding the snapshot after the first table: the next
+    table cannot import it, and the load fails (never a load mixing two moments)."""
+    seed(pg, schema)
+    killed: list[int] = []
+
+    def end_the_exporter(info: Any, frame: pl.DataFrame, seconds: float) -> None:
+        del info, frame, seconds
+        if not killed:
+            row = pg.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'quantum_frames' AND state = 'idle in transaction'"
+            ).fetchone()
+            killed.append(row[0] if row else 0)
+
+    with pytest.raises(qf.SourceError, match="invalid snapshot identifier") as info:
+        fetch_tables(
+            Dsn.parse(pg_dsn),
+            schema=schema,
+            tables={
+                "teams": "team_quantum_dna_v3",
+                "friction": "quantum_friction_matrix_v3",
+                "strategies": "quantum_strategies_v3",
+            },
+            connect_timeout=5,
+            statement_timeout=None,
+            partition_rows=1,
+            partition_num=2,
+            on_table=end_the_exporter,
+        )
+    assert killed == [1]
+    assert info.value.retryable and "session holding the load's snapshot" in str(info.value)
+
+
+def test_a_server_idle_timeout_does_not_end_the_snapshot_session(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """A role whose sessions die after 20 ms idle in a transaction: the snapshot session
+    (idle while connectorx reads) turns the timeout off for itself, so the load completes."""
+    seed(pg, schema)
+    role = f"{schema}_idle"
+    pg.execute(
+        f'CREATE ROLE "{role}" LOGIN; '
+        f"ALTER ROLE \"{role}\" SET idle_in_transaction_session_timeout = '20ms'; "
+        f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"; '
+        f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"'
+    )
+    try:
+        params = Dsn.parse(pg_dsn).params
+        dsn = f"host='{unquote(params['host'])}' user={role} dbname={params['dbname']}"
+        slow = {"calls": 0}
+
+        def linger(info: Any, frame: pl.DataFrame, seconds: float) -> None:
+            del info, frame, seconds
+            slow["calls"] += 1
+            time.sleep(0.2)  # the caller works on a table: the snapshot session sits idle
+
+        result = fetch_tables(
+            Dsn.parse(dsn),
+            schema=schema,
+            tables={
+                "teams": "team_quantum_dna_v3",
+                "friction": "quantum_friction_matrix_v3",
+                "strategies": "quantum_strategies_v3",
+            },
+            connect_timeout=5,
+            statement_timeout=None,
+            partition_rows=1,
+            partition_num=2,
+            on_table=linger,
+        )
+        assert slow["calls"] == 3 and result.frames["strategies"].height == TEAMS * STRATEGIES
+    finally:
+        pg.execute(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
