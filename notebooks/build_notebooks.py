@@ -257,12 +257,95 @@ SNAPSHOTS = [
         'enriched = qf.point_in_time(fixtures, history)\n'
         'enriched.select("date", "home", "away", "snapshot_as_of", "home_tier", "friction_score", "home_strategy_name").head(5)'
     ),
+    new_markdown_cell(
+        "With Kelly stakes most candidate bets get **stake 0** (the model sees no edge at the "
+        "price): they are never placed, so the summary counts only the placed bets and reports "
+        "the others on their own `skipped` line."
+    ),
     new_code_cell(
         'bets = qf.bets_from_strategies(enriched, min_conviction=60)\n'
         'bt = qf.backtest(bets, stake="kelly", by="strategy")\n'
         'bt'
     ),
-    new_code_cell('show(bt.plot(title=f"Bankroll, Kelly stakes ({SYNTHETIC})"), "03_bankroll")'),
+    new_markdown_cell(
+        "## How sure is it? Bootstrap intervals\n\n"
+        "`bootstrap=10_000` resamples the season 10,000 times — by **whole dates**, because bets "
+        "of one matchday share a model run and often a fate — and reports a 95 % interval beside "
+        "each metric, plus `p_yield_le_0`, the share of resamples with no profit.\n\n"
+        "How to read it: *yield −8 % [−25 %, +7 %]* says the data are consistent with anything "
+        "from a heavy loss to a small edge — the sign is **not** established. An edge is "
+        "real when the whole interval is above 0 (and `p_yield_le_0` is small, e.g. < 5 %). "
+        "Intervals narrow with the square root of the number of matchdays: four times the dates "
+        "for half the width."
+    ),
+    new_code_cell(
+        'bt = qf.backtest(bets, stake="kelly", by="strategy", bootstrap=10_000, seed=0)\n'
+        'bt'
+    ),
+    new_code_cell(
+        'bt.groups.select("strategy", "bets", "yield", "yield_ci_low", "yield_ci_high", "p_yield_le_0")'
+    ),
+    new_code_cell('show(bt.plot(title=f"Bankroll, Kelly stakes, 95% band ({SYNTHETIC})"), "03_bankroll")'),
+    new_markdown_cell(
+        "## Is the model calibrated?\n\nThe bets carry the model's `prob`: Brier score and log "
+        "loss are in the summary; the reliability table bins the predictions and compares them "
+        "with what happened (points on the diagonal are well calibrated)."
+    ),
+    new_code_cell('bt.summary.select("calibrated_bets", "brier", "log_loss")'),
+    new_code_cell('show(bt.plot_calibration(title=f"Calibration of prob ({SYNTHETIC})"), "03_calibration")'),
+    new_markdown_cell(
+        "## Stable over time?\n\n`by_period` gives the metrics per month (or week, or season "
+        "from July) and the share of profitable periods."
+    ),
+    new_code_cell('bt.by_period("month")'),
+    new_markdown_cell(
+        "## Walk-forward\n\nEach month is chosen and backtested with only the snapshots taken "
+        "**strictly before the month starts** — the strategy never sees data from the period it "
+        "is judged on. August starts on the first snapshot's day, so it can see none: it gets "
+        "no bets and a warning says so."
+    ),
+    new_code_cell(
+        'wf = qf.walk_forward(\n'
+        '    fixtures, history, period="month", stake="kelly",\n'
+        '    select=lambda f: qf.bets_from_strategies(f, min_conviction=60),\n'
+        ')\n'
+        'wf'
+    ),
+    new_markdown_cell(
+        "## CLV without the bookmaker's margin\n\nWith the closing odds of **every outcome** of "
+        "a market (`closing_odds_over`, `closing_odds_under` …) the margin is removed "
+        "(`margin=\"multiplicative\" | \"power\" | \"shin\"`) and CLV is measured against the fair "
+        "closing probability; without them CLV stays raw and the summary says so. Here: every "
+        "over 2.5 bet of the season, both sides of the book known."
+    ),
+    new_code_cell(
+        'overs = fixtures.select(\n'
+        '    "date", "home", "away", pl.lit("over_2.5").alias("market"),\n'
+        '    pl.col("odds_over_2.5").alias("odds"), pl.col("closing_over_2.5").alias("closing_odds"),\n'
+        '    pl.col("closing_over_2.5").alias("closing_odds_over"),\n'
+        '    pl.col("closing_under_2.5").alias("closing_odds_under"),\n'
+        '    qf.settle(pl.lit("over_2.5"), pl.col("home_goals"), pl.col("away_goals")).alias("result"),\n'
+        ').drop_nulls("odds")\n'
+        'pl.concat([\n'
+        '    qf.backtest(overs, margin=m).summary.select(pl.lit(str(m)).alias("margin"), "avg_clv", "clv_basis")\n'
+        '    for m in (None, "multiplicative", "power", "shin")\n'
+        '])'
+    ),
+    new_markdown_cell(
+        "The closing odds can also come as a frame, one row per match and market (`closing=`). "
+        "For the strategies' bets the fixtures lack some outcomes (no draw price, no under 1.5): "
+        "those bets get no margin-free CLV rather than a wrong one, and a warning names their "
+        "markets."
+    ),
+    new_code_cell(
+        'import polars.selectors as cs\n\n'
+        'closing = fixtures.unpivot(\n'
+        '    index=["date", "home", "away"], on=cs.starts_with("closing_"),\n'
+        '    variable_name="market", value_name="closing_odds",\n'
+        ').with_columns(pl.col("market").str.strip_prefix("closing_")).drop_nulls("closing_odds")\n'
+        'fair = qf.backtest(bets, closing=closing, margin="shin", by="market")\n'
+        'fair.groups.select("market", "bets", "avg_clv")'
+    ),
 ]
 
 

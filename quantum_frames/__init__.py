@@ -16,15 +16,19 @@ from quantum_frames.backtesting import (
     bets_from_strategies,
     point_in_time,
     settle,
+    walk_forward,
 )
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
     ManifestError,
     MissingColumnError,
     MissingTableError,
     QuantumFramesError,
     SchemaError,
+    SeedError,
     SnapshotError,
     SourceError,
     SqlError,
@@ -32,12 +36,26 @@ from quantum_frames.errors import (
     UnknownTeamError,
 )
 from quantum_frames.flattening import flatten, flatten_with_report, json_columns, unflatten
-from quantum_frames.frames import FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import (
+    FrictionFrame,
+    LazyFrames,
+    LazySourceTables,
+    QuantumFrames,
+    SourceTables,
+)
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
+from quantum_frames.ops.strategies import ContextWarning, ScaleWarning
 from quantum_frames.ops.tags import has_all_tags, has_any_tag, has_tag, tag_count
 from quantum_frames.ops.tiers import TIERS, is_elite, tier_order
-from quantum_frames.readers import build_frames, read_postgres, sample, sample_path
+from quantum_frames.readers import (
+    build_frames,
+    read_postgres,
+    sample,
+    sample_path,
+    sample_season,
+    sample_season_path,
+)
 from quantum_frames.snapshots import (
     LazySnapshot,
     list_snapshots,
@@ -51,17 +69,24 @@ __all__ = [
     "TIERS",
     "Backtest",
     "ColumnKeptAsTextWarning",
+    "ContextWarning",
     "FlattenCollisionError",
     "FlattenError",
     "FrictionFrame",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
+    "LazyFrames",
     "LazySnapshot",
+    "LazySourceTables",
     "ManifestError",
     "MissingColumnError",
     "MissingTableError",
     "NoSnapshotWarning",
     "QuantumFrames",
     "QuantumFramesError",
+    "ScaleWarning",
     "SchemaError",
+    "SeedError",
     "SnapshotError",
     "SourceError",
     "SourceTables",
@@ -86,11 +111,14 @@ __all__ = [
     "read_snapshot",
     "sample",
     "sample_path",
+    "sample_season",
+    "sample_season_path",
     "scan_snapshot",
     "settle",
     "tag_count",
     "tier_order",
     "unflatten",
+    "walk_forward",
     "write_snapshot",
 ]
 

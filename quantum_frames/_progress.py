@@ -36,7 +36,9 @@ class Progress:
         if arg is True or (arg is None and interactive()):
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, unit="step", leave=False)
+            # shown on its own (None): no bar at all for work that ends within half a second
+            delay = 0.5 if arg is None else 0.0
+            self._bar = tqdm(total=total, desc=desc, unit="step", leave=False, delay=delay)
 
     def __enter__(self) -> Progress:
         return self

@@ -3,56 +3,138 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 
 from quantum_frames._typing import FrameT
+from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.flattening import flatten_with_report
 
-__all__ = ["TABLES", "QuantumFrames", "SourceTables"]
+if TYPE_CHECKING:
+    from quantum_frames.ops.names import AliasesArg
+
+__all__ = [
+    "TABLES",
+    "FrictionFrame",
+    "LazyFrames",
+    "LazySourceTables",
+    "QuantumFrames",
+    "SourceTables",
+]
 
 
 #: The logical tables, in the order they are always shown.
 TABLES: Final = ("teams", "friction", "strategies")
 
 
-class FrictionFrame(pl.DataFrame):
-    """The flattened friction table — a plain ``pl.DataFrame`` — that can also be called to
-    look up one directional pair: ``q.friction("Liverpool", "Everton")`` → friction_score.
+class FrictionFrame:
+    """``q.friction``: the flattened friction table, callable for one directional pair.
 
-    Every operation on it returns a plain DataFrame.
+    ``q.friction("Liverpool", "Everton")`` gives the friction_score (None when the pair has
+    no row). Everything else is the plain ``pl.DataFrame`` at :attr:`frame`: attributes and
+    methods are delegated to it, so ``q.friction.head(5)``, ``.filter(...)``,
+    ``.clone()`` and ``["friction_score"]`` return what they return on a DataFrame (plain
+    frames, never a half-built subclass). Pass ``q.friction.frame`` where a function
+    insists on a ``pl.DataFrame`` instance.
+
+    Attributes:
+        frame: the friction table as a plain ``pl.DataFrame``.
+        teams: the teams frame, for the names.
+        aliases: the team aliases (``team_name, alias``), for the names.
     """
 
-    teams: pl.DataFrame
+    __slots__ = ("aliases", "frame", "teams")
 
-    @classmethod
-    def wrap(cls, frame: pl.DataFrame, teams: pl.DataFrame) -> FrictionFrame:
-        out = cast("FrictionFrame", cls._from_pydf(frame._df))
-        out.teams = teams
-        return out
+    def __init__(
+        self,
+        frame: pl.DataFrame | FrictionFrame,
+        teams: pl.DataFrame | None = None,
+        aliases: pl.DataFrame | None = None,
+    ) -> None:
+        """Wrap ``frame``; ``teams`` and ``aliases`` resolve the names of a call
+        (QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``)."""
+        self.frame: pl.DataFrame = frame.frame if isinstance(frame, FrictionFrame) else frame
+        self.teams = teams
+        self.aliases = aliases
 
-    def __call__(self, home: str, away: str, /, *, season: str | None = None) -> float | None:
+    def __call__(
+        self, home: str | int, away: str | int, /, *, season: str | None = None
+    ) -> float | None:
         """The friction_score of (home, away); None if the pair has no row.
 
         Args:
-            home: the home team's name.
-            away: the away team's name.
+            home: the home team (name, alias or team_id; case and accents ignored).
+            away: the away team, likewise.
             season: the season to look in; None: the pair's newest season.
 
         Returns:
-            The score, or None when the pair has no row.
+            The friction_score, or None when the pair has no row.
 
         Raises:
             UnknownTeamError: either name matches no team (with the closest names).
         """
         from quantum_frames.ops.friction import friction
 
-        return friction(self, self.teams, home, away, season=season)
+        if self.teams is None:
+            msg = "this FrictionFrame knows no teams. Hint: use q.friction of a QuantumFrames."
+            raise InvalidArgumentError(msg, argument="teams")
+        return friction(self.frame, self.teams, home, away, season=season, aliases=self.aliases)
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything a DataFrame has, from :attr:`frame`."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.frame, name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle state: the frames."""
+        return {"frame": self.frame, "teams": self.teams, "aliases": self.aliases}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild from :meth:`__getstate__`."""
+        self.frame = state["frame"]
+        self.teams = state["teams"]
+        self.aliases = state["aliases"]
+
+    def __getitem__(self, key: Any) -> Any:
+        """``q.friction["friction_score"]`` and every other DataFrame indexing."""
+        return self.frame[key]
+
+    def __len__(self) -> int:
+        """The number of rows."""
+        return self.frame.height
+
+    def __iter__(self) -> Iterator[pl.Series]:
+        """The columns, as a DataFrame iterates."""
+        return iter(self.frame)
+
+    def __contains__(self, key: str) -> bool:
+        """Whether the frame has the column ``key``."""
+        return key in self.frame
+
+    def __eq__(self, other: object) -> Any:
+        """Compared like the DataFrame (a frame of booleans against a frame)."""
+        return self.frame == (other.frame if isinstance(other, FrictionFrame) else other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a DataFrame: not hashable
+
+    def __repr__(self) -> str:
+        """The DataFrame's repr."""
+        return repr(self.frame)
+
+    def _repr_html_(self) -> str:
+        """The DataFrame's HTML repr (notebooks)."""
+        return self.frame._repr_html_()
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
+        """The Arrow C stream of the frame (pyarrow, DuckDB, pandas read it directly)."""
+        return self.frame.__arrow_c_stream__(requested_schema)
 
 
 @dataclass(frozen=True)
@@ -64,13 +146,84 @@ class SourceTables:
     strategies: pl.DataFrame
 
     def items(self) -> Iterator[tuple[str, pl.DataFrame]]:
-        """``(name, frame)`` pairs in :data:`TABLES` order."""
+        """``(name, frame)`` pairs in :data:`TABLES` order.
+
+        Yields:
+            ``(name, frame)``.
+        """
         for name in TABLES:
             yield name, getattr(self, name)
 
 
+class LazySourceTables:
+    """The lossless tables, read on first use by ``load`` (a picklable callable giving
+    ``{"teams": …, "friction": …, "strategies": …}``) — e.g. from a verified snapshot.
+
+    Thread-safe; a pickle carries the tables once read, the loader before.
+    """
+
+    def __init__(self, load: Callable[[], Mapping[str, pl.DataFrame]]) -> None:
+        """Hold ``load`` until a table is first asked for."""
+        self._load = load
+        self._tables: SourceTables | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the tables have been read."""
+        return self._tables is not None
+
+    def tables(self) -> SourceTables:
+        """The tables, read now if they were not yet.
+
+        Returns:
+            The lossless tables.
+        """
+        with self._lock:
+            if self._tables is None:
+                self._tables = SourceTables(**self._load())
+            return self._tables
+
+    @property
+    def teams(self) -> pl.DataFrame:
+        """The lossless teams table."""
+        return self.tables().teams
+
+    @property
+    def friction(self) -> pl.DataFrame:
+        """The lossless friction table."""
+        return self.tables().friction
+
+    @property
+    def strategies(self) -> pl.DataFrame:
+        """The lossless strategies table."""
+        return self.tables().strategies
+
+    def items(self) -> Iterator[tuple[str, pl.DataFrame]]:
+        """``(name, frame)`` pairs in :data:`TABLES` order.
+
+        Yields:
+            ``(name, frame)``.
+        """
+        return self.tables().items()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle state: the tables when read, else the loader."""
+        return {"load": self._load, "tables": self._tables}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Rebuild from :meth:`__getstate__`."""
+        self._load = state["load"]
+        self._tables = state["tables"]
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        """Whether the tables are read yet."""
+        return f"LazySourceTables({'read' if self.loaded else 'not read yet'})"
+
+
 def flatten_tables(
-    raw: SourceTables,
+    raw: SourceTables | LazySourceTables,
     json_columns: Mapping[str, Sequence[str]] | None,
     *,
     separator: str,
@@ -91,47 +244,123 @@ def flatten_tables(
     return flat, pl.concat(reports)
 
 
-@dataclass(frozen=True, repr=False)
+class _SqlCache:
+    """The DuckDB connection of one QuantumFrames, with its frames registered once.
+
+    Never pickled (a fresh one is opened on first use after unpickling).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.connections: dict[bool, Any] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.lock = threading.Lock()
+        self.connections = {}
+
+
+@dataclass(frozen=True, repr=False, eq=False)
 class QuantumFrames:
     """The three V3 tables as flattened Polars frames.
 
+    Built by ``qf.read_postgres``, ``qf.read_snapshot``, ``qf.sample`` and
+    :meth:`reflatten` — all through this one constructor, which wraps ``friction`` as a
+    :class:`FrictionFrame` (pass a plain DataFrame). Any instance pickles.
+
     Attributes:
         teams: one row per team, every JSON vector flattened (``market_dna.best_strategy`` …).
-        friction: one row per directional (home, away) pair, with both team names.
+        friction: one row per directional (home, away) pair, with both team names; callable:
+            ``q.friction("Liverpool", "Everton")``.
         strategies: one row per (team, strategy), with the team name.
         raw: the lossless source tables (JSON as text), for snapshots and re-flattening.
         report: the flatten report, one row per flat column (see ``qf.flatten_with_report``).
         source: where the data came from (never a password).
         options: the flatten options used (``separator``, ``max_depth``).
-        timings: seconds spent per stage of the load.
+        timings: seconds spent per stage of the load (``total``: the whole call).
         loaded_at: when the data was loaded (UTC).
         as_of: the date the data describes, for snapshots (None: as loaded).
+        aliases: the team aliases used by every name lookup (``team_name, alias``);
+            None: the shipped table of the 96 teams. Extend with :meth:`with_aliases`.
     """
 
     teams: pl.DataFrame
     friction: FrictionFrame
     strategies: pl.DataFrame
-    raw: SourceTables
+    raw: SourceTables | LazySourceTables
     report: pl.DataFrame
     source: Mapping[str, Any] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
     loaded_at: datetime | None = None
     as_of: datetime | None = None
+    aliases: pl.DataFrame | None = None
+    _sql: _SqlCache = field(default_factory=_SqlCache, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.friction, FrictionFrame) or self.friction.teams is not self.teams:
-            object.__setattr__(self, "friction", FrictionFrame.wrap(self.friction, self.teams))
+        """Wrap ``friction`` (a plain DataFrame or a FrictionFrame) for these teams."""
+        plain = self.friction.frame if isinstance(self.friction, FrictionFrame) else self.friction
+        object.__setattr__(self, "friction", FrictionFrame(plain, self.teams, self.aliases))
+        object.__setattr__(self, "_sql", _SqlCache())  # each instance its own connection
 
     def tables(self) -> Iterator[tuple[str, pl.DataFrame]]:
-        """``(name, flattened frame)`` pairs in :data:`TABLES` order."""
-        for name in TABLES:
-            yield name, getattr(self, name)
+        """``(name, flattened frame)`` pairs in :data:`TABLES` order (plain DataFrames).
+
+        Yields:
+            ``(name, frame)``.
+        """
+        yield "teams", self.teams
+        yield "friction", self.friction.frame
+        yield "strategies", self.strategies
 
     @property
     def conflicts(self) -> pl.DataFrame:
         """The flat columns whose JSON rows disagreed in type (kept as JSON text)."""
         return self.report.filter(pl.col("conflict").is_not_null())
+
+    # --- names ---------------------------------------------------------------------------------
+
+    def with_aliases(self, aliases: AliasesArg, /) -> QuantumFrames:
+        """A copy whose name lookups also know ``aliases`` (added to the current ones).
+
+        Args:
+            aliases: ``{"Liverpool": ["LFC", "The Reds"]}`` or a frame with ``team_name`` and
+                ``alias`` columns.
+
+        Returns:
+            A new QuantumFrames sharing the frames.
+
+        Raises:
+            UnknownTeamError: an alias for a team the data does not hold.
+            InvalidArgumentTypeError: aliases of another form.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample().with_aliases({"Liverpool": "The Reds"})
+            >>> q.team("the reds")["team_name"]
+            'Liverpool'
+        """
+        from quantum_frames.ops.names import as_aliases, check_alias_teams, default_aliases
+
+        added = as_aliases(aliases, argument="aliases")
+        check_alias_teams(self.teams, added)
+        current = default_aliases() if self.aliases is None else self.aliases
+        return replace(self, aliases=pl.concat([current, added]).unique(maintain_order=True))
+
+    def lazy(self) -> LazyFrames:
+        """A lazy view: the same operations on LazyFrames, names checked against this data.
+
+        Returns:
+            The view (``.teams``, ``.friction``, ``.strategies`` as LazyFrames).
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().lazy().teams_in_league("serie a").collect().height
+            20
+        """
+        return LazyFrames(self)
 
     # --- operations (thin delegations to quantum_frames.ops) ---------------------------------
 
@@ -139,58 +368,132 @@ class QuantumFrames:
     def _json_sources(self) -> set[str]:
         return set(self.report["source"].to_list())
 
-    def team(self, name: str) -> dict[str, Any]:
-        """One team as a dict, JSON vectors nested back; case- and accent-tolerant."""
+    @property
+    def _separator(self) -> str:
+        return str(self.options.get("separator", "."))
+
+    def team(self, name: str | int) -> dict[str, Any]:
+        """One team as a dict, JSON vectors nested back; see :func:`quantum_frames.ops.teams.team`.
+
+        Args:
+            name: a team name or alias (case and accents ignored), or a team_id.
+
+        Returns:
+            The team as a dict.
+        """
         from quantum_frames.ops.teams import team
 
-        return team(self.raw.teams, name, json_columns=self._json_sources)
+        return team(self.raw.teams, name, json_columns=self._json_sources, aliases=self.aliases)
 
-    def dna_vector(self, team: str, vector: str) -> Any:
-        """One JSON vector of one team as a dict (None when NULL)."""
+    def dna_vector(self, team: str | int, vector: str) -> Any:
+        """One JSON vector of one team as a dict (None when NULL).
+
+        Args:
+            team: a team name or alias, or a team_id.
+            vector: the JSON column, e.g. ``market_dna``.
+
+        Returns:
+            The vector.
+        """
         from quantum_frames.ops.teams import dna_vector
 
-        return dna_vector(self.raw.teams, team, vector, json_columns=self._json_sources)
+        return dna_vector(
+            self.raw.teams, team, vector, json_columns=self._json_sources, aliases=self.aliases
+        )
 
     def teams_with_tags(
-        self, *tags: str, match: Literal["all", "any", "none"] = "all", strict: bool = True
+        self,
+        *tags: str | Sequence[str],
+        match: Literal["all", "any", "none"] = "all",
+        strict: bool = True,
     ) -> pl.DataFrame:
-        """Teams carrying all / any / none of ``tags`` (globs like ``GK_*`` allowed)."""
+        """Teams carrying all / any / none of ``tags``; see ``ops.tags.teams_with_tags``.
+
+        Args:
+            tags: tags or globs (``GK_*``), as arguments or lists.
+            match: "all", "any" or "none".
+            strict: an unknown plain tag is an error (False: filter on it anyway).
+
+        Returns:
+            The matching teams.
+        """
         from quantum_frames.ops.tags import teams_with_tags
 
         return teams_with_tags(self.teams, *tags, match=match, strict=strict)
 
-    def teams_in_tier(self, *tiers: str) -> pl.DataFrame:
-        """Teams in any of ``tiers`` (ELITE, TOP6, MID, BOTTOM)."""
+    def teams_in_tier(self, *tiers: str | Sequence[str]) -> pl.DataFrame:
+        """Teams in any of ``tiers`` (ELITE, TOP6, MID, BOTTOM; case ignored).
+
+        Args:
+            tiers: tiers, as arguments or lists.
+
+        Returns:
+            The teams.
+        """
         from quantum_frames.ops.tiers import teams_in_tier
 
         return teams_in_tier(self.teams, *tiers)
 
     def elite_teams(self) -> pl.DataFrame:
-        """The ELITE teams."""
+        """The ELITE teams.
+
+        Returns:
+            The teams.
+        """
         from quantum_frames.ops.tiers import elite_teams
 
         return elite_teams(self.teams)
 
-    def teams_in_league(self, *leagues: str) -> pl.DataFrame:
-        """Teams of any of ``leagues``."""
+    def teams_in_league(self, *leagues: str | Sequence[str]) -> pl.DataFrame:
+        """Teams of any of ``leagues`` (case and accents ignored).
+
+        Args:
+            leagues: leagues, as arguments or lists.
+
+        Returns:
+            The teams.
+        """
         from quantum_frames.ops.tiers import teams_in_league
 
         return teams_in_league(self.teams, *leagues)
 
-    def tier_ranking(self, by: str | None = None, *, within: str | None = "league") -> pl.DataFrame:
-        """Teams ordered by tier then tier_rank (or ``by``, descending), with a ``rank`` column."""
+    def tier_ranking(
+        self,
+        by: str | None = None,
+        *,
+        within: str | Sequence[str] | None = "league",
+        ascending: bool = False,
+    ) -> pl.DataFrame:
+        """Teams ranked inside each ``within`` group; see ``ops.tiers.tier_ranking``.
+
+        Args:
+            by: a metric to rank by (None: by tier, then tier_rank).
+            within: the group column(s) (None: one overall ranking).
+            ascending: with ``by``: lowest first.
+
+        Returns:
+            The teams with ``rank``.
+        """
         from quantum_frames.ops.tiers import tier_ranking
 
-        return tier_ranking(self.teams, by, within=within)
+        return tier_ranking(self.teams, by, within=within, ascending=ascending)
 
     def tag_counts(self) -> pl.DataFrame:
-        """How many teams carry each tag."""
+        """How many teams carry each tag.
+
+        Returns:
+            ``tag, teams, share``.
+        """
         from quantum_frames.ops.tags import tag_counts
 
         return tag_counts(self.teams)
 
     def tag_cooccurrence(self) -> pl.DataFrame:
-        """Tag × tag: how many teams carry both."""
+        """Tag × tag: how many teams carry both.
+
+        Returns:
+            The square frame.
+        """
         from quantum_frames.ops.tags import tag_cooccurrence
 
         return tag_cooccurrence(self.teams)
@@ -198,18 +501,34 @@ class QuantumFrames:
     def high_friction_matchups(
         self, threshold: float = 0.7, *, season: str | None = None
     ) -> pl.DataFrame:
-        """Pairs with friction_score ≥ threshold, highest first (newest season per pair)."""
+        """Pairs with friction_score ≥ threshold (0–1), highest first (newest season per pair).
+
+        Args:
+            threshold: the lowest friction_score kept.
+            season: the season to look in; None: each pair's newest season.
+
+        Returns:
+            The pairs.
+        """
         from quantum_frames.ops.friction import high_friction_matchups
 
-        return high_friction_matchups(self.friction, threshold, season=season)
+        return high_friction_matchups(self.friction.frame, threshold, season=season)
 
     def friction_matrix(
-        self, league: str | None = None, *, season: str | None = None
+        self, league: str | Sequence[str] | None = None, *, season: str | None = None
     ) -> pl.DataFrame:
-        """Wide home × away frame of friction_score (newest season per pair)."""
+        """Wide home × away frame of friction_score (newest season per pair).
+
+        Args:
+            league: a league or a list of leagues (None: all).
+            season: the season to show; None: each pair's newest season.
+
+        Returns:
+            The matrix.
+        """
         from quantum_frames.ops.friction import friction_matrix
 
-        return friction_matrix(self.friction, league, season=season)
+        return friction_matrix(self.friction.frame, league, season=season)
 
     def friction_for(
         self,
@@ -221,47 +540,88 @@ class QuantumFrames:
         on_unknown: Literal["warn", "raise", "ignore"] = "warn",
         season: str | None = None,
     ) -> FrameT:
-        """Fixtures joined with the friction of their (home, away) pair (newest season)."""
+        """Fixtures joined with the friction of their (home, away) pair, vectorised.
+
+        Args:
+            fixtures: Polars (eager or lazy), pandas or pyarrow fixtures.
+            home: the home team column.
+            away: the away team column.
+            on_unknown: "warn", "raise" or "ignore" names that match no team.
+            season: the season of the friction joined; None: each pair's newest.
+
+        Returns:
+            The fixtures with the friction columns.
+        """
         from quantum_frames.ops.friction import friction_for
 
         return friction_for(
-            self.friction, self.teams, fixtures, home, away, on_unknown=on_unknown, season=season
-        )
+            self.friction.frame, self.teams, fixtures, home, away,
+            on_unknown=on_unknown, season=season, aliases=self.aliases,
+        )  # fmt: skip
 
-    def strategies_for(self, team: str) -> pl.DataFrame:
-        """The strategies of one team, highest conviction first."""
+    def strategies_for(self, team: str | int) -> pl.DataFrame:
+        """The strategies of one team, highest conviction first.
+
+        Args:
+            team: a team name or alias, or a team_id.
+
+        Returns:
+            The strategies.
+        """
         from quantum_frames.ops.strategies import strategies_for
 
-        return strategies_for(self.strategies, self.teams, team)
+        return strategies_for(self.strategies, self.teams, team, aliases=self.aliases)
 
     def strategies_by_conviction(self, min_conviction: float) -> pl.DataFrame:
-        """Strategies with conviction ≥ ``min_conviction``, highest first."""
+        """Strategies with conviction ≥ ``min_conviction`` (0–100), highest first.
+
+        Args:
+            min_conviction: the lowest conviction kept.
+
+        Returns:
+            The strategies.
+        """
         from quantum_frames.ops.strategies import strategies_by_conviction
 
         return strategies_by_conviction(self.strategies, min_conviction)
 
     def best_strategy(
-        self, team: str, context: Mapping[str, Any] | None = None
+        self, team: str | int, context: Mapping[str, Any] | None = None, *, strict: bool = False
     ) -> dict[str, Any] | None:
-        """The best active strategy of ``team`` whose context_filters match ``context``."""
+        """The best active strategy of ``team`` whose context_filters match ``context``.
+
+        Args:
+            team: a team name or alias, or a team_id.
+            context: e.g. ``{"venue": "home"}``.
+            strict: raise (instead of warning) on a context key or value no filter uses.
+
+        Returns:
+            The strategy as a dict, or None.
+        """
         from quantum_frames.ops.strategies import best_strategy
 
         return best_strategy(
             self.strategies, self.raw.strategies, self.teams, team, context,
-            separator=self.options.get("separator", "."), json_columns=self._json_sources,
+            separator=self._separator, json_columns=self._json_sources, strict=strict,
+            aliases=self.aliases,
         )  # fmt: skip
 
     def best_strategies(self, fixtures: FrameT, /, *, team: str = "team") -> FrameT:
-        """For each fixture row, the best strategy of its team for the row's context."""
+        """For each fixture row, the best strategy of its team for the row's context.
+
+        Args:
+            fixtures: Polars (eager or lazy), pandas or pyarrow fixtures.
+            team: the team column.
+
+        Returns:
+            The fixtures with the chosen strategy's columns.
+        """
         from quantum_frames.ops.strategies import best_strategies
 
         return best_strategies(
-            self.strategies,
-            self.teams,
-            fixtures,
-            team=team,
-            separator=self.options.get("separator", "."),
-        )
+            self.strategies, self.teams, fixtures,
+            team=team, separator=self._separator, aliases=self.aliases,
+        )  # fmt: skip
 
     # --- snapshots, SQL ------------------------------------------------------------------------
 
@@ -275,7 +635,18 @@ class QuantumFrames:
         partition_by: str | Sequence[str] | None = None,
         progress: bool | None = None,
     ) -> Path:
-        """Write a snapshot directory (SPEC §5); see :func:`quantum_frames.snapshots.write_snapshot`."""
+        """Write a snapshot directory; see :func:`quantum_frames.snapshots.write_snapshot`.
+
+        Args:
+            path: the snapshot directory to create.
+            as_of: the date the data describes (default: now).
+            overwrite: replace an existing snapshot there.
+            partition_by: Hive-partition the flat tables on these columns.
+            progress: show a progress bar (None: in terminals and notebooks).
+
+        Returns:
+            The path written.
+        """
         from quantum_frames.snapshots.writer import write_snapshot
 
         return write_snapshot(
@@ -288,7 +659,15 @@ class QuantumFrames:
         )
 
     def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:
-        """Flatten the lossless source again with other options (works offline)."""
+        """Flatten the lossless source again with other options (works offline).
+
+        Args:
+            separator: joins a column name and its JSON keys in flat column names.
+            max_depth: objects nested deeper than this many keys stay JSON text.
+
+        Returns:
+            A new QuantumFrames.
+        """
         sources = self._json_sources
         json_columns = {
             name: [c for c in raw.columns if c in sources] for name, raw in self.raw.items()
@@ -299,26 +678,59 @@ class QuantumFrames:
         return replace(
             self,
             teams=flat["teams"],
-            friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+            friction=FrictionFrame(flat["friction"]),
             strategies=flat["strategies"],
             report=report,
             options={"separator": separator, "max_depth": max_depth},
         )
 
-    def sql(self, query: str, /) -> pl.DataFrame:
-        """DuckDB SQL over ``teams``, ``friction``, ``strategies`` (and ``raw_*``); see ``qf.sql``."""
+    def sql(
+        self,
+        query: str,
+        /,
+        *,
+        params: Sequence[Any] | Mapping[str, Any] | None = None,
+        lazy: bool = False,
+        allow_files: bool = False,
+    ) -> Any:
+        """DuckDB SQL over ``teams``, ``friction``, ``strategies`` (and ``raw_*``); see ``qf.sql``.
+
+        Args:
+            query: one SQL statement.
+            params: query parameters (``?``/``$1`` positional, or ``$name`` by name).
+            lazy: return a ``pl.LazyFrame`` over the result.
+            allow_files: let the query read and write files (off: locked down).
+
+        Returns:
+            A ``pl.DataFrame`` (a ``pl.LazyFrame`` with ``lazy=True``).
+        """
         from quantum_frames.sql import sql
 
-        return sql(self, query)
+        return sql(self, query, params=params, lazy=lazy, allow_files=allow_files)
 
     def diff(self, other: QuantumFrames, /) -> pl.DataFrame:
-        """What changed from ``self`` to ``other``, one row per change (see ``ops.diff``)."""
+        """What changed from ``self`` to ``other``, one row per change (see ``ops.diff``).
+
+        Args:
+            other: the newer data.
+
+        Returns:
+            One row per change.
+        """
         from quantum_frames.ops.diff import diff
 
         return diff(self, other)
 
     def to_duckdb(self, path: str | os.PathLike[str], /, *, overwrite: bool = False) -> Path:
-        """Write a DuckDB database file with the flattened tables and the lossless ones."""
+        """Write a DuckDB database file with the flattened tables and the lossless ones.
+
+        Args:
+            path: the database file to create.
+            overwrite: replace an existing file.
+
+        Returns:
+            The path written.
+        """
         from quantum_frames.sql import to_duckdb
 
         return to_duckdb(self, path, overwrite=overwrite)
@@ -368,3 +780,184 @@ def _moment_line(moment: Any) -> str:
     if moment.get("consistent"):
         return f"  one database moment: snapshot {moment.get('snapshot', '?')}, {when}"
     return f"  NOT one database moment (consistent=False): each table read at its own; {when}"
+
+
+class LazyFrames:
+    """``q.lazy()``: the operations on LazyFrames, with names checked against ``q``'s data
+    (its teams, leagues and tags are known up front: nothing is collected to check them).
+
+    Attributes:
+        teams: the teams as a LazyFrame.
+        friction: the friction table as a LazyFrame.
+        strategies: the strategies as a LazyFrame.
+    """
+
+    def __init__(self, q: QuantumFrames) -> None:
+        """A lazy view of ``q``."""
+        self._q = q
+        self.teams = q.teams.lazy()
+        self.friction = q.friction.frame.lazy()
+        self.strategies = q.strategies.lazy()
+
+    def __repr__(self) -> str:
+        """What the view is of."""
+        return f"LazyFrames of {self._q.describe_source()}"
+
+    def teams_with_tags(
+        self,
+        *tags: str | Sequence[str],
+        match: Literal["all", "any", "none"] = "all",
+        strict: bool = True,
+    ) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.teams_with_tags`.
+
+        Args:
+            tags: tags or globs.
+            match: "all", "any" or "none".
+            strict: an unknown plain tag is an error.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.tags import known_tags, teams_with_tags
+
+        known = known_tags(self._q.teams) if strict else None
+        return teams_with_tags(self.teams, *tags, match=match, strict=strict, known=known)
+
+    def teams_in_tier(self, *tiers: str | Sequence[str]) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.teams_in_tier`.
+
+        Args:
+            tiers: tiers.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.tiers import teams_in_tier
+
+        return teams_in_tier(self.teams, *tiers)
+
+    def elite_teams(self) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.elite_teams`.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.tiers import elite_teams
+
+        return elite_teams(self.teams)
+
+    def teams_in_league(self, *leagues: str | Sequence[str]) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.teams_in_league`.
+
+        Args:
+            leagues: leagues.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.tiers import teams_in_league
+
+        known = self._q.teams.get_column("league").drop_nulls().unique().to_list()
+        return teams_in_league(self.teams, *leagues, known=known)
+
+    def tier_ranking(
+        self,
+        by: str | None = None,
+        *,
+        within: str | Sequence[str] | None = "league",
+        ascending: bool = False,
+    ) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.tier_ranking`.
+
+        Args:
+            by: a metric to rank by.
+            within: the group column(s).
+            ascending: with ``by``: lowest first.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.tiers import tier_ranking
+
+        return tier_ranking(self.teams, by, within=within, ascending=ascending)
+
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.high_friction_matchups`.
+
+        Args:
+            threshold: the lowest friction_score kept.
+            season: the season to look in; None: each pair's newest season.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.friction import high_friction_matchups
+
+        return high_friction_matchups(self.friction, threshold, season=season)
+
+    def strategies_for(self, team: str | int) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.strategies_for`.
+
+        Args:
+            team: a team name or alias, or a team_id.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.strategies import strategies_for
+
+        return strategies_for(self.strategies, self._q.teams, team, aliases=self._q.aliases)
+
+    def strategies_by_conviction(self, min_conviction: float) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.strategies_by_conviction`.
+
+        Args:
+            min_conviction: the lowest conviction kept.
+
+        Returns:
+            A LazyFrame.
+        """
+        from quantum_frames.ops.strategies import strategies_by_conviction
+
+        return strategies_by_conviction(self.strategies, min_conviction)
+
+    def friction_for(
+        self,
+        fixtures: pl.LazyFrame,
+        /,
+        home: str = "home",
+        away: str = "away",
+        *,
+        on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
+    ) -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.friction_for`.
+
+        Args:
+            fixtures: the fixtures (made lazy).
+            home: the home team column.
+            away: the away team column.
+            on_unknown: "warn", "raise" or "ignore" names that match no team.
+            season: the season of the friction joined; None: each pair's newest.
+
+        Returns:
+            A LazyFrame.
+        """
+        return self._q.friction_for(
+            fixtures.lazy(), home, away, on_unknown=on_unknown, season=season
+        )
+
+    def best_strategies(self, fixtures: pl.LazyFrame, /, *, team: str = "team") -> pl.LazyFrame:
+        """See :meth:`QuantumFrames.best_strategies`.
+
+        Args:
+            fixtures: the fixtures (made lazy).
+            team: the team column.
+
+        Returns:
+            A LazyFrame.
+        """
+        return self._q.best_strategies(fixtures.lazy(), team=team)

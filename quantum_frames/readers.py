@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -26,7 +26,17 @@ from quantum_frames.frames import (
 from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
 from quantum_frames.source._dsn import Dsn
 
-__all__ = ["build_frames", "read_postgres", "sample", "sample_path"]
+if TYPE_CHECKING:
+    from quantum_frames.ops.names import AliasesArg
+
+__all__ = [
+    "build_frames",
+    "read_postgres",
+    "sample",
+    "sample_path",
+    "sample_season",
+    "sample_season_path",
+]
 
 logger = logging.getLogger("quantum_frames")
 
@@ -46,6 +56,7 @@ def read_postgres(
     consistent: bool = True,
     season: str | None = None,
     progress: ProgressArg = None,
+    aliases: AliasesArg = None,
 ) -> QuantumFrames:
     """Load the three V3 tables from PostgreSQL into flattened Polars frames.
 
@@ -81,10 +92,12 @@ def read_postgres(
             friction operations then use each pair's newest season unless told otherwise).
         progress: a progress bar per table fetched and flattened: None shows it in terminals
             and notebooks only, True/False always/never; a callable gets one line per step.
+        aliases: more team aliases for every name lookup, added to the shipped ones:
+            ``{"Liverpool": ["LFC", "The Reds"]}`` or a ``team_name, alias`` frame.
 
     Returns:
         QuantumFrames with ``teams``, ``friction``, ``strategies``, the lossless ``raw``
-        tables and the flatten ``report``.
+        tables and the flatten ``report``; ``timings["total"]`` covers the whole call.
 
     Raises:
         SourceError: the server cannot be reached or read, or cannot export a snapshot
@@ -93,21 +106,23 @@ def read_postgres(
         UnknownNameError: ``season`` names no season of the friction table.
         MissingTableError, MissingColumnError: the schema lacks a required table or column.
         FlattenCollisionError: two JSON paths give one column name; pass another separator.
+        InvalidArgumentError, InvalidArgumentTypeError: an argument of the wrong value or type.
     """
-    if retries < 0:
-        msg = f"retries must be 0 or more, got {retries!r}."
-        raise InvalidArgumentError(msg, argument="retries")
+    t0 = time.perf_counter()
+    started = datetime.now(UTC)
+    _check_args(dsn=dsn, schema=schema, separator=separator, retries=retries)
     if not isinstance(consistent, bool):
         msg = f"consistent must be True or False, got {consistent!r}."
         raise InvalidArgumentTypeError(msg, argument="consistent")
     mapping = {**DEFAULT_TABLES, **(tables or {})}
     unknown = sorted(set(mapping) - set(TABLES))
     if unknown:
-        msg = f"tables= takes the keys {list(TABLES)}; got unknown {unknown}."
+        msg = (
+            f"tables= takes the keys {list(TABLES)}; got unknown {unknown}. "
+            "Hint: e.g. tables={'teams': 'my_teams_view'}."
+        )
         raise InvalidArgumentError(msg, argument="tables")
     parsed = Dsn.parse(dsn)
-    started = datetime.now(UTC)
-    t0 = time.perf_counter()
     for attempt in range(retries + 1):
         try:
             fetched, flat = _fetch_and_flatten(
@@ -147,10 +162,9 @@ def read_postgres(
     if season is not None:
         source["season"] = season
     timings = dict(fetched.timings)
-    timings["total"] = time.perf_counter() - t0
-    return QuantumFrames(
+    q = QuantumFrames(
         teams=flat_frames["teams"],
-        friction=FrictionFrame.wrap(flat_frames["friction"], flat_frames["teams"]),
+        friction=FrictionFrame(flat_frames["friction"]),
         strategies=flat_frames["strategies"],
         raw=SourceTables(**raw),
         report=pl.concat([flat[name][1] for name in TABLES]),
@@ -159,6 +173,33 @@ def read_postgres(
         timings=timings,
         loaded_at=started,
     )
+    if aliases is not None:
+        q = q.with_aliases(aliases)
+    timings["total"] = time.perf_counter() - t0  # the whole call, what the caller waited
+    return q
+
+
+def _check_args(*, dsn: object, schema: object, separator: object, retries: object) -> None:
+    """Refuse arguments of the wrong type before anything is read."""
+    for name, value in (("dsn", dsn), ("schema", schema), ("separator", separator)):
+        if value is not None and not isinstance(value, str):
+            example = {
+                "dsn": "'postgresql://user@host:5432/db'",
+                "schema": "'quantum'",
+                "separator": "'.'",
+            }[name]
+            shown = "" if name == "dsn" else f" {value!r}"  # a DSN may hold a password
+            msg = (
+                f"{name} must be a string, got {type(value).__name__}{shown}. "
+                f"Hint: pass {name}={example}."
+            )
+            raise InvalidArgumentTypeError(msg, argument=name)
+    if isinstance(retries, bool) or not isinstance(retries, int):
+        msg = f"retries must be a whole number, got {type(retries).__name__} {retries!r}."
+        raise InvalidArgumentTypeError(msg, argument="retries")
+    if retries < 0:
+        msg = f"retries must be 0 or more, got {retries!r}. Hint: pass retries=3."
+        raise InvalidArgumentError(msg, argument="retries")
 
 
 def _fetch_and_flatten(
@@ -225,7 +266,7 @@ def build_frames(
     flat, report = flatten_tables(raw, json_columns, separator=separator, max_depth=max_depth)
     return QuantumFrames(
         teams=flat["teams"],
-        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+        friction=FrictionFrame(flat["friction"]),
         strategies=flat["strategies"],
         raw=raw,
         report=report,
@@ -272,3 +313,40 @@ def sample() -> QuantumFrames:
     from quantum_frames.snapshots.reader import read_snapshot
 
     return read_snapshot(sample_path())
+
+
+def sample_season_path() -> Path:
+    """Where the bundled sample season lives inside the installed package: a folder of
+    SYNTHETIC snapshots (one per matchday) and ``fixtures.parquet`` (fixtures with goals and
+    odds), for backtests.
+
+    The wheel carries it as ``quantum_frames/synthetic/season`` (copied from the
+    repository's ``data/season`` at build time); a checkout (editable install) reads
+    ``data/season`` itself.
+
+    Returns:
+        The folder.
+    """
+    packaged = Path(str(resources.files("quantum_frames.synthetic").joinpath("season")))
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data" / "season"
+
+
+def sample_season() -> tuple[Path, pl.DataFrame]:
+    """The bundled SYNTHETIC sample season: its folder of snapshots and its fixtures.
+
+    Works from an installed wheel (no checkout, no database): pass the folder to
+    ``qf.point_in_time(fixtures, folder)`` or ``quantum-frames backtest --snapshots``.
+
+    Returns:
+        ``(snapshots folder, fixtures frame)``.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> folder, fixtures = qf.sample_season()
+        >>> folder.name, fixtures.height > 0
+        ('snapshots', True)
+    """
+    root = sample_season_path()
+    return root / "snapshots", pl.read_parquet(root / "fixtures.parquet")

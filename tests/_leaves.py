@@ -1,4 +1,5 @@
-"""Checks that a flattened frame holds exactly the JSON leaves of its source (test helper).
+"""Checks that a flattened frame holds exactly the JSON leaves of its source (test helper),
+as PostgreSQL reads them (:func:`pg_loads`: last duplicate wins, numbers exact).
 
 Walking the JSON in Python row by row is fine here: this is the independent oracle the
 vectorised flattener is checked against.
@@ -9,9 +10,22 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def pg_loads(text: str) -> Any:
+    """JSON as PostgreSQL reads it (``->>``, jsonb), the independent oracle: the last of
+    duplicate keys wins, NaN/Infinity are refused, numbers are exact (Decimal)."""
+    return json.loads(
+        text, object_pairs_hook=dict, parse_constant=_refuse_constant, parse_float=Decimal
+    )
 
 
 def _normalise(value: Any) -> Any:
@@ -25,10 +39,25 @@ def _normalise(value: Any) -> Any:
     return value
 
 
+def _exact(value: Any) -> Any:
+    """Numbers as exact Decimals (a float as its shortest text: what a Float64 column says)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else value
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
 def _equal(flat: Any, source: Any) -> bool:
-    if isinstance(flat, float) and isinstance(source, int | float) and not isinstance(source, bool):
-        return flat == source or (math.isnan(flat) and math.isnan(source))
-    return _normalise(flat) == _normalise(source)
+    """Equal as decimal values: a float equals its source only if its shortest text is the
+    source's decimal value (no rounding), an integer only exactly."""
+    return _exact(_normalise(flat)) == _exact(_normalise(source))
 
 
 def assert_leaves_match(
@@ -52,13 +81,13 @@ def assert_leaves_match(
         expected: dict[str, Any] = {}
         for col in cols:
             text = row[col]
-            doc = json.loads(text) if text is not None else None
+            doc = pg_loads(text) if text is not None else None
             _walk(col, doc, set(flat_cols), separator, expected, where=f"row {i}")
         got = flat_rows[i]
         for name, value in got.items():
             want = expected.pop(name, None)
             if name in conflict and value is not None:
-                value = json.loads(value)
+                value = pg_loads(value)
             assert _equal(value, want), f"row {i}, column {name}: flat {value!r} != source {want!r}"
             compared += value is not None
         leftover = {k: v for k, v in expected.items() if _normalise(v) is not None}

@@ -29,3 +29,18 @@ def test_progress_lines_go_to_a_callable(pg_dsn: str, sample_schema: str) -> Non
     assert len(lines) == 6
     assert any(line.startswith("fetched qf_sample.team_quantum_dna_v3: 96 rows") for line in lines)
     assert any(line.startswith("flattened teams: 31 JSON columns") for line in lines)
+
+
+def test_no_bar_for_work_that_ends_within_half_a_second(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quantum_frames import _progress
+
+    monkeypatch.setattr(_progress, "interactive", lambda: True)  # as in a terminal
+    with _progress.Progress(3, "quick", None) as bar:
+        for i in range(3):
+            bar.step(f"step {i}")
+    assert capsys.readouterr().err == ""  # tqdm's delay: nothing shown
+    with _progress.Progress(3, "asked", True) as bar:
+        bar.step("step")
+    assert "asked" in capsys.readouterr().err  # progress=True: always

@@ -54,7 +54,7 @@ _PROGRESS_BAR = re.compile(r"^\s*$|\|\s*\d+/\d+ \[[^\]]*\]\s*$")
 # Public names known to lack a docstring, to be written in the package (then removed here).
 # Listed at INFO level; a listed name that gained its docstring, or is gone, is a warning,
 # so this list can only shrink.
-KNOWN_UNDOCUMENTED = frozenset({"qf.FrictionFrame.wrap"})
+KNOWN_UNDOCUMENTED: frozenset[str] = frozenset()
 
 _tmp: Path | None = None
 

@@ -10,8 +10,9 @@ from typing import Final
 
 import polars as pl
 
+from quantum_frames._typing import FrameT
 from quantum_frames.frames import QuantumFrames
-from quantum_frames.ops.friction import one_season
+from quantum_frames.ops.friction import one_season, report_unknown_teams
 from quantum_frames.ops.names import name_ids
 from quantum_frames.ops.strategies import best_strategies
 
@@ -33,7 +34,7 @@ class NoSnapshotWarning(UserWarning):
 
 
 def point_in_time(
-    fixtures: pl.DataFrame,
+    fixtures: FrameT,
     snapshots: str | os.PathLike[str] | Sequence[QuantumFrames],
     /,
     *,
@@ -42,7 +43,8 @@ def point_in_time(
     away: str = "away",
     team_columns: Sequence[str] = TEAM_COLUMNS,
     season: str | None = None,
-) -> pl.DataFrame:
+    strict: bool = False,
+) -> FrameT:
     """Join each fixture with the data of the newest snapshot whose ``as_of`` is **strictly
     before** the fixture's date-time (a snapshot taken on match day may hold the result).
     Unlike ``read_snapshot(folder, as_of=day)`` ("at or before", the day included), a snapshot
@@ -55,20 +57,40 @@ def point_in_time(
     start of that day (UTC). Fixtures older than every snapshot keep their row with nulls,
     counted in a :class:`NoSnapshotWarning`. Rows keep their order; the input is not modified.
 
+    A team name that matches no team of the snapshot a fixture sees (a typo such as
+    "Liverpol") would leave that fixture's team data, friction and strategy null: it is
+    reported in an :class:`~quantum_frames.ops.friction.UnresolvedTeamsWarning` naming it and
+    its closest matches, or raised as :class:`~quantum_frames.errors.UnknownTeamError` with
+    ``strict=True``. A lazy frame is collected (point-in-time needs every fixture's moment)
+    and handed back lazy.
+
     Args:
         fixtures: one row per match with ``on``, ``home`` and ``away`` columns.
         snapshots: a folder of snapshots, or QuantumFrames that each have ``as_of``.
+        on: the fixtures' date (or date-time) column.
+        home: the fixtures' home team column.
+        away: the fixtures' away team column.
+        team_columns: the team columns joined for each side.
         season: the friction season to join; None: each pair's newest season in the
             snapshot (never two rows for one fixture).
+        strict: raise on a team name that matches no team instead of warning.
+
+    Returns:
+        The fixtures with ``snapshot_as_of`` and the joined columns, eager or lazy like the
+        input.
+
+    Raises:
+        UnknownTeamError: ``strict`` and a team name matches no team.
+        ValueError: a column is missing, a date is not a date, or no snapshot has an as_of.
     """
+    lazy = isinstance(fixtures, pl.LazyFrame)
+    df: pl.DataFrame = fixtures.collect() if isinstance(fixtures, pl.LazyFrame) else fixtures
     for col in (on, home, away):
-        if col not in fixtures.columns:
-            msg = f"the fixtures lack column {col!r}; they have {fixtures.columns}."
+        if col not in df.columns:
+            msg = f"the fixtures lack column {col!r}; they have {df.columns}."
             raise ValueError(msg)
     history = _history(snapshots)
-    moments = fixtures.select(
-        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), _moment(fixtures, on)
-    )
+    moments = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), _moment(df, on))
     stamps = pl.DataFrame(
         {"snapshot_as_of": [q.as_of for q in history]},
         schema={"snapshot_as_of": pl.Datetime("us", "UTC")},
@@ -85,21 +107,42 @@ def point_in_time(
         )
         .sort("__row")
     )
-    base = fixtures.with_columns(
+    base = df.with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
         assigned.get_column("snapshot_as_of"),
     )
     orphans = base.get_column("snapshot_as_of").null_count()
     if orphans:
         first = history[0].as_of
-        msg = f"{orphans} fixture(s) are not after any snapshot (the first is as of {first:%Y-%m-%d %H:%M} UTC); they got nulls, never later data."
+        msg = (
+            f"{orphans} fixture(s) are not after any snapshot (the first is as of "
+            f"{first:%Y-%m-%d %H:%M} UTC); they got nulls, never later data."
+        )
         warnings.warn(msg, NoSnapshotWarning, stacklevel=2)
     parts = [base.filter(pl.col("snapshot_as_of").is_null())]
+    unknown: dict[str, None] = {}
     for q in history:
         rows = base.filter(pl.col("snapshot_as_of") == q.as_of)
         if rows.height:
-            parts.append(_enrich(rows, q, home, away, team_columns, season))
-    return pl.concat(parts, how="diagonal_relaxed").sort("__row").drop("__row")
+            enriched = _enrich(rows, q, home, away, team_columns, season)
+            for side, col in (("home", home), ("away", away)):
+                missed = enriched.filter(
+                    pl.col(col).is_not_null() & pl.col(f"{side}_team_id").is_null()
+                )
+                unknown.update(dict.fromkeys(missed.get_column(col).cast(pl.String).to_list()))
+            parts.append(enriched)
+    if len(parts) == 1:  # no fixture sees a snapshot: the columns still come, all null
+        parts.append(_enrich(base.head(0), history[-1], home, away, team_columns, season))
+    if unknown:
+        report_unknown_teams(
+            sorted(unknown),
+            history[-1].teams,
+            strict=strict,
+            consequence="their fixtures have null team data, friction and strategies",
+            stacklevel=3,
+        )
+    out = pl.concat(parts, how="diagonal_relaxed").sort("__row").drop("__row")
+    return out.lazy() if lazy else out  # type: ignore[return-value]
 
 
 def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
@@ -137,7 +180,10 @@ def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
         parsed = fixtures.get_column(on).str.to_datetime(strict=False, time_zone="UTC")
         if parsed.null_count() > fixtures.get_column(on).null_count():
             bad = fixtures.get_column(on).filter(parsed.is_null()).head(3).to_list()
-            msg = f"column {on!r} holds values that are not dates: {bad}. Hint: use ISO 8601 (2025-09-01)."
+            msg = (
+                f"column {on!r} holds values that are not dates: {bad}. "
+                "Hint: use ISO 8601 (2025-09-01)."
+            )
             raise ValueError(msg)
         moment = pl.lit(parsed.dt.cast_time_unit("us"))
     else:
@@ -170,7 +216,7 @@ def _enrich(
         out = out.join(side_ids, on=col, how="left", maintain_order="left", nulls_equal=False)
         out = out.join(side_data, on=f"{side}_team_id", how="left", maintain_order="left")
     fr_cols = [c for c in FRICTION_COLUMNS if c in q.friction.columns]
-    newest = one_season(q.friction, season)  # one row per fixture: a pair's newest season
+    newest = one_season(q.friction.frame, season)  # one row per fixture: a pair's newest season
     friction = newest.select(
         pl.col("team_home_id").alias("home_team_id"),
         pl.col("team_away_id").alias("away_team_id"),
@@ -178,8 +224,8 @@ def _enrich(
     )
     out = out.join(friction, on=["home_team_id", "away_team_id"], how="left", maintain_order="left")
     for side, col, other in (("home", home, "away"), ("away", away, "home")):
-        context = out.select(
-            pl.col(col).alias("team"),
+        context = out.select(  # a name already reported as unknown is not reported again
+            pl.when(pl.col(f"{side}_team_id").is_not_null()).then(pl.col(col)).alias("team"),
             pl.lit(side).alias("venue"),
             (
                 pl.col(f"{other}_tier")

@@ -16,14 +16,30 @@ __all__ = ["FORMATS", "emit", "plain", "snapshot_info", "summary"]
 FORMATS = ("table", "csv", "json", "parquet")
 
 
-def summary(q: QuantumFrames, *, team: str | None = None, columns: int = 6) -> str:
-    """A short readable account of a load: tables, one team's flat DNA columns, timings."""
+def summary(q: QuantumFrames, *, team: str | int | None = None, columns: int = 6) -> str:
+    """A short readable account of a load: tables, one team's flat DNA columns, timings.
+
+    Args:
+        q: the frames.
+        team: the team shown (matched as ``q.team`` matches: case, accents, aliases, id);
+            None: the first.
+        columns: how many flat DNA columns to show.
+
+    Returns:
+        The text.
+
+    Raises:
+        UnknownTeamError: ``team`` matches no team (with the closest names).
+    """
+    from quantum_frames.ops.names import resolve_team_ids
+
     lines = [repr(q), ""]
     teams = q.teams
+    if team is not None:
+        (team_id,) = resolve_team_ids(teams, [team], aliases=q.aliases)
+        teams = teams.filter(pl.col("team_id") == team_id)
     if teams.height:
-        row = teams.filter(pl.col("team_name") == team) if team else teams.head(1)
-        if row.height == 0:
-            row = teams.head(1)
+        row = teams.head(1)
         flat = q.report.filter(pl.col("source").is_in(q.raw.teams.columns))
         picked = flat.filter(pl.col("null_fraction") < 1)["column"].head(columns).to_list()
         record = row.select("team_name", "league", "tier", *picked).row(0, named=True)
@@ -36,8 +52,14 @@ def summary(q: QuantumFrames, *, team: str | None = None, columns: int = 6) -> s
         lines += [f"  {r['column']}: {r['conflict']}" for r in q.conflicts.iter_rows(named=True)]
         lines.append("")
     if q.timings:
-        shown = ("catalog", "teams", "friction", "strategies", "flatten", "total")
-        parts = [f"{k} {q.timings[k]:.2f}s" for k in shown if k in q.timings]
+        t = q.timings
+        shown = ("catalog", "teams", "friction", "strategies")
+        parts = [f"{k} {t[k]:.2f}s" for k in shown if k in t]
+        if "flatten" in t:
+            overlap = " (alongside the fetch)" if "flatten_wait" in t else ""
+            parts.append(f"flatten {t['flatten']:.2f}s{overlap}")
+        if "total" in t:
+            parts.append(f"total {t['total']:.2f}s (the whole call)")
         lines.append("Timings: " + ", ".join(parts))
     return "\n".join(lines)
 

@@ -15,6 +15,9 @@ otherwise and the column takes that path. It declines when:
   of thousands deep crashes the process);
 - a value is not valid JSON (checked by the caller unless the values come from a PostgreSQL
   json/jsonb column), or the text holds a ``\\u0000`` or surrogate escape;
+- the text holds a number a Float64 may not hold exactly (16 digits or more, or a
+  three-digit exponent: :data:`~quantum_frames.flattening._text.RISKY_NUMBER_SCREEN`; Arrow
+  would round it silently), or a digit run that looks like one inside a string;
 - a decoded double is NaN or infinite (Arrow accepts ``NaN`` and ``Infinity``, JSON does not)
   or of magnitude 1e15 or more: its literal may have had more digits than a Float64 holds
   (an integer beyond Int64 also comes out as a double), which the DuckDB path checks value by
@@ -29,11 +32,14 @@ so every string stays the exact text of the source.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+import bisect
+from typing import TYPE_CHECKING, Final, Literal
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
+
+from quantum_frames.flattening._text import RISKY_NUMBER_SCREEN
 
 if TYPE_CHECKING:
     from polars.datatypes import DataTypeClass
@@ -51,20 +57,35 @@ _MAX_NESTING: Final = 20
 #: bound on its nesting) goes to the DuckDB path; pyarrow 26 crashed (stack overflow) at
 #: 20,000 levels on its own pool threads and below 100,000 on ours.
 _MAX_BRACKETS: Final = 4_096
+#: The schema is inferred from the first rows, at most this many and this many bytes (see
+#: _read_bounded): Arrow's inference over all rows of a dict keyed by ids takes gigabytes.
+_PREFIX_ROWS: Final = 500
+_PREFIX_BYTES: Final = 64 * 1024
 # Arrow reads the whole column as one block (one schema inference, first-seen key order).
 _MAX_BLOCK: Final = 2**31 - 2
 
 
-def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]] | None:
+def decode_objects(
+    values: pl.Series, *, max_columns: int | None = None
+) -> list[tuple[tuple[str, ...], pl.Series]] | None:
     """The leaves of a column of JSON object text, as (path, values) in first-seen key
     order, or None when the column must take the exact DuckDB path.
 
     Every non-null value must be valid JSON (the caller knows it, or checked it): the values
     are handed to Arrow back to back, as they lie in the column's buffer, and only valid
     objects are sure to be read one row each.
+
+    Args:
+        values: a String column of JSON object text.
+        max_columns: a column whose schema has more leaves than this is declined (the DuckDB
+            engine keeps its widest subtrees as JSON text). Arrow never builds a wider schema
+            than its first rows' (:func:`_read_bounded`), so memory stays bounded.
+
+    Returns:
+        The leaves, or None.
     """
     text = pl.col(values.name)
-    nulls, objects, size, longest, escapes = (
+    nulls, objects, size, longest, escapes, risky = (
         values.to_frame()
         .select(  # one pass for all the checks on the rows
             text.null_count().alias("nulls"),
@@ -72,13 +93,14 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
             text.str.len_bytes().sum().alias("size"),
             text.str.len_bytes().max().alias("longest"),
             text.str.contains("\\u", literal=True).any().alias("escapes"),
+            text.str.contains(RISKY_NUMBER_SCREEN).any().alias("risky"),
         )
         .row(0)
     )
     # Objects only: besides, a root JSON null read back to back crashes pyarrow 26 (segfault),
     # and so does very deep nesting (its parser recurses): no row may open more than
     # _MAX_BRACKETS arrays and objects in all — counted only in rows long enough to.
-    if nulls == len(values) or not objects or _too_deep(values, longest or 0):
+    if nulls == len(values) or not objects or risky or _too_deep(values, longest or 0):
         return None
     if (size or 0) + 2 * nulls > _MAX_BLOCK:
         return None
@@ -90,13 +112,10 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     offsets = memoryview(texts.buffers()[1]).cast("q")  # int64 offsets of large_string
     first, last = offsets[texts.offset], offsets[texts.offset + len(texts)]
     buffer = texts.buffers()[2].slice(first, last - first)
-    table = _read(buffer, None)
+    ends = offsets[texts.offset + 1 : texts.offset + len(texts) + 1]
+    table = _read_bounded(buffer, ends, first, max_columns)
     if table is None:
         return None
-    if _has_timestamps(table.schema):
-        table = _read(buffer, pa.schema([_as_strings(f) for f in table.schema]))
-        if table is None:
-            return None
     if table.num_rows != len(values) or not all(_supported(f.type, 0) for f in table.schema):
         return None
     if table.num_columns == 0:  # every row {} or SQL NULL: one null column
@@ -113,6 +132,56 @@ def decode_objects(values: pl.Series) -> list[tuple[tuple[str, ...], pl.Series]]
     for key, column in zip(table.column_names, frame.get_columns(), strict=True):
         _leaves((key,), column, leaves)
     return leaves
+
+
+def _read_bounded(
+    buffer: pa.Buffer, ends: memoryview, first: int, max_columns: int | None
+) -> pa.Table | None:
+    """Read the rows with the schema Arrow infers from the first ones, or None.
+
+    Arrow's own inference over many rows whose objects use many distinct keys (a dict keyed
+    by match id) builds one column per key for every row: gigabytes for a few megabytes of
+    text. So the schema is inferred from the first rows (at most ``_PREFIX_ROWS`` and
+    ``_PREFIX_BYTES``, but at least one), declined past ``max_columns`` leaves, and the other
+    rows read with it: a later row with a key or type the first rows lack makes Arrow raise
+    (unexpected field, changed type) and the column goes to the DuckDB engine.
+    """
+    if buffer.size <= _PREFIX_BYTES:
+        table = _read(buffer, None)
+        if table is not None and _has_timestamps(table.schema):
+            table = _read(buffer, pa.schema([_as_strings(f) for f in table.schema]))
+        if table is None or _too_wide(table.schema, max_columns):
+            return None
+        return table
+    rows = max(1, bisect.bisect_right(ends, first + _PREFIX_BYTES, hi=min(len(ends), _PREFIX_ROWS)))
+    prefix = buffer.slice(0, ends[rows - 1] - first)
+    head = _read(prefix, None)  # at most 500 rows × 16k keys (64 KiB): tens of MB at worst
+    if head is None or _too_wide(head.schema, max_columns):
+        return None
+    schema = pa.schema([_as_strings(f) for f in head.schema])
+    if _has_timestamps(head.schema):
+        head = _read(prefix, schema)
+    rest = _read(buffer.slice(prefix.size), schema, unexpected="error")
+    if head is None or rest is None:
+        return None
+    return pa.concat_tables([head, rest])  # each row read once
+
+
+def _too_wide(schema: pa.Schema, max_columns: int | None) -> bool:
+    return max_columns is not None and sum(_width(f.type) for f in schema) > max_columns
+
+
+def _width(dtype: pa.DataType, depth: int = 0) -> int:
+    """The leaf columns a type makes (a list of structs counts its fields: they take memory);
+    past ``_MAX_NESTING`` levels 1 (such a schema is declined by :func:`_supported`)."""
+    if depth > _MAX_NESTING:
+        return 1
+    if pa.types.is_struct(dtype):
+        fields = range(dtype.num_fields)
+        return sum(_width(dtype.field(i).type, depth + 1) for i in fields) or 1
+    if pa.types.is_list(dtype):
+        return _width(dtype.value_type, depth + 1)
+    return 1
 
 
 def _too_deep(values: pl.Series, longest: int) -> bool:
@@ -138,9 +207,15 @@ def _unsafe_floats(expr: pl.Expr, dtype: pl.DataType | DataTypeClass) -> list[pl
     return []
 
 
-def _read(buffer: pa.Buffer, schema: pa.Schema | None) -> pa.Table | None:
+def _read(
+    buffer: pa.Buffer, schema: pa.Schema | None, unexpected: Literal["infer", "error"] = "infer"
+) -> pa.Table | None:
     options = pa_json.ReadOptions(use_threads=False, block_size=max(buffer.size + 1, 1 << 16))
-    parse = pa_json.ParseOptions(explicit_schema=schema) if schema is not None else None
+    parse = (
+        pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior=unexpected)
+        if schema is not None
+        else None
+    )
     try:
         return pa_json.read_json(pa.BufferReader(buffer), read_options=options, parse_options=parse)
     except (pa.ArrowException, ValueError):

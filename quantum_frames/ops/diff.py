@@ -49,8 +49,15 @@ def diff(old: QuantumFrames, new: QuantumFrames) -> pl.DataFrame:
         *_rows("teams", old.teams, new.teams, ["team_id"], _team_key, "team"),
         *_tier_and_tags(old.teams, new.teams),
         *_values("teams", old.teams, new.teams, ["team_id"], _team_key, skip={"tier", _TAGS}),
-        *_rows("friction", old.friction, new.friction, _pair, _pair_key, "row"),
-        *_values("friction", old.friction, new.friction, _pair, _pair_key, moved="friction_score"),
+        *_rows("friction", old.friction.frame, new.friction.frame, _pair, _pair_key, "row"),
+        *_values(
+            "friction",
+            old.friction.frame,
+            new.friction.frame,
+            _pair,
+            _pair_key,
+            moved="friction_score",
+        ),
         *_rows("strategies", old.strategies, new.strategies, _strategy, _strategy_key, "row"),
         *_values("strategies", old.strategies, new.strategies, _strategy, _strategy_key),
     ]

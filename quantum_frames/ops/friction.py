@@ -3,21 +3,37 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
 
 from quantum_frames._typing import FrameT
-from quantum_frames.errors import InvalidArgumentError, UnknownNameError, UnknownTeamError
-from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
+from quantum_frames.errors import (
+    InvalidArgumentError,
+    InvalidArgumentTypeError,
+    MissingColumnError,
+    UnknownNameError,
+    UnknownTeamError,
+)
+from quantum_frames.ops._frames import as_polars
+from quantum_frames.ops.names import (
+    as_names,
+    closest,
+    match_names,
+    name_ids,
+    resolve_team_ids,
+)
 
 __all__ = [
     "UnresolvedTeamsWarning",
+    "check_scale",
     "friction",
     "friction_for",
     "friction_matrix",
     "high_friction_matchups",
     "one_season",
+    "report_unknown_teams",
 ]
 
 _KEYS = ("team_home_id", "team_away_id")
@@ -31,15 +47,33 @@ class UnresolvedTeamsWarning(UserWarning):
     """Some fixture team names match no team; their rows got null friction."""
 
 
-def _check_threshold(threshold: float) -> float:
-    if (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, int | float)
-        or not 0 <= threshold <= 1
-    ):
-        msg = f"threshold must be a number in [0, 1] (friction_score is 0–1), got {threshold!r}."
-        raise ValueError(msg)
-    return float(threshold)
+def check_scale(value: object, *, argument: str, low: float, high: float, what: str) -> float:
+    """A number in ``[low, high]``, or an :class:`InvalidArgumentError` saying the scale.
+
+    Args:
+        value: the value passed.
+        argument: the caller's argument name.
+        low: the lowest value allowed.
+        high: the highest value allowed.
+        what: the column and its scale, e.g. "friction_score is 0–1".
+
+    Returns:
+        The value as a float.
+
+    Raises:
+        InvalidArgumentTypeError: not a number.
+        InvalidArgumentError: outside the scale.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        msg = f"{argument} must be a number ({what}), got {type(value).__name__} {value!r}."
+        raise InvalidArgumentTypeError(msg, argument=argument)
+    if not low <= value <= high:
+        msg = (
+            f"{argument} must be in [{low:g}, {high:g}] ({what}), got {value!r}. "
+            f"Hint: pass a value on that scale."
+        )
+        raise InvalidArgumentError(msg, argument=argument)
+    return float(value)
 
 
 def _season_key() -> pl.Expr:
@@ -99,7 +133,7 @@ def _season_filter(friction_df: pl.DataFrame | pl.LazyFrame, season: str | None)
     if season not in names:
         kind = "season"
         hint = f"Seasons in the friction frame: {', '.join(names) or 'none'}."
-        raise UnknownNameError(kind, season, closest(season, names), hint=hint)
+        raise UnknownNameError(kind, season, closest(season, names), hint=hint, argument="season")
     return pl.col("season") == season
 
 
@@ -107,28 +141,32 @@ def friction(
     friction_df: pl.DataFrame,
     teams: pl.DataFrame,
     /,
-    home: str,
-    away: str,
+    home: str | int,
+    away: str | int,
     *,
     season: str | None = None,
+    aliases: pl.DataFrame | None = None,
 ) -> float | None:
     """The friction_score of (home, away) — directional; None if the pair has no row.
 
     Args:
         friction_df: the friction frame.
-        teams: the teams frame (to resolve the names).
-        home: the home team's name.
-        away: the away team's name.
+        teams: the teams frame (for the names).
+        home: the home team: a name (case, accents, aliases tolerated) or a team_id.
+        away: the away team, likewise.
         season: the season to look in; None: the pair's newest season.
+        aliases: ``team_name, alias`` rows (None: the shipped table).
 
     Returns:
-        The score, or None when the pair has no row (in that season).
+        The score, or None when the pair has no row (in that season; or a NULL score).
 
     Raises:
         UnknownTeamError: either name matches no team.
         UnknownNameError: ``season`` is no season of the friction frame.
     """
-    home_id, away_id = resolve_team_ids(teams, [home, away])
+    home_id, away_id = resolve_team_ids(
+        teams, [home, away], aliases=aliases, arguments=["home", "away"]
+    )
     hit = friction_df.filter(
         (pl.col("team_home_id") == home_id) & (pl.col("team_away_id") == away_id)
     )
@@ -152,9 +190,14 @@ def high_friction_matchups(
         season: the season to look in; None: each pair's newest season.
 
     Returns:
-        One row per pair at or above the threshold.
+        The pairs, highest friction first.
+
+    Raises:
+        InvalidArgumentError: a threshold outside [0, 1] (friction_score is 0–1).
     """
-    limit = _check_threshold(threshold)
+    limit = check_scale(
+        threshold, argument="threshold", low=0, high=1, what="friction_score is 0–1"
+    )
     return (
         one_season(friction_df, season)
         .filter(pl.col("friction_score") >= limit)
@@ -165,25 +208,33 @@ def high_friction_matchups(
 
 
 def friction_matrix(
-    friction_df: pl.DataFrame, /, league: str | None = None, *, season: str | None = None
+    friction_df: pl.DataFrame | pl.LazyFrame,
+    /,
+    league: str | Sequence[str] | None = None,
+    *,
+    season: str | None = None,
 ) -> pl.DataFrame:
     """A wide home × away frame of friction_score (first column ``home``), names sorted.
 
     Args:
-        friction_df: the friction frame.
-        league: only the pairs of this league.
+        friction_df: the friction frame (eager or lazy).
+        league: a league or a list of leagues (case and accents ignored); None: all.
         season: the season to show; None: each pair's newest season.
 
     Returns:
         One row per home team, one column per away team.
-    """
-    friction_df = one_season(friction_df, season)
-    df = friction_df if league is None else friction_df.filter(pl.col("league") == league)
-    if league is not None and df.is_empty():
-        known = friction_df.get_column("league").drop_nulls().unique().sort().to_list()
-        from quantum_frames.ops.names import check_known
 
-        check_known("league", [league], known)
+    Raises:
+        UnknownNameError: a league the data does not hold (with suggestions).
+        InvalidArgumentTypeError: a league that is not a string.
+    """
+    lf = one_season(friction_df.lazy(), season)
+    if league is not None:
+        given = as_names([league], argument="league", kind="league")
+        known = lf.select(pl.col("league").drop_nulls().unique()).collect()["league"].to_list()
+        wanted = match_names("league", given, sorted(known), argument="league")
+        lf = lf.filter(pl.col("league").is_in(wanted))
+    df = lf.select("team_home_name", "team_away_name", "friction_score").collect()
     names = sorted(set(df["team_home_name"].to_list()) | set(df["team_away_name"].to_list()))
     wide = df.pivot(
         on="team_away_name",
@@ -191,7 +242,9 @@ def friction_matrix(
         values="friction_score",
         aggregate_function="first",
     )
-    grid = pl.DataFrame({"team_home_name": names}).join(wide, on="team_home_name", how="left")
+    grid = pl.DataFrame({"team_home_name": names}, schema={"team_home_name": pl.String}).join(
+        wide, on="team_home_name", how="left"
+    )
     columns = [pl.col(n) if n in grid.columns else pl.lit(None, pl.Float64).alias(n) for n in names]
     return grid.select(pl.col("team_home_name").alias("home"), *columns)
 
@@ -206,44 +259,75 @@ def friction_for(
     *,
     on_unknown: Literal["warn", "raise", "ignore"] = "warn",
     season: str | None = None,
+    aliases: pl.DataFrame | None = None,
 ) -> FrameT:
     """Each fixture joined with the friction of its (home, away) pair, vectorised.
 
     One row of friction per fixture: the named ``season``'s, or else the pair's newest.
 
-    Names are matched like :func:`quantum_frames.ops.teams.team` (case and accents ignored).
-    Every fixture row is kept, in order; ``home_team_id``/``away_team_id`` are null for a
-    name that matches no team, and such names are reported (``on_unknown``: a warning, an
-    :class:`UnknownTeamError`, or nothing). Friction columns whose names clash with fixture
-    columns get a ``_friction`` suffix.
+    Names are matched like :func:`quantum_frames.ops.teams.team` (case, accents and aliases
+    ignored; an integer column holds team ids). Every fixture row is kept, in order;
+    ``home_team_id``/``away_team_id`` are null for a name that matches no team, and such
+    names are reported (``on_unknown``: a warning, an :class:`UnknownTeamError`, or
+    nothing) — for lazy fixtures too, at the call (only the distinct names of the two
+    columns are read for it). Friction columns whose names clash with fixture columns get a
+    ``_friction`` suffix.
+
+    Args:
+        friction_df: the friction frame.
+        teams: the teams frame.
+        fixtures: the fixtures (Polars eager or lazy; a pandas or pyarrow frame is
+            converted and gives a Polars DataFrame).
+        home: the column of home team names.
+        away: the column of away team names.
+        on_unknown: "warn", "raise" or "ignore" names that match no team.
+        season: the season of the friction joined; None: each pair's newest.
+        aliases: ``team_name, alias`` rows (None: the shipped table).
+
+    Returns:
+        The fixtures with the friction columns, eager or lazy as given.
+
+    Raises:
+        MissingColumnError: ``home`` or ``away`` is not a column of the fixtures.
+        UnknownTeamError: with ``on_unknown="raise"``, a name that matches no team.
+        InvalidArgumentError: an unknown ``on_unknown``.
+        InvalidArgumentTypeError: fixtures that are not a frame.
     """
     if on_unknown not in ("warn", "raise", "ignore"):
         msg = f"on_unknown must be 'warn', 'raise' or 'ignore', got {on_unknown!r}."
-        raise ValueError(msg)
-    fx_cols = fixtures.lazy().collect_schema().names()
+        raise InvalidArgumentError(msg, argument="on_unknown")
+    given = as_polars(fixtures, argument="fixtures")
+    fx = given.lazy()
+    fx_cols = fx.collect_schema().names()
     for arg, col in (("home", home), ("away", away)):
         if col not in fx_cols:
-            msg = f"{arg}={col!r} is not a column of the fixtures (columns: {fx_cols})."
-            raise ValueError(msg)
-    fx = fixtures.lazy()
-    names = pl.concat([fx.select(pl.col(c).alias("name")) for c in (home, away)])
-    ids = name_ids(teams, names)  # the tolerant key once per distinct name, not per row
+            err = MissingColumnError.in_frame("fixtures", col, fx_cols, argument=arg)
+            raise err
+    names = pl.concat(
+        [fx.select(pl.col(c).alias("name")) for c in (home, away)], how="vertical_relaxed"
+    )
+    # the tolerant key once per distinct name, not per row; collected (a few hundred rows)
+    # so that unknown names are reported for lazy fixtures too
+    ids = name_ids(teams, names, aliases).collect()
+    if on_unknown != "ignore":
+        _report_unresolved(ids, teams, on_unknown)
     fr = one_season(friction_df.lazy(), season)
     fr_cols = [c for c in fr.collect_schema().names() if c not in _NOT_JOINED]
     clash = {c: f"{c}_friction" for c in fr_cols if c in fx_cols}
+    lookup = ids.lazy()
     joined = (
         fx.with_columns(
             pl.col(home).cast(pl.String).alias("__home"),
             pl.col(away).cast(pl.String).alias("__away"),
         )
         .join(
-            ids.rename({"name": "__home", "team_id": "home_team_id"}),
+            lookup.rename({"name": "__home", "team_id": "home_team_id"}),
             on="__home",
             how="left",
             maintain_order="left",
         )
         .join(
-            ids.rename({"name": "__away", "team_id": "away_team_id"}),
+            lookup.rename({"name": "__away", "team_id": "away_team_id"}),
             on="__away",
             how="left",
             maintain_order="left",
@@ -258,38 +342,67 @@ def friction_for(
         )
         .drop("__home", "__away")
     )
-    if isinstance(fixtures, pl.LazyFrame):
-        return joined
-    out = joined.collect(engine="in-memory")  # the streaming engine is 3x slower on these joins
-    if on_unknown != "ignore":
-        _report_unresolved(out, fixtures, home, away, teams, on_unknown)
-    return out
+    if isinstance(given, pl.LazyFrame):
+        return joined  # type: ignore[return-value]  # lazy in, lazy out
+    # eager in (or converted), eager out; the streaming engine is 3x slower on these joins
+    return joined.collect(engine="in-memory")  # type: ignore[return-value]
 
 
 def _report_unresolved(
-    out: pl.DataFrame,
-    fixtures: pl.DataFrame,
-    home: str,
-    away: str,
-    teams: pl.DataFrame | pl.LazyFrame,
-    on_unknown: str,
+    ids: pl.DataFrame, teams: pl.DataFrame | pl.LazyFrame, on_unknown: str
 ) -> None:
-    bad = pl.concat(
-        [
-            fixtures.get_column(home).filter(out["home_team_id"].is_null()),
-            fixtures.get_column(away).filter(out["away_team_id"].is_null()),
-        ]
-    ).unique(maintain_order=True)
+    bad = ids.filter(pl.col("team_id").is_null()).get_column("name").sort()
     if bad.is_empty():
         return
     names = teams.lazy().select("team_name").collect().get_column("team_name").to_list()
     shown = list(bad.to_list()[:10])
     if on_unknown == "raise":
-        first = next((n for n in shown if n is not None), None)
-        raise UnknownTeamError(str(first), closest(str(first), names))
+        first = str(shown[0])
+        raise UnknownTeamError(first, closest(first, names), argument="fixtures")
     detail = "; ".join(
         f"{n!r} (closest: {', '.join(closest(str(n), names, 3)) or 'none'})" for n in shown
     )
     more = f" and {bad.len() - 10} more" if bad.len() > 10 else ""
-    msg = f"{bad.len()} fixture team name(s) match no team, their rows have null friction: {detail}{more}."
+    msg = (
+        f"{bad.len()} fixture team name(s) match no team, their rows have null friction: "
+        f"{detail}{more}. Hint: fix the names, or add them as aliases (q.with_aliases)."
+    )
     warnings.warn(msg, UnresolvedTeamsWarning, stacklevel=4)
+
+
+def report_unknown_teams(
+    unknown: list[str],
+    teams: pl.DataFrame | pl.LazyFrame,
+    *,
+    strict: bool,
+    consequence: str,
+    stacklevel: int = 3,
+) -> None:
+    """Warn (or, ``strict``, raise) about fixture team names that match no team.
+
+    Args:
+        unknown: the names, each once, in the order met.
+        teams: the teams frame the names were looked up in (for the close matches).
+        strict: raise :class:`UnknownTeamError` for the first name instead of warning.
+        consequence: what happened to their rows, e.g. "their rows have no strategy".
+        stacklevel: passed to :func:`warnings.warn`, so the warning points at the caller.
+
+    Raises:
+        UnknownTeamError: ``strict`` and some name matches no team.
+    """
+    if not unknown:
+        return
+    names = teams.lazy().select("team_name").collect().get_column("team_name").to_list()
+    if strict:
+        raise UnknownTeamError(unknown[0], closest(unknown[0], names))
+    shown = unknown[:10]
+    detail = "; ".join(
+        f"{n!r} (closest: {', '.join(closest(n, names, 3)) or 'none'})" for n in shown
+    )
+    more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+    msg = (
+        f"{len(unknown)} fixture team name(s) match no team, {consequence}: {detail}{more}. "
+        "Hint: correct the names (case and accents do not matter), or pass strict=True to "
+        "make this an error."
+    )
+    warnings.warn(msg, UnresolvedTeamsWarning, stacklevel=stacklevel)

@@ -1,4 +1,11 @@
-"""The ``.qf`` namespace on Polars frames: thin delegation to the ``quantum_frames.ops`` functions.
+"""The ``.qf`` namespace on Polars frames: one-line delegations to the ``quantum_frames.ops``
+functions, on eager and lazy frames alike.
+
+The frame is the one the operation works on: a teams frame for the team filters, a friction
+frame for matchups, a strategies frame for conviction, a fixtures frame for
+``friction_for(q)`` / ``best_strategies(q)``. Names are checked on lazy frames too (only the
+column holding the names is read for it). Operations that return one team as a dict need
+the lossless tables: use ``q.team`` / ``q.dna_vector`` / ``q.best_strategy``.
 
 >>> import quantum_frames as qf
 >>> q = qf.sample()
@@ -10,12 +17,16 @@ True
 
 from __future__ import annotations
 
-from typing import Generic, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Generic, Literal
 
 import polars as pl
 
 from quantum_frames._typing import FrameT
-from quantum_frames.ops import friction, tags, tiers
+from quantum_frames.ops import friction, strategies, tags, tiers
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["QfFrameNamespace", "QfLazyNamespace"]
 
@@ -25,35 +36,97 @@ class _Namespace(Generic[FrameT]):
         self._frame: FrameT = frame
 
     def teams_with_tags(
-        self, *tag: str, match: Literal["all", "any", "none"] = "all", strict: bool = True
+        self,
+        *tag: str | Sequence[str],
+        match: Literal["all", "any", "none"] = "all",
+        strict: bool = True,
     ) -> FrameT:
-        """See :func:`quantum_frames.ops.tags.teams_with_tags`."""
+        """See :func:`quantum_frames.ops.tags.teams_with_tags` (on a teams frame)."""
         return tags.teams_with_tags(self._frame, *tag, match=match, strict=strict)
 
-    def teams_in_tier(self, *tier: str) -> FrameT:
-        """See :func:`quantum_frames.ops.tiers.teams_in_tier`."""
+    def teams_in_tier(self, *tier: str | Sequence[str]) -> FrameT:
+        """See :func:`quantum_frames.ops.tiers.teams_in_tier` (on a teams frame)."""
         return tiers.teams_in_tier(self._frame, *tier)
 
     def elite_teams(self) -> FrameT:
-        """See :func:`quantum_frames.ops.tiers.elite_teams`."""
+        """See :func:`quantum_frames.ops.tiers.elite_teams` (on a teams frame)."""
         return tiers.elite_teams(self._frame)
 
-    def teams_in_league(self, *league: str) -> FrameT:
-        """See :func:`quantum_frames.ops.tiers.teams_in_league`."""
+    def teams_in_league(self, *league: str | Sequence[str]) -> FrameT:
+        """See :func:`quantum_frames.ops.tiers.teams_in_league` (on a teams frame)."""
         return tiers.teams_in_league(self._frame, *league)
 
-    def tier_ranking(self, by: str | None = None, *, within: str | None = "league") -> FrameT:
-        """See :func:`quantum_frames.ops.tiers.tier_ranking`."""
-        return tiers.tier_ranking(self._frame, by, within=within)
+    def tier_ranking(
+        self,
+        by: str | None = None,
+        *,
+        within: str | Sequence[str] | None = "league",
+        ascending: bool = False,
+    ) -> FrameT:
+        """See :func:`quantum_frames.ops.tiers.tier_ranking` (on a teams frame)."""
+        return tiers.tier_ranking(self._frame, by, within=within, ascending=ascending)
 
-    def high_friction_matchups(self, threshold: float = 0.7) -> FrameT:
-        """See :func:`quantum_frames.ops.friction.high_friction_matchups`."""
-        return friction.high_friction_matchups(self._frame, threshold)
+    def tag_counts(self) -> pl.DataFrame:
+        """See :func:`quantum_frames.ops.tags.tag_counts` (on a teams frame)."""
+        return tags.tag_counts(self._frame)
+
+    def tag_cooccurrence(self) -> pl.DataFrame:
+        """See :func:`quantum_frames.ops.tags.tag_cooccurrence` (on a teams frame)."""
+        return tags.tag_cooccurrence(self._frame)
+
+    def high_friction_matchups(
+        self, threshold: float = 0.7, *, season: str | None = None
+    ) -> FrameT:
+        """See :func:`quantum_frames.ops.friction.high_friction_matchups` (on friction)."""
+        return friction.high_friction_matchups(self._frame, threshold, season=season)
+
+    def friction_matrix(
+        self, league: str | Sequence[str] | None = None, *, season: str | None = None
+    ) -> pl.DataFrame:
+        """See :func:`quantum_frames.ops.friction.friction_matrix` (on a friction frame)."""
+        return friction.friction_matrix(self._frame, league, season=season)
+
+    def friction_for(
+        self,
+        q: QuantumFrames,
+        /,
+        home: str = "home",
+        away: str = "away",
+        *,
+        on_unknown: Literal["warn", "raise", "ignore"] = "warn",
+        season: str | None = None,
+    ) -> FrameT:
+        """See :meth:`QuantumFrames.friction_for` (on fixtures: ``fx.qf.friction_for(q)``)."""
+        return q.friction_for(self._frame, home, away, on_unknown=on_unknown, season=season)
+
+    def best_strategies(self, q: QuantumFrames, /, *, team: str = "team") -> FrameT:
+        """See :meth:`QuantumFrames.best_strategies` (on a fixtures frame)."""
+        return q.best_strategies(self._frame, team=team)
+
+    def strategies_for(self, teams: pl.DataFrame, /, team: str | int) -> FrameT:
+        """See :func:`quantum_frames.ops.strategies.strategies_for` (on a strategies frame)."""
+        return strategies.strategies_for(self._frame, teams, team)
+
+    def strategies_by_conviction(self, min_conviction: float) -> FrameT:
+        """See :func:`quantum_frames.ops.strategies.strategies_by_conviction` (on strategies)."""
+        return strategies.strategies_by_conviction(self._frame, min_conviction)
 
 
 @pl.api.register_dataframe_namespace("qf")
 class QfFrameNamespace(_Namespace[pl.DataFrame]):
     """``df.qf``: the quantum_frames operations on an eager frame."""
+
+    def friction(
+        self,
+        teams: pl.DataFrame,
+        /,
+        home: str | int,
+        away: str | int,
+        *,
+        season: str | None = None,
+    ) -> float | None:
+        """See :func:`quantum_frames.ops.friction.friction` (on a friction frame)."""
+        return friction.friction(self._frame, teams, home, away, season=season)
 
 
 @pl.api.register_lazyframe_namespace("qf")

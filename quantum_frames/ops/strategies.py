@@ -1,36 +1,100 @@
-"""Strategies: per team, by conviction, and the best one for a context (SPEC §4)."""
+"""Strategies: per team, by conviction, and the best one for a context."""
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import polars as pl
 
 from quantum_frames._typing import FrameT
-from quantum_frames.ops.names import name_ids, resolve_team_ids
+from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, MissingColumnError
+from quantum_frames.ops._frames import as_polars
+from quantum_frames.ops.friction import check_scale, report_unknown_teams
+from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
 
-__all__ = ["best_strategies", "best_strategy", "strategies_by_conviction", "strategies_for"]
+__all__ = [
+    "ContextWarning",
+    "ScaleWarning",
+    "best_strategies",
+    "best_strategy",
+    "check_context",
+    "strategies_by_conviction",
+    "strategies_for",
+]
 
 FILTERS = "context_filters"
 _ORDER = ("conviction", "roi", "strategy_id")
 
 
-def strategies_for(strategies: FrameT, teams: pl.DataFrame, /, team: str) -> FrameT:
-    """The strategies of one team (matched ignoring case and accents), highest conviction first."""
-    (team_id,) = resolve_team_ids(teams, [team])
+class ContextWarning(UserWarning):
+    """A strategy context names a key no strategy filters on, or a value no filter uses."""
+
+
+class ScaleWarning(UserWarning):
+    """A threshold that looks like it is on another scale (0.6 where the column runs 0–100)."""
+
+
+def strategies_for(
+    strategies: FrameT,
+    teams: pl.DataFrame,
+    /,
+    team: str | int,
+    *,
+    aliases: pl.DataFrame | None = None,
+) -> FrameT:
+    """The strategies of one team, highest conviction first.
+
+    Args:
+        strategies: the strategies frame (eager or lazy).
+        teams: the teams frame (for the names).
+        team: a team name (case, accents, aliases tolerated) or a team_id.
+        aliases: ``team_name, alias`` rows (None: the shipped table).
+        strict: raise :class:`~quantum_frames.errors.UnknownTeamError` for an unknown team
+            instead of warning.
+
+    Returns:
+        The team's strategies.
+
+    Raises:
+        UnknownTeamError: the team matches no team.
+    """
+    (team_id,) = resolve_team_ids(teams, [team], aliases=aliases)
     return strategies.filter(pl.col("team_id") == team_id).sort(
         "conviction", descending=True, nulls_last=True
     )
 
 
 def strategies_by_conviction(strategies: FrameT, /, min_conviction: float) -> FrameT:
-    """Strategies with conviction ≥ ``min_conviction``, highest first."""
-    if isinstance(min_conviction, bool) or not isinstance(min_conviction, int | float):
-        msg = f"min_conviction must be a number (conviction is 0–100), got {min_conviction!r}."
-        raise ValueError(msg)
-    return strategies.filter(pl.col("conviction") >= float(min_conviction)).sort(
+    """Strategies with conviction ≥ ``min_conviction``, highest first.
+
+    Conviction runs 0–100: a value outside is refused, and one strictly between 0 and 1
+    (a fraction, as friction_score is) warns with what it keeps.
+
+    Args:
+        strategies: the strategies frame (eager or lazy).
+        min_conviction: the lowest conviction kept, in [0, 100].
+
+    Returns:
+        The strategies, highest conviction first.
+
+    Raises:
+        InvalidArgumentTypeError: not a number.
+        InvalidArgumentError: outside [0, 100].
+    """
+    limit = check_scale(
+        min_conviction, argument="min_conviction", low=0, high=100, what="conviction is 0–100"
+    )
+    if 0 < limit < 1:
+        msg = (
+            f"min_conviction={min_conviction!r} looks like a fraction, but conviction runs "
+            f"0–100, so it keeps nearly every strategy. Hint: pass {limit * 100:g} for "
+            f"{limit:.0%}."
+        )
+        warnings.warn(msg, ScaleWarning, stacklevel=3)
+    return strategies.filter(pl.col("conviction") >= limit).sort(
         "conviction", descending=True, nulls_last=True
     )
 
@@ -40,17 +104,45 @@ def best_strategy(
     strategies_raw: pl.DataFrame,
     teams: pl.DataFrame,
     /,
-    team: str,
+    team: str | int,
     context: Mapping[str, Any] | None = None,
     *,
     separator: str = ".",
     json_columns: Collection[str] = (),
+    strict: bool = False,
+    aliases: pl.DataFrame | None = None,
 ) -> dict[str, Any] | None:
     """The best active strategy of ``team`` for ``context``, as a dict (JSON nested back), or None.
 
     A strategy applies when every key of its ``context_filters`` is in ``context`` with an
     equal value, or — for a list filter — a value the list contains; empty or NULL filters
     always apply. Among those: highest conviction, then higher roi, then lower strategy_id.
+    A context key no strategy filters on, or a value that no filter uses but that looks
+    like one that does (``"Home"`` or ``"hme"`` where the filters say ``"home"``), would
+    silently pick a catch-all strategy: it warns (:class:`ContextWarning`, naming the known
+    keys and values), or raises with ``strict``. A value unlike any filter's (``"MID"`` when
+    the filters name ELITE and TOP6) is a context like any other: no warning.
+
+    Args:
+        strategies: the flattened strategies frame.
+        strategies_raw: the lossless strategies frame (for the dict).
+        teams: the teams frame.
+        team: a team name (case, accents, aliases tolerated) or a team_id.
+        context: the context, e.g. ``{"venue": "home", "opponent_tier": "ELITE"}``.
+        separator: the flatten separator of the frames.
+        json_columns: the JSON columns of ``strategies_raw`` (nested back in the dict).
+        strict: raise instead of warning on an unknown context key or value.
+        aliases: ``team_name, alias`` rows (None: the shipped table).
+        strict: raise :class:`~quantum_frames.errors.UnknownTeamError` for an unknown team
+            instead of warning.
+
+    Returns:
+        The strategy as a dict, or None when none applies.
+
+    Raises:
+        UnknownTeamError: the team matches no team.
+        InvalidArgumentTypeError: a context that is not a mapping.
+        InvalidArgumentError: with ``strict``, an unknown context key or value.
 
     Examples:
         >>> import quantum_frames as qf
@@ -60,12 +152,16 @@ def best_strategy(
         ['conviction', 'strategy_name']
     """
     if context is not None and not isinstance(context, Mapping):
-        msg = f"context must be a mapping like {{'venue': 'home'}}, got {type(context).__name__}."
-        raise TypeError(msg)
-    resolve_team_ids(teams, [team])  # a clear UnknownTeamError first
+        msg = (
+            f"context must be a mapping like {{'venue': 'home'}}, got {type(context).__name__}. "
+            "Hint: pass a dict of filter keys and values."
+        )
+        raise InvalidArgumentTypeError(msg, argument="context")
+    (team_id,) = resolve_team_ids(teams, [team], aliases=aliases)  # a clear UnknownTeamError
     flat_context = _flatten_context(context or {}, separator)
-    fixture = pl.DataFrame([{"team": team, **flat_context}])
-    chosen = best_strategies(strategies, teams, fixture, separator=separator)
+    check_context(strategies, flat_context, separator=separator, strict=strict)
+    fixture = pl.DataFrame([{"team": team_id, **flat_context}])
+    chosen = best_strategies(strategies, teams, fixture, separator=separator, aliases=aliases)
     strategy_id = chosen.get_column("strategy_id").item()
     if strategy_id is None:
         return None
@@ -73,6 +169,63 @@ def best_strategy(
     return {
         k: json.loads(v) if k in json_columns and isinstance(v, str) else v for k, v in row.items()
     }
+
+
+def check_context(
+    strategies: pl.DataFrame | pl.LazyFrame,
+    context: Mapping[str, Any],
+    *,
+    separator: str = ".",
+    strict: bool = False,
+) -> None:
+    """Warn (or raise) for context keys no strategy filters on and values no filter uses.
+
+    Args:
+        strategies: the flattened strategies frame.
+        context: the flat context (nested keys joined by ``separator``).
+        separator: the flatten separator.
+        strict: raise :class:`InvalidArgumentError` instead of warning.
+
+    Raises:
+        InvalidArgumentError: with ``strict``, an unknown key or value.
+    """
+    if not context:
+        return
+    lf = strategies.lazy()
+    prefix = FILTERS + separator
+    schema = lf.collect_schema()
+    keys = {c[len(prefix) :]: c for c in schema.names() if c.startswith(prefix)}
+    problems: list[str] = []
+    unknown = [k for k in context if k not in keys]
+    if unknown:
+        problems.append(
+            f"no strategy filters on {', '.join(map(repr, unknown))} "
+            f"(the filter keys are {', '.join(map(repr, sorted(keys))) or 'none'})"
+        )
+    asked = {k: v for k, v in context.items() if k in keys and v is not None}
+    if asked:
+        columns = [
+            pl.col(keys[k]).explode() if isinstance(schema[keys[k]], pl.List) else pl.col(keys[k])
+            for k in asked
+        ]
+        used = lf.select(c.drop_nulls().unique().implode() for c in columns).collect()
+        for key, value in asked.items():
+            values = used.get_column(keys[key]).item().to_list()
+            if value in values or str(value) in map(str, values):
+                continue
+            # a value no filter names is a legitimate context ("MID" when the filters name
+            # ELITE and TOP6); one that looks like a used value is a typo ("Home", "hme")
+            if closest(str(value), [str(v) for v in values], 1):
+                shown = ", ".join(map(repr, sorted(values, key=str)[:12]))
+                problems.append(f"no filter on {key!r} uses {value!r} (its values: {shown})")
+    if not problems:
+        return
+    head = "the context would pick a strategy that ignores it: " + "; ".join(problems) + "."
+    if strict:
+        msg = head + " Hint: use the filter keys and values listed (values are exact)."
+        raise InvalidArgumentError(msg, argument="context")
+    msg = head + " Hint: use the keys and values listed, or pass strict=True to refuse."
+    warnings.warn(msg, ContextWarning, stacklevel=4)
 
 
 def best_strategies(
@@ -84,6 +237,8 @@ def best_strategies(
     team: str = "team",
     separator: str = ".",
     columns: Sequence[str] = ("strategy_id", "strategy_name", "market_type", "conviction", "roi"),
+    aliases: pl.DataFrame | None = None,
+    strict: bool = False,
 ) -> FrameT:
     """For each fixture row, the best active strategy of its ``team`` for the row's context.
 
@@ -91,7 +246,29 @@ def best_strategies(
     (``venue``, ``opponent_tier``; nested keys joined by ``separator``) is that key's value.
     Matching and tie-breaks are those of :func:`best_strategy`. Every fixture row is kept, in
     order, with ``columns`` of the chosen strategy (nulls where none applies or the team is
-    unknown).
+    unknown). The team column may hold names (case, accents, aliases tolerated) or team ids.
+    A team name that matches no team is reported in an
+    :class:`~quantum_frames.ops.friction.UnresolvedTeamsWarning` naming it and its closest
+    matches (``strict=True``: an :class:`~quantum_frames.errors.UnknownTeamError`), for eager
+    and lazy fixtures alike (a lazy frame's distinct names are collected for the check).
+
+    Args:
+        strategies: the flattened strategies frame.
+        teams: the teams frame.
+        fixtures: one row per (team, context): Polars eager or lazy, pandas or pyarrow.
+        team: the column of team names (or ids).
+        separator: the flatten separator of the frames.
+        columns: the strategy columns to add.
+        aliases: ``team_name, alias`` rows (None: the shipped table).
+        strict: raise :class:`~quantum_frames.errors.UnknownTeamError` for an unknown team
+            instead of warning.
+
+    Returns:
+        The fixtures with the chosen strategy's columns, eager or lazy as given.
+
+    Raises:
+        MissingColumnError: ``team`` is not a column of the fixtures.
+        UnknownTeamError: with ``strict=True``, a team the data does not hold.
 
     Examples:
         >>> import polars as pl, quantum_frames as qf
@@ -100,11 +277,12 @@ def best_strategies(
         >>> q.best_strategies(fixtures).columns[:3]
         ['team', 'venue', 'strategy_id']
     """
-    fx = fixtures.lazy()
+    given = as_polars(fixtures, argument="fixtures")
+    fx = given.lazy()
     fx_schema = fx.collect_schema()
     if team not in fx_schema:
-        msg = f"team={team!r} is not a column of the fixtures (columns: {fx_schema.names()})."
-        raise ValueError(msg)
+        err = MissingColumnError.in_frame("fixtures", team, fx_schema.names(), argument="team")
+        raise err
     st = strategies.lazy()
     st_schema = st.collect_schema()
     prefix = FILTERS + separator
@@ -129,9 +307,10 @@ def best_strategies(
             maintain_order=True,
         )
     )
-    ids = name_ids(teams, fx.select(pl.col(team).alias("name"))).select(
+    ids = name_ids(teams, fx.select(pl.col(team).alias("name")), aliases).select(
         pl.col("name").alias("__name"), pl.col("team_id").alias("__team_id")
     )
+    _check_names(ids, teams, strict=strict)
     rows = fx.with_row_index("__row").with_columns(pl.col(team).cast(pl.String).alias("__name"))
     matched = (
         rows.select("__row", "__name", *[c for c in fx_schema.names() if c != team])
@@ -142,7 +321,20 @@ def best_strategies(
         .select("__row", *[pl.col(f"__s_{c}").alias(c) for c in wanted])
     )
     out = rows.join(matched, on="__row", how="left", maintain_order="left").drop("__row", "__name")
-    return out.collect(engine="in-memory") if isinstance(fixtures, pl.DataFrame) else out
+    if isinstance(given, pl.LazyFrame):
+        return out  # type: ignore[return-value]  # lazy in, lazy out
+    return out.collect(engine="in-memory")  # type: ignore[return-value]
+
+
+def _check_names(ids: pl.LazyFrame, teams: pl.DataFrame | pl.LazyFrame, *, strict: bool) -> None:
+    unknown = ids.filter(pl.col("__team_id").is_null()).select("__name").collect()
+    report_unknown_teams(
+        sorted(unknown.get_column("__name").to_list()),
+        teams,
+        strict=strict,
+        consequence="their rows have no strategy",
+        stacklevel=4,
+    )
 
 
 def _applies(column: str, dtype: pl.DataType, key: str, fixture_schema: pl.Schema) -> pl.Expr:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
 
 from quantum_frames._typing import FrameT
-from quantum_frames.ops.names import check_known
+from quantum_frames.errors import Advice, InvalidArgumentError, InvalidArgumentTypeError, said
+from quantum_frames.ops.names import as_names, check_known
 
 __all__ = [
     "TAGS",
     "has_all_tags",
     "has_any_tag",
     "has_tag",
+    "known_tags",
     "tag_cooccurrence",
     "tag_count",
     "tag_counts",
@@ -66,65 +69,120 @@ def has_tag(tag: str, *, column: str = TAGS) -> pl.Expr:
         [True, False, False]
     """
     if not isinstance(tag, str) or not tag:
-        msg = f"a tag is a non-empty string, got {tag!r}."
-        raise ValueError(msg)
+        msg = f"tag: a tag is a non-empty string, got {tag!r}. Hint: pass e.g. 'GEGENPRESS'."
+        raise (InvalidArgumentError if isinstance(tag, str) else InvalidArgumentTypeError)(
+            msg, argument="tag"
+        )
     tags = pl.col(column)
     if _is_glob(tag):
         hit = tags.list.eval(pl.element().str.contains(_glob_regex(tag))).list.any()
     else:
         hit = tags.list.contains(pl.lit(tag, pl.String))
-    return hit.fill_null(False).alias(f"has_tag({tag})")
+    return hit.fill_null(False).alias(f"has_{tag}")
 
 
-def has_any_tag(*tags: str, column: str = TAGS) -> pl.Expr:
-    """True where the team carries at least one of ``tags``."""
-    _need(tags)
-    return pl.any_horizontal(has_tag(t, column=column) for t in tags).alias("has_any_tag")
+def has_any_tag(*tags: str | Sequence[str], column: str = TAGS) -> pl.Expr:
+    """True where the team carries at least one of ``tags`` (globs allowed).
+
+    Args:
+        tags: tags or globs, as separate arguments or lists.
+        column: the tag column.
+
+    Returns:
+        A Boolean expression named ``has_any_of_<tags joined by _>``, distinct per tag set.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> qf.has_any_tag("GEGENPRESS", "LOW_BLOCK").meta.output_name()
+        'has_any_of_GEGENPRESS_LOW_BLOCK'
+    """
+    given = as_names(tags, argument="tags", kind="tag")
+    hit = pl.any_horizontal(has_tag(t, column=column) for t in given)
+    return hit.alias("has_any_of_" + "_".join(given))
 
 
-def has_all_tags(*tags: str, column: str = TAGS) -> pl.Expr:
-    """True where the team carries every one of ``tags``."""
-    _need(tags)
-    return pl.all_horizontal(has_tag(t, column=column) for t in tags).alias("has_all_tags")
+def has_all_tags(*tags: str | Sequence[str], column: str = TAGS) -> pl.Expr:
+    """True where the team carries every one of ``tags`` (globs allowed).
+
+    Args:
+        tags: tags or globs, as separate arguments or lists.
+        column: the tag column.
+
+    Returns:
+        A Boolean expression named ``has_all_of_<tags joined by _>``, distinct per tag set.
+    """
+    given = as_names(tags, argument="tags", kind="tag")
+    hit = pl.all_horizontal(has_tag(t, column=column) for t in given)
+    return hit.alias("has_all_of_" + "_".join(given))
 
 
 def tag_count(*, column: str = TAGS) -> pl.Expr:
-    """The number of tags of each team (0 for a NULL or empty array)."""
+    """The number of tags of each team (0 for a NULL or empty array).
+
+    Args:
+        column: the tag column.
+
+    Returns:
+        An expression named ``tag_count``.
+    """
     return pl.col(column).list.len().fill_null(0).alias("tag_count")
 
 
-def _need(tags: tuple[str, ...]) -> None:
-    if not tags:
-        msg = "give at least one tag."
-        raise ValueError(msg)
+def known_tags(teams: pl.DataFrame | pl.LazyFrame, /, *, column: str = TAGS) -> list[str]:
+    """Every tag some team carries, sorted (for a lazy frame only that column is read).
+
+    Args:
+        teams: the teams frame.
+        column: the tag column.
+
+    Returns:
+        The distinct tags.
+    """
+    tags = teams.lazy().select(pl.col(column).explode().drop_nulls().unique()).collect()
+    return sorted(tags.get_column(column).to_list())
 
 
 def teams_with_tags(
-    teams: FrameT, /, *tags: str, match: Match = "all", strict: bool = True, column: str = TAGS
+    teams: FrameT,
+    /,
+    *tags: str | Sequence[str],
+    match: Match = "all",
+    strict: bool = True,
+    column: str = TAGS,
+    known: Sequence[str] | None = None,
 ) -> FrameT:
     """The teams whose tags match: ``all`` of them, ``any`` of them, or ``none`` of them.
 
+    Tags are exact (case matters); a glob (``GK_*``) matches any such tag.
+
     Args:
         teams: the teams frame (eager or lazy); not modified.
-        tags: tags or globs (``GK_*``).
+        tags: tags or globs, as separate arguments or lists.
         match: "all", "any" or "none".
         strict: a plain tag no team carries is an error with suggestions (a typo would
-            otherwise give a silently empty result). Needs an eager frame to check.
+            otherwise give a silently empty result) — on eager and lazy frames alike.
+        column: the tag column.
+        known: the tags that exist (default: read from ``teams``; for a lazy frame only
+            the tag column is read).
+
+    Returns:
+        The teams that match.
 
     Raises:
         UnknownNameError: a plain tag is not in the data (with the closest tags).
-        ValueError: no tags, or an unknown ``match``.
+        InvalidArgumentError: no tags, or an unknown ``match``.
+        InvalidArgumentTypeError: a tag that is not a string.
     """
-    _need(tags)
+    given = as_names(tags, argument="tags", kind="tag")
     if match not in ("all", "any", "none"):
-        msg = f"match must be 'all', 'any' or 'none', got {match!r}."
-        raise ValueError(msg)
-    if strict and isinstance(teams, pl.DataFrame):
-        plain = [t for t in tags if not _is_glob(t)]
-        if plain:
-            known = teams.get_column(column).explode().drop_nulls().unique().sort().to_list()
-            check_known("tag", plain, known, hint="Pass strict=False to filter on it anyway.")
-    hits = [has_tag(t, column=column) for t in tags]
+        msg = f"match must be 'all', 'any' or 'none', got {match!r}. Hint: pass match='any'."
+        raise InvalidArgumentError(msg, argument="match")
+    plain = [t for t in given if not _is_glob(t)]
+    if strict and plain:
+        vocabulary = known_tags(teams, column=column) if known is None else known
+        hint = said("Or ", Advice("strict", "False"), " to filter on it anyway.")
+        check_known("tag", plain, vocabulary, hint=hint, argument="tags")
+    hits = [has_tag(t, column=column) for t in given]
     keep = {
         "all": pl.all_horizontal(hits),
         "any": pl.any_horizontal(hits),

@@ -124,14 +124,14 @@ def parse_when(value: date | datetime | str, *, end_of_day: bool = False) -> dat
         try:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
-            msg = f"{value!r} is not a date or date-time; use ISO 8601, e.g. '2025-10-01' or '2025-10-01T18:00:00Z'."
+            msg = f"{value!r} is not a date or date-time. Hint: use ISO 8601, e.g. '2025-10-01' or '2025-10-01T18:00:00Z'."
             raise InvalidArgumentError(msg, argument="as_of") from None
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
         moment = time.max if end_of_day else time.min
         return datetime.combine(value, moment, tzinfo=UTC)
-    msg = f"expected a date, datetime or ISO string, got {type(value).__name__}."
+    msg = f"expected a date, datetime or ISO string, got {type(value).__name__}. Hint: pass '2025-10-01'."
     raise InvalidArgumentTypeError(msg, argument="as_of")
 
 
@@ -744,11 +744,12 @@ class Manifest:
         for entry in entries:
             size = found.get(entry.file)
             if size is None:
-                msg = f"snapshot {root}: file {entry.file} is missing. Hint: the snapshot is incomplete; restore it or write it again."
-                raise SnapshotError(msg, path=root / entry.file)
+                raise SnapshotError.damaged(root, entry.file, "is missing (incomplete)")
             if size != entry.bytes:
-                msg = f"snapshot {root}: file {entry.file} has {size} bytes, the manifest says {entry.bytes} (truncated or replaced). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=root / entry.file)
+                problem = (
+                    f"has {size} bytes, the manifest says {entry.bytes} (truncated or replaced)"
+                )
+                raise SnapshotError.damaged(root, entry.file, problem)
         if extra:
             extra.sort()
             msg = f"snapshot {root}: file(s) {', '.join(extra)} are not in the manifest. Hint: remove them, or write the snapshot again."
@@ -771,8 +772,8 @@ class Manifest:
             digests = list(pool.map(lambda e: sha256_of(root / e.file), entries))
         for entry, digest in zip(entries, digests, strict=True):
             if digest != entry.sha256:
-                msg = f"snapshot {root}: file {entry.file} fails its SHA-256 check (its bytes changed). Hint: restore it or write the snapshot again."
-                raise SnapshotError(msg, path=root / entry.file)
+                problem = "fails its SHA-256 check (its bytes changed)"
+                raise SnapshotError.damaged(root, entry.file, problem)
 
 
 # --- strict field readers -------------------------------------------------------------------

@@ -14,9 +14,10 @@ snapshot (a table file, a directory, the manifest), is refused, with or without 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ import polars as pl
 
 from quantum_frames.errors import SnapshotError
 from quantum_frames.flattening import report_frame
-from quantum_frames.frames import TABLES, FrictionFrame, QuantumFrames, SourceTables
+from quantum_frames.frames import TABLES, FrictionFrame, LazySourceTables, QuantumFrames
 from quantum_frames.snapshots._swap import recover
 from quantum_frames.snapshots.manifest import MANIFEST, ColumnEntry, Manifest, TablePart, parse_when
 
@@ -107,11 +108,11 @@ def read_snapshot_history(
 
 def _read(manifest: Manifest, *, verify: bool) -> QuantumFrames:
     flat = _verified_flat(manifest) if verify else _unverified_flat(manifest)
-    raw = _LazySourceTables(lambda: _read_kind(manifest, "raw"))
+    raw = LazySourceTables(functools.partial(_read_kind, manifest, "raw"))  # picklable
     reports = [_report(manifest.tables[name].flat.columns) for name in TABLES]
     return QuantumFrames(
         teams=flat["teams"],
-        friction=FrictionFrame.wrap(flat["friction"], flat["teams"]),
+        friction=FrictionFrame(flat["friction"]),
         strategies=flat["strategies"],
         raw=raw,
         report=pl.concat(reports),
@@ -161,22 +162,6 @@ def _read_kind(manifest: Manifest, kind: str) -> dict[str, pl.DataFrame]:
         name: _checked(root, name, kind, part, rows, frame)
         for (name, part, rows), frame in zip(parts, frames, strict=True)
     }
-
-
-class _LazySourceTables(SourceTables):
-    """The lossless tables of a snapshot, decoded on first use (they were verified already)."""
-
-    def __init__(self, load: Callable[[], dict[str, pl.DataFrame]]) -> None:
-        object.__setattr__(self, "_load", load)
-
-    def __getattr__(self, name: str) -> pl.DataFrame:
-        if name not in TABLES:
-            raise AttributeError(name)
-        load: Callable[[], dict[str, pl.DataFrame]] = object.__getattribute__(self, "_load")
-        frames = load()
-        for table, frame in frames.items():
-            object.__setattr__(self, table, frame)
-        return frames[name]
 
 
 @dataclass(frozen=True, repr=False)

@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames._version import __version__
-from quantum_frames.errors import InvalidArgumentError, SnapshotError
+from quantum_frames.errors import Advice, InvalidArgumentError, SnapshotError, said
 from quantum_frames.frames import QuantumFrames
 from quantum_frames.snapshots._swap import alive, recover, swap
 from quantum_frames.snapshots.manifest import (
@@ -206,7 +206,11 @@ def check_target(path: str | os.PathLike[str], /, *, overwrite: bool = False) ->
         msg = f"{target} is a file, not a snapshot directory. Hint: pass a directory path."
         raise SnapshotError(msg, path=target)
     if not overwrite:
-        msg = f"{target} already exists; nothing was written. Hint: pass overwrite=True to replace it, or choose another path."
+        msg = said(
+            f"{target} already exists; nothing was written. Hint: ",
+            Advice("overwrite", "True"),
+            " to replace it, or choose another path.",
+        )
         raise SnapshotError(msg, path=target)
     if _is_our_snapshot(target):
         return
@@ -403,7 +407,12 @@ def _publish(tmp: Path, target: Path, *, overwrite: bool) -> None:
         tmp.rename(target)  # fails on a non-empty directory: another writer won
     except OSError:
         if os.path.lexists(target):
-            msg = f"{target} was created by another writer while this one was writing; nothing of this write was kept. Hint: choose another path, or pass overwrite=True."
+            msg = said(
+                f"{target} was created by another writer while this one was writing; nothing "
+                "of this write was kept. Hint: choose another path, or ",
+                Advice("overwrite", "True"),
+                ".",
+            )
             raise SnapshotError(msg, path=target) from None
         raise
     _fsync(target.parent)

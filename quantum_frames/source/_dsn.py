@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from quantum_frames.errors import SourceError
+from quantum_frames.errors import Advice, SourceError, said
 
 __all__ = ["Dsn", "redact_uri"]
 
@@ -50,11 +50,12 @@ class Dsn:
 
         text = dsn if dsn is not None else os.environ.get("QF_DSN")
         if not text:
-            msg = (
-                "no database given. Hint: pass dsn='postgresql://user@host:5432/dbname' "
-                "or set the environment variable QF_DSN (the password may come from PGPASSWORD)."
+            advice = said(
+                "no database given. Hint: ",
+                Advice("dsn", "'postgresql://user@host:5432/dbname'"),
+                " or set the environment variable QF_DSN (the password may come from PGPASSWORD).",
             )
-            raise SourceError(msg)
+            raise SourceError(advice)
         try:
             parsed: dict[str, Any] = conninfo_to_dict(text)
         except Exception as exc:  # psycopg.ProgrammingError; its text may echo the DSN

@@ -31,7 +31,13 @@ from typing import TYPE_CHECKING, Any, Final
 import polars as pl
 
 from quantum_frames._sql import quote_ident, quote_literal
-from quantum_frames.errors import MissingColumnError, MissingTableError, SourceError
+from quantum_frames.errors import (
+    Advice,
+    MissingColumnError,
+    MissingTableError,
+    SourceError,
+    said,
+)
 from quantum_frames.source._types import (
     NATIVE_TYPES,
     ColumnKeptAsTextWarning,
@@ -68,7 +74,7 @@ DEFAULT_TABLES: Final[Mapping[str, str]] = {
     "strategies": "quantum_strategies_v3",
 }
 
-#: The only columns a table must have (SPEC §2.4); everything else is carried through.
+#: The only columns a table must have; everything else is carried through.
 REQUIRED_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "teams": ("team_id", "team_name", "league", "tier"),
     "friction": ("team_home_id", "team_away_id", "friction_score"),
@@ -693,10 +699,13 @@ def _source_error(dsn: Dsn, what: str, exc: BaseException) -> SourceError:
             "user, or pass statement_timeout=None if the server stopped it"
         )
     else:
-        hint = (
-            "check host, port, database, user and password (pass dsn=…, or set QF_DSN / "
-            "PGPASSWORD), and that the server is running"
+        advice = said(
+            f"{what} PostgreSQL at {target}: {detail}. Hint: check host, port, database, user "
+            "and password (",
+            Advice("dsn"),
+            ", or set QF_DSN / PGPASSWORD), and that the server is running.",
         )
+        return SourceError(advice, target=target, retryable=retryable)
     return SourceError(
         f"{what} PostgreSQL at {target}: {detail}. Hint: {hint}.",
         target=target,

@@ -25,6 +25,7 @@ from typing import Any, Final
 import polars as pl
 from polars._typing import PolarsDataType
 
+from quantum_frames.errors import Advice, InvalidArgumentError, said
 from quantum_frames.frames import SourceTables
 
 __all__ = [
@@ -130,8 +131,12 @@ def generate(scale: int = 1, *, seed: int = SEED) -> SourceTables:
         SourceTables whose columns are exactly those of ``data/schema.sql``, JSON as text.
     """
     if not isinstance(scale, int) or scale < 1:
-        msg = f"scale must be a whole number ≥ 1, got {scale!r}."
-        raise ValueError(msg)
+        msg = said(
+            f"scale must be a whole number ≥ 1, got {scale!r}. Hint: ",
+            Advice("scale", "1"),
+            " (the 96 teams once).",
+        )
+        raise InvalidArgumentError(msg, argument="scale")
     rng = random.Random(seed)
     teams = _teams(rng, scale)
     friction = _friction(rng, teams)

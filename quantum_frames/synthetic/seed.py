@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from quantum_frames._sql import quote_ident
-from quantum_frames.errors import QuantumFramesError, SourceError
+from quantum_frames.errors import Advice, SeedError, SourceError, said
 from quantum_frames.frames import SourceTables
 from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
@@ -23,10 +23,6 @@ from quantum_frames.source._dsn import Dsn
 __all__ = ["SeedError", "schema_ddl", "seed_postgres"]
 
 _MARKER = "-- tables --"
-
-
-class SeedError(QuantumFramesError, RuntimeError):
-    """The target schema cannot be seeded as asked."""
 
 
 def schema_ddl() -> str:
@@ -62,15 +58,18 @@ def seed_postgres(
     try:
         conn = psycopg.connect(**parsed.psycopg_kwargs(connect_timeout=10))
     except psycopg.Error as exc:
-        msg = f"cannot connect to PostgreSQL at {parsed.describe()}: {parsed.redact(str(exc)).strip()}"
+        detail = parsed.redact(str(exc)).strip()
+        msg = f"cannot connect to PostgreSQL at {parsed.describe()}: {detail}"
         raise SourceError(msg, target=parsed.describe()) from None
     written: dict[str, int] = {}
     with conn:  # one transaction: all tables or none
         existing = _existing_tables(conn, schema)
         if existing and not replace:
-            msg = (
+            msg = said(
                 f"schema {schema!r} already holds {', '.join(sorted(existing))}; nothing was "
-                "changed. Hint: pass --replace (replace=True) to drop and recreate these tables."
+                "changed. Hint: ",
+                Advice("replace", "True"),
+                " to drop and recreate these tables.",
             )
             raise SeedError(msg)
         with conn.cursor() as cur:

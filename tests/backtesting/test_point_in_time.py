@@ -11,6 +11,7 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.frames import QuantumFrames
+from quantum_frames.ops.strategies import best_strategies
 
 
 def at(q: QuantumFrames, day: str, liverpool_tier: str) -> QuantumFrames:
@@ -118,5 +119,79 @@ def test_sample_season_end_to_end(repo_root: Path) -> None:
     bets = qf.bets_from_strategies(enriched, min_conviction=60)
     assert bets.height > 500
     bt = qf.backtest(bets, stake="kelly", by="strategy")
-    assert bt["bets"] == bets.height
+    assert bt["bets"] + bt["skipped"] == bets.height
     assert bt.groups["profit"].sum() == pytest.approx(bt["profit"])
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["eager", "lazy"])
+def test_unknown_team_names_are_reported_with_close_matches(
+    history: list[QuantumFrames], lazy: bool
+) -> None:
+    fixtures = pl.DataFrame(
+        {
+            "date": [date(2025, 9, 5), date(2025, 9, 12), date(2025, 9, 12)],
+            "home": ["Liverpol", "Liverpool", "Liverpol"],
+            "away": ["Everton", "Arsnal", "Everton"],
+        }
+    )
+    frame = fixtures.lazy() if lazy else fixtures
+    with pytest.warns(qf.UnresolvedTeamsWarning, match=r"2 fixture team name\(s\)") as caught:
+        out = qf.point_in_time(frame, history)
+    message = str(caught[0].message)
+    assert "'Arsnal' (closest: Arsenal" in message and "'Liverpol' (closest: Liverpool" in message
+    assert len(caught) == 1  # once, not once per snapshot or per side's strategy lookup
+    assert isinstance(out, pl.LazyFrame) == lazy
+    got = out.collect() if isinstance(out, pl.LazyFrame) else out
+    assert got["home_tier"].is_null().to_list() == [True, False, True]
+    with pytest.raises(qf.UnknownTeamError, match=r"unknown team 'Arsnal'.*'Arsenal'"):
+        qf.point_in_time(frame, history, strict=True)
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["eager", "lazy"])
+def test_best_strategies_reports_unknown_teams(lazy: bool) -> None:
+    q = qf.sample()
+    fixtures = pl.DataFrame({"team": ["Liverpol", "Arsenal"], "venue": ["home", "away"]})
+    frame = fixtures.lazy() if lazy else fixtures
+    with pytest.warns(qf.UnresolvedTeamsWarning, match="'Liverpol' \\(closest: Liverpool"):
+        out = best_strategies(q.strategies, q.teams, frame)
+    got = out.collect() if isinstance(out, pl.LazyFrame) else out
+    assert got["strategy_id"][0] is None and got["strategy_id"][1] is not None
+    with pytest.raises(qf.UnknownTeamError, match="unknown team 'Liverpol'"):
+        best_strategies(q.strategies, q.teams, frame, strict=True)
+
+
+def test_bets_from_strategies_takes_the_point_in_time_column_names(
+    history: list[QuantumFrames],
+) -> None:
+    fixtures = pl.DataFrame(
+        {
+            "kickoff": [date(2025, 9, 5)] * 2,
+            "host": ["Liverpool", "Arsenal"],
+            "guest": ["Everton", "Chelsea"],
+            "home_goals": [2, 0],
+            "away_goals": [1, 0],
+        }
+    )
+    enriched = qf.point_in_time(fixtures, history, on="kickoff", home="host", away="guest")
+    markets = enriched.get_column("home_strategy_market_type").drop_nulls().unique().to_list()
+    assert markets, "the sample gives these sides a strategy"
+    priced = enriched.with_columns(pl.lit(2.0).alias(f"odds_{m}") for m in markets)
+    bets = qf.bets_from_strategies(priced, on="kickoff", home="host", away="guest")
+    assert bets.height >= 1
+    assert bets.columns[:3] == ["date", "home", "away"]
+    assert set(bets["home"].to_list()) <= {"Liverpool", "Arsenal"}
+    with pytest.raises(ValueError, match=r"lack \['date', 'home', 'away'\].*on=, home=, away="):
+        qf.bets_from_strategies(priced)
+
+
+def test_fixtures_that_see_no_snapshot_still_get_every_column(history: list[QuantumFrames]) -> None:
+    seen = qf.point_in_time(
+        pl.DataFrame({"date": [date(2025, 9, 5)], "home": ["Liverpool"], "away": ["Everton"]}),
+        history,
+    )
+    early = pl.DataFrame({"date": [date(2025, 8, 1)], "home": ["Liverpool"], "away": ["Everton"]})
+    with pytest.warns(qf.NoSnapshotWarning):
+        orphans = qf.point_in_time(early, history)
+    assert orphans.columns == seen.columns
+    assert orphans.row(0)[3:] == (None,) * (len(seen.columns) - 3)
+    assert qf.point_in_time(early.head(0), history).columns == seen.columns

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+import quantum_frames as qf
 from quantum_frames.cli import main
 
 
@@ -159,12 +160,17 @@ def test_output_formats(capsys: pytest.CaptureFixture[str], tmp_path: object, fm
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["teams", "--tier", "gold"], "unknown tier 'GOLD'"),
+        (["teams", "--tier", "gold"], "--tier: unknown tier 'gold'"),
         (["friction", "Liverpol", "Everton"], "did you mean one of these: 'Liverpool'"),
-        (["matchups", "--threshold", "7"], "threshold must be a number in [0, 1]"),
+        (["matchups", "--threshold", "7"], "--threshold: threshold must be in [0, 1]"),
         (["sql", "SELECT nope FROM teams"], "DuckDB could not run the query"),
         (["strategy", "Liverpool", "--context", "venue"], "--context takes KEY=VALUE"),
-        (["teams", "--columns", "nope"], "--columns: no column"),
+        (["teams", "--columns", "nope"], "--columns nope is not a column of the teams frame"),
+        (["teams", "--tag", "GEGENPRES"], "Or use --no-strict to filter on it anyway."),
+        (["teams", "--league", "Seria A"], "unknown league 'Seria A'"),
+        (["strategy", "Liverpool", "--context", "venue=Home", "--strict"], "'Home'"),
+        (["sql", "SELECT * FROM read_csv('/etc/passwd')"], "use --allow-files"),
+        (["seed-db", "--dsn", "postgresql://a@127.0.0.1:9/x", "--scale", "0"], "use --scale 1"),
     ],
 )
 def test_query_errors_are_one_line(
@@ -174,6 +180,7 @@ def test_query_errors_are_one_line(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+    assert len(err.strip().splitlines()) <= 2  # the sample note, then one line
 
 
 def test_backtest_the_sample_season_from_the_cli(
@@ -202,3 +209,133 @@ def test_backtest_the_sample_season_from_the_cli(
     assert main(["backtest", str(bets_csv), "--format", "json"]) == 0
     assert '"yield"' in capsys.readouterr().out
     assert main(["backtest", str(season / "nope.csv")]) == 1
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command, in a fresh process."""
+    import os
+
+    return subprocess.run(
+        [sys.executable, "-m", "quantum_frames.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_sql_errors_are_one_line_through_the_real_command() -> None:
+    proc = run_cli("sql", "SELECT nope FROM teams")
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("quantum-frames:")]
+    assert len(errors) == 1 and '"nope" not found' in errors[0]
+    assert len(proc.stderr.strip().splitlines()) == 2  # the sample note + that line
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_works_before_or_after_the_subcommand(where: str) -> None:
+    args = ["friction", "Liverpol", "Everton"]
+    proc = run_cli(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
+    assert proc.returncode == 1
+    assert "Traceback" in proc.stderr and "UnknownTeamError" in proc.stderr
+    plain = run_cli(*args)
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+
+
+def test_an_internal_error_is_one_line_without_debug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quantum_frames.readers
+
+    def broken() -> None:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(quantum_frames.readers, "sample", broken)
+    assert main(["teams"]) == 70
+    err = capsys.readouterr().err
+    assert "internal error (RuntimeError: boom second line)" in err and "--debug" in err
+    assert "Traceback" not in err
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["teams", "--debug"])
+
+
+def test_hints_speak_cli_words(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quantum_frames.cli import cli_message
+
+    monkeypatch.delenv("QF_DSN", raising=False)
+    assert main(["load"]) == 1
+    err = capsys.readouterr().err
+    assert "Hint: use --dsn postgresql://user@host:5432/dbname" in err and "dsn=" not in err
+    collision = qf.FlattenCollisionError(column="c", name="a.b", paths=(("a", "b"), ("a.b",)))
+    assert "Hint: use --separator __ (or another" in cli_message(collision)
+    assert "separator='__'" in str(collision)  # Python words in Python
+
+
+def test_seed_db_hint_says_replace_flag(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, schema: str
+) -> None:
+    assert main(["seed-db", "--dsn", pg_dsn, "--schema", schema]) == 0
+    capsys.readouterr()
+    assert main(["seed-db", "--dsn", pg_dsn, "--schema", schema]) == 1
+    err = capsys.readouterr().err
+    assert "Hint: use --replace to drop" in err and "replace=True" not in err
+
+
+def test_a_friction_pair_without_a_row_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["friction", "PSG", "Spurs"]) == 1  # Ligue 1 v Premier League: no row
+    captured = capsys.readouterr()
+    assert "no friction for PSG → Spurs" in captured.err and captured.out == ""
+    assert main(["friction", "Spurs", "Man Utd", "--format", "json"]) == 0
+    assert '"friction_score"' in capsys.readouterr().out
+
+
+def test_load_team_uses_the_team_lookup(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, sample_schema: str
+) -> None:
+    base = ["load", "--dsn", pg_dsn, "--schema", sample_schema]
+    for name, shown in (("liverpool", "Liverpool"), ("Spurs", "Tottenham Hotspur")):
+        assert main([*base, "--team", name]) == 0
+        out = capsys.readouterr().out
+        assert (
+            f"team_name  {shown}" in " ".join(out.split("  "))
+            or shown in out.split("One team")[1].splitlines()[1]
+        )
+    assert main([*base, "--team", "Liverpol"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown team 'Liverpol'" in err and "'Liverpool'" in err
+
+
+def test_strategy_context_warning_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["strategy", "Liverpool", "--context", "venu=home", "--format", "json"]) == 0
+    err = capsys.readouterr().err
+    assert "quantum-frames: warning: the context would pick" in err and "'venu'" in err
+
+
+def test_sql_allow_files(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
+    from pathlib import Path
+
+    csv = Path(str(tmp_path)) / "x.csv"
+    csv.write_text("a\n1\n")
+    assert (
+        main(["sql", f"SELECT * FROM read_csv('{csv}')", "--allow-files", "--format", "json"]) == 0
+    )
+    assert '"a":1' in capsys.readouterr().out.replace(" ", "")
+
+
+def test_snapshot_overwrite_hint_says_the_flag(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, sample_schema: str, tmp_path: object
+) -> None:
+    from pathlib import Path
+
+    args = ["snapshot", "--dsn", pg_dsn, "--schema", sample_schema, "--out"]
+    out = str(Path(str(tmp_path)) / "snap")
+    assert main([*args, out]) == 0
+    capsys.readouterr()
+    assert main([*args, out]) == 1
+    err = capsys.readouterr().err
+    assert "Hint: use --overwrite to replace it" in err and "overwrite=True" not in err
+    assert main([*args, out, "--overwrite"]) == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import pytest
@@ -321,17 +321,7 @@ def test_arrays_of_signed_integers_stay_int_lists() -> None:
     assert not conflicts(report)
 
 
-@pytest.fixture
-def tiny_windows(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Infer structures over windows of 2 rows, to exercise the window merge."""
-    import sys
-
-    monkeypatch.setattr(sys.modules["quantum_frames.flattening._flatten"], "_WINDOW", 2)
-
-
-def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-
+def test_windowed_inference_equals_one_pass() -> None:
     values = [
         {"a": 1, "e": {}, "l": [1], "o": {"x": 1}, "s": "t"},
         {"a": -2, "e": {"k": 1}, "l": [], "o": None, "n": None},
@@ -341,37 +331,24 @@ def test_windowed_inference_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
         {"new": "late key"},
     ]
     whole, whole_report = flat(*values)
-    monkeypatch.setattr(sys.modules["quantum_frames.flattening._flatten"], "_WINDOW", 2)
-    windowed, windowed_report = flat(*values)
+    windowed, windowed_report = flat(*values, _window=2)  # structures merged window by window
     assert windowed.columns == whole.columns
     assert windowed.schema == whole.schema
     assert windowed.equals(whole)
     assert windowed_report.equals(whole_report)
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+@SETTINGS
 @given(OBJECTS)
-def test_every_leaf_equals_its_source_value_with_windows(
-    tiny_windows: None, values: list[Any]
-) -> None:
+def test_every_leaf_equals_its_source_value_with_windows(values: list[Any]) -> None:
     df = docs(*values)
-    out, report = qf.flatten_with_report(df, ["j"])
+    out, report = qf.flatten_with_report(df, ["j"], _window=2)
     assert_leaves_match(df, out, report, ["j"])
 
 
-def duckdb_path(
-    df: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
-) -> tuple[pl.DataFrame, pl.DataFrame]:
+def duckdb_path(df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """``flatten_with_report(df, ["j"])`` with the Arrow fast path switched off."""
-    import sys
-
-    with monkeypatch.context() as m:
-        m.setattr(sys.modules["quantum_frames.flattening._flatten"], "_ARROW_FAST_PATH", False)
-        return qf.flatten_with_report(df, ["j"])
+    return qf.flatten_with_report(df, ["j"], _engine="duckdb")
 
 
 # Values the Arrow fast path takes (bounded numbers, no huge exponents), and any values.
@@ -395,13 +372,13 @@ WIDE_OBJECTS = st.lists(
 )
 @given(WIDE_OBJECTS)
 def test_arrow_fast_path_equals_the_duckdb_path(
-    monkeypatch: pytest.MonkeyPatch, values: list[Any]
+    values: list[Any],
 ) -> None:
     df = docs(*values)
     fast, fast_report = qf.flatten_with_report(df, ["j"], valid_json=True)
     checked = qf.flatten_with_report(df, ["j"])
     assert checked[0].equals(fast, null_equal=True) and checked[1].equals(fast_report)
-    exact, exact_report = duckdb_path(df, monkeypatch)
+    exact, exact_report = duckdb_path(df)
     assert fast.schema == exact.schema
     assert fast.equals(exact, null_equal=True)
     assert fast_report.equals(exact_report)
@@ -436,27 +413,26 @@ def test_arrow_fast_path_equals_the_duckdb_path(
     ],
 )
 def test_fast_path_examples_equal_the_duckdb_path(
-    monkeypatch: pytest.MonkeyPatch, values: list[Any]
+    values: list[Any],
 ) -> None:
     df = docs(*values)
     fast = qf.flatten_with_report(df, ["j"])
-    exact = duckdb_path(df, monkeypatch)
+    exact = duckdb_path(df)
     assert fast[0].schema == exact[0].schema
     assert fast[0].equals(exact[0], null_equal=True)
     assert fast[1].equals(exact[1])
     assert_leaves_match(df, *fast, ["j"])
 
 
+@pytest.mark.parametrize("engine", ["auto", "duckdb"])
 @pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": Infinity}', '{"a": [1, -Infinity]}'])
-def test_nan_and_infinity_literals_read_alike_on_either_path(
-    monkeypatch: pytest.MonkeyPatch, text: str
+def test_nan_and_infinity_literals_are_invalid_json_on_either_engine(
+    text: str, engine: Literal["auto", "duckdb"]
 ) -> None:
-    """Not JSON, but DuckDB reads them; the Arrow path leaves such columns to DuckDB."""
+    """Not JSON (PostgreSQL rejects them), although DuckDB and Arrow both read them."""
     df = pl.DataFrame({"j": ['{"a": 1}', text]})
-    fast = qf.flatten_with_report(df, ["j"])
-    exact = duckdb_path(df, monkeypatch)
-    assert fast[0].equals(exact[0], null_equal=True)
-    assert fast[1].equals(exact[1])
+    with pytest.raises(qf.FlattenError, match=r"column 'j'.*first at row 1"):
+        qf.flatten_with_report(df, ["j"], _engine=engine)
 
 
 def test_invalid_values_are_never_read_back_to_back_into_other_rows() -> None:
@@ -478,18 +454,22 @@ def test_root_json_null_and_scalars_never_reach_the_arrow_reader(valid_json: boo
 def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
     """pyarrow 26 overflows its stack somewhere below 100,000 levels (the process dies):
     such rows never reach it."""
-    deep = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    out, report = qf.flatten_with_report(pl.DataFrame({"j": [deep]}), ["j"], valid_json=True)
-    assert out["j"].to_list() == [deep]
-    assert "nested too deep" in report["conflict"].item()
+    deep = "[" * 100_000 + "]" * 100_000
+    out, report = qf.flatten_with_report(
+        pl.DataFrame({"j": ['{"a": ' + deep + "}"]}), ["j"], valid_json=True
+    )
+    assert out["j.a"].to_list() == [deep]
+    assert "nested deeper than" in report["conflict"].item()
 
 
 @pytest.mark.parametrize("depth", [900, 3_000])
-def test_absurd_nesting_keeps_the_column_as_json_text(depth: int) -> None:
-    """Deeper than Python can walk the structure: the column stays whole, and is reported."""
-    deep = '{"a": ' + "[" * depth + "]" * depth + ', "b": 1}'
-    df = pl.DataFrame({"j": [deep, None], "k": ['{"x": 1}', '{"x": 2}']})
+def test_absurd_nesting_keeps_the_subtree_as_json_text(depth: int) -> None:
+    """Deeper than Python can walk the structure: the deep subtree stays JSON text, and is
+    reported; its siblings and the other columns are flattened."""
+    deep = "[" * depth + "]" * depth
+    df = pl.DataFrame({"j": ['{"a": ' + deep + ', "b": 1}', None], "k": ['{"x": 1}', '{"x": 2}']})
     out, report = qf.flatten_with_report(df, ["j", "k"])
-    assert out.columns == ["j", "k.x"]
-    assert out["j"].to_list() == [deep, None] and out["k.x"].to_list() == [1, 2]
-    assert "nested too deep" in report.filter(pl.col("source") == "j")["conflict"].item()
+    assert out.columns == ["j.a", "j.b", "k.x"]
+    assert out["j.a"].to_list() == [deep, None] and out["k.x"].to_list() == [1, 2]
+    assert out["j.b"].to_list() == [1, None]
+    assert "nested deeper than" in conflicts(report)["j.a"]

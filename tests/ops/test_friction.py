@@ -20,9 +20,16 @@ def test_friction_is_directional_and_name_tolerant() -> None:
         q.friction("Atletico Madird", "1. FC Köln")
 
 
-def test_friction_frame_is_still_a_dataframe(sample: QuantumFrames) -> None:
-    assert isinstance(sample.friction, pl.DataFrame)
+def test_friction_frame_behaves_like_a_dataframe(sample: QuantumFrames) -> None:
+    assert isinstance(sample.friction.frame, pl.DataFrame)
     assert type(sample.friction.filter(pl.col("friction_score") > 0.5)) is pl.DataFrame
+    for derived in (sample.friction.head(5), sample.friction.clone(), sample.friction[:3]):
+        assert type(derived) is pl.DataFrame  # never a half-built subclass
+    assert sample.friction.head(5).equals(sample.friction.frame.head(5))
+    assert len(sample.friction) == sample.friction.height == 1752
+    assert "friction_score" in sample.friction
+    assert sample.friction["friction_score"].equals(sample.friction.frame["friction_score"])
+    assert pl.DataFrame(sample.friction).equals(sample.friction.frame)  # Arrow C stream
 
 
 def test_friction_matches_the_table(q: QuantumFrames) -> None:
@@ -45,7 +52,7 @@ def test_high_friction_matchups(q: QuantumFrames, lazy: bool) -> None:
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, "0.7", True, float("nan")])
 def test_threshold_outside_0_1_is_refused(sample: QuantumFrames, bad: object) -> None:
-    with pytest.raises(ValueError, match="threshold"):
+    with pytest.raises((qf.InvalidArgumentError, qf.InvalidArgumentTypeError), match="threshold"):
         sample.high_friction_matchups(bad)  # type: ignore[arg-type]
 
 
@@ -98,8 +105,9 @@ def test_friction_for_reports_unknown_names_and_keeps_their_rows() -> None:
     assert out["home_team_id"].to_list() == [1, None]
     with pytest.raises(qf.UnknownTeamError, match="Nowhere United"):
         q.friction_for(fixtures, home="h", away="a", on_unknown="raise")
-    with pytest.raises(ValueError, match="home='home' is not a column"):
+    with pytest.raises(qf.MissingColumnError, match="home='home' is not a column") as info:
         q.friction_for(fixtures)
+    assert info.value.argument == "home" and info.value.columns == ("home",)
 
 
 def test_friction_ops_never_mutate(sample: QuantumFrames) -> None:

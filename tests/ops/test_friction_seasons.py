@@ -32,7 +32,7 @@ def two_seasons() -> QuantumFrames:
         pl.lit(OLD).alias("season"), (1 - pl.col("friction_score")).alias("friction_score")
     )
     both = pl.concat([pl.DataFrame(older), pl.DataFrame(q.friction)])
-    return replace(q, friction=FrictionFrame.wrap(both, q.teams))
+    return replace(q, friction=FrictionFrame(both))
 
 
 def _pair(q: QuantumFrames, row: int) -> tuple[str, str, float]:

@@ -47,18 +47,12 @@ def test_tier_ranking_default_order(q: QuantumFrames) -> None:
 
 
 def test_tier_ranking_by_metric_inside_each_tier(q: QuantumFrames) -> None:
-    ranked = q.tier_ranking(by="roi", within=None)
-    assert ranked["rank"].to_list() == list(range(1, q.teams.height + 1))
+    ranked = q.tier_ranking(by="roi", within="tier")
     for (_tier,), group in ranked.group_by("tier", maintain_order=True):
         roi = group["roi"].to_list()
         assert roi == sorted(roi, reverse=True)
-    assert ranked["tier"].unique(maintain_order=True).to_list() == [
-        "ELITE",
-        "TOP6",
-        "MID",
-        "BOTTOM",
-    ]
-    with pytest.raises(ValueError, match="by='nope'"):
+        assert group["rank"].to_list() == list(range(1, group.height + 1))
+    with pytest.raises(qf.MissingColumnError, match="by='nope'"):
         q.tier_ranking(by="nope")
 
 

@@ -165,7 +165,7 @@ def test_a_format_1_partitioned_snapshot_still_reads(tmp_path: Path, sample: Qua
     back = qf.read_snapshot(snap)
     for (name, x), (_, y) in zip(sample.tables(), back.tables(), strict=True):
         assert x.schema == y.schema and x.equals(y), name
-    assert qf.scan_snapshot(snap).friction.collect().equals(sample.friction)
+    assert qf.scan_snapshot(snap).friction.collect().equals(sample.friction.frame)
 
 
 @pytest.mark.parametrize(

@@ -94,7 +94,7 @@ def test_seed_refuses_to_replace_unless_asked(
     small = generate(1)
     seed_postgres(pg_dsn, small, schema=schema)
     pg.execute(f'DELETE FROM "{schema}".quantum_strategies_v3 WHERE strategy_id = 1')
-    with pytest.raises(SeedError, match="--replace"):
+    with pytest.raises(SeedError, match="pass replace=True"):
         seed_postgres(pg_dsn, small, schema=schema)
     count = pg.execute(f'SELECT count(*) FROM "{schema}".quantum_strategies_v3').fetchone()
     assert count == (small.strategies.height - 1,)  # untouched

@@ -1,0 +1,1 @@
+"""Data shipped with the package: the team alias table (``aliases.csv``: team_name, alias)."""

@@ -1,0 +1,46 @@
+"""The QuantumFrames container: what it reports about itself."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import quantum_frames as qf
+from quantum_frames.cli import summary
+
+
+def test_timings_total_covers_the_whole_call(
+    pg_dsn: str, sample_schema: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import quantum_frames.readers as readers
+
+    real_parse = readers.Dsn.parse
+
+    def slow_parse(dsn: str | None) -> Any:  # the first parse imports psycopg: ~0.1 s
+        time.sleep(0.3)
+        return real_parse(dsn)
+
+    real_names = readers._with_team_names
+
+    def slow_names(frames: Any) -> Any:  # work after the fetch, before the frames are returned
+        time.sleep(0.3)
+        return real_names(frames)
+
+    monkeypatch.setattr(readers.Dsn, "parse", staticmethod(slow_parse))
+    monkeypatch.setattr(readers, "_with_team_names", slow_names)
+    t0 = time.perf_counter()
+    q = qf.read_postgres(pg_dsn, schema=sample_schema)
+    waited = time.perf_counter() - t0
+    t = q.timings
+    fetch = sum(t[k] for k in ("catalog", "teams", "friction", "strategies"))
+    assert fetch + t["flatten_wait"] + 0.9 <= t["total"] <= waited  # all of it inside
+    assert "(alongside the fetch)" in summary(q) and "total" in summary(q)
+
+
+def test_lazy_snapshot_repr_is_short(tmp_path: Path) -> None:
+    lazy = qf.scan_snapshot(qf.sample().write_snapshot(tmp_path / "snap"))
+    text = repr(lazy)
+    assert len(text) < 200 and "teams 96" in text and "\n" not in text
