@@ -22,7 +22,6 @@ import stat
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 from urllib.parse import quote
 
@@ -175,7 +174,7 @@ class FileEntry:
     file: str
     bytes: int
     sha256: str
-    partition: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    partition: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: object, where: str) -> FileEntry:
@@ -213,9 +212,7 @@ class FileEntry:
                         f"{where}.partition.{key}", f"expected non-empty text, got {_kind(value)}"
                     )
                 partition[key] = value
-        return cls(
-            name, _count(obj["bytes"], f"{where}.bytes"), digest, MappingProxyType(partition)
-        )
+        return cls(name, _count(obj["bytes"], f"{where}.bytes"), digest, dict(partition))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of this entry.
@@ -639,9 +636,9 @@ class Manifest:
             as_of=_moment(obj["as_of"], "as_of"),
             library_version=_text(obj["library_version"], "library_version"),
             source=Source.from_json(obj["source"], lenient=version == 1),
-            flatten=MappingProxyType(dict(flatten)),
+            flatten=dict(flatten),
             partition_by=partition_by,
-            tables=MappingProxyType(tables),
+            tables=dict(tables),
             format_version=version,
             digest=digest,
             path=path,

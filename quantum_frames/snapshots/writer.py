@@ -30,7 +30,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -334,7 +333,7 @@ def _entry(root: Path, path: Path, partition: dict[str, str] | None = None) -> F
         file=path.relative_to(root).as_posix(),
         bytes=path.stat().st_size,
         sha256=sha256_of(path),
-        partition=MappingProxyType(dict(partition or {})),
+        partition=dict(partition or {}),
     )
 
 

@@ -11,7 +11,6 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any, NoReturn, TypeAlias
 
 __all__ = ["Detail", "Moment", "Scalar", "Source", "SourceFieldError"]
@@ -112,8 +111,8 @@ class Source:
     """
 
     kind: str
-    details: Mapping[str, Detail] = field(default_factory=lambda: MappingProxyType({}))
-    tables: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    details: Mapping[str, Detail] = field(default_factory=dict)
+    tables: Mapping[str, str] = field(default_factory=dict)
     moment: Moment | None = None
 
     @classmethod
@@ -148,8 +147,8 @@ class Source:
             moment = Moment.from_json(dict(moment)) if moment else None
         return cls(
             kind=str(data.get("kind") or "unknown"),
-            details=MappingProxyType(details),
-            tables=MappingProxyType(tables),
+            details=dict(details),
+            tables=dict(tables),
             moment=moment if isinstance(moment, Moment) else None,
         )
 
@@ -193,7 +192,7 @@ class Source:
         moment = None
         if obj.get("moment") not in (None, {}):  # {}: the load recorded none
             moment = Moment.from_json(obj["moment"], where=f"{where}.moment")
-        return cls(kind, MappingProxyType(details), MappingProxyType(tables), moment)
+        return cls(kind, dict(details), dict(tables), moment)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of this source (the shape :meth:`from_json` reads).
