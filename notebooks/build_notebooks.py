@@ -348,6 +348,30 @@ SNAPSHOTS = [
         'fair = qf.backtest(bets, closing=closing, margin="shin", by="market")\n'
         'fair.groups.select("market", "bets", "avg_clv")'
     ),
+    new_markdown_cell(
+        "## History in Delta Lake: moments, change sets, drift\n\n`q.write_history(path)` "
+        "appends a load as one **moment**: one Delta table per frame (read by Spark, DuckDB and "
+        "`pl.scan_delta` without quantum_frames), what changed since the last moment, and the "
+        "moment's metadata in each commit. Here the season's four snapshots become four moments."
+    ),
+    new_code_cell(
+        'lake = workdir / "history"\n'
+        'for snapshot in qf.list_snapshots(history)["path"]:\n'
+        '    qf.read_snapshot(snapshot).write_history(lake)\n'
+        'qf.list_history(lake).select(\n'
+        '    "version", "as_of", "teams_changed", "friction_changed", "strategies_changed"\n'
+        ')'
+    ),
+    new_code_cell(
+        'changes = qf.changes(lake, since="2025-08-01")\n'
+        'changes.group_by("version", "table", "change").len().sort("version", "table", "change")'
+    ),
+    new_markdown_cell(
+        "A drift report compares the shape of two moments (new, removed and retyped flat columns, "
+        "new type conflicts); `write_history(..., contract=\"freeze\")` refuses a moment that "
+        "changes a frozen table's shape. The season keeps one shape, so the report is empty."
+    ),
+    new_code_cell('qf.read_history(lake).drift(qf.read_history(lake, version=0))'),
 ]
 
 

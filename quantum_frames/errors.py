@@ -20,6 +20,7 @@ __all__ = [
     "HistoryError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
+    "ManifestError",
     "MissingColumnError",
     "MissingTableError",
     "QuantumFramesError",
@@ -372,6 +373,21 @@ class SnapshotError(QuantumFramesError, OSError):
             "Hint: restore it or write the snapshot again."
         )
         return cls(msg, path=Path(str(snapshot)) / file)
+
+
+class ManifestError(SnapshotError):
+    """A snapshot's ``manifest.json`` is malformed: a field is missing, of the wrong type, or
+    the content does not match its own digest.
+
+    Attributes:
+        path: the manifest file.
+        field: the dotted name of the field that is wrong (``tables.teams.rows``; empty when
+            the whole document is wrong, e.g. nested too deep).
+    """
+
+    def __init__(self, message: str, *, path: object = None, field: str = "") -> None:
+        super().__init__(message, path=path)
+        self.field = field
 
 
 class HistoryError(QuantumFramesError, OSError):

@@ -947,7 +947,7 @@ class QuantumFrames:
         return to_duckdb(self, path, overwrite=overwrite)
 
     def describe_source(self) -> str:
-        """One line: where the data came from.
+        """One line: where the data came from (:meth:`.source.record.Source.describe`).
 
         Returns:
             ``postgresql://user@host:port/db (schema …)``, ``snapshot PATH`` or the kind.
@@ -957,15 +957,9 @@ class QuantumFrames:
             >>> qf.sample().describe_source().endswith("(synthetic)")
             True
         """
-        src = self.source
-        kind = src.get("kind", "unknown")
-        if kind == "postgresql":
-            port = f":{src['port']}" if src.get("port") else ""
-            where = f"{src.get('user', '')}@{src.get('host', '')}{port}"
-            return f"postgresql://{where}/{src.get('dbname', '')} (schema {src.get('schema')})"
-        if "snapshot" in src:
-            return f"snapshot {src['snapshot']} ({kind})"
-        return str(src.get("label") or kind)
+        from quantum_frames.source.record import Source
+
+        return Source.from_mapping(self.source).describe()
 
     def __repr__(self) -> str:
         """Where the frames came from and when, then a line per table: rows, columns, JSON."""

@@ -53,6 +53,8 @@ def point_in_time(
 ) -> FrameT:
     """Join each fixture with the data of the newest snapshot whose ``as_of`` is **strictly
     before** the fixture's date-time (a snapshot taken on match day may hold the result).
+    Unlike ``read_snapshot(folder, as_of=day)`` ("at or before", the day included), a snapshot
+    as of the fixture's own day is never used; a folder whose moments are ambiguous raises.
 
     Adds ``snapshot_as_of`` (audit every decision), the home and away team's columns
     (``home_tier``, ``away_roi`` …), the pair's friction (``friction_score`` …) and each
@@ -172,13 +174,12 @@ def point_in_time(
 def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
     if isinstance(snapshots, str | os.PathLike):
         from quantum_frames.history import history_frames, is_history
-        from quantum_frames.snapshots.reader import list_snapshots, read_snapshot
+        from quantum_frames.snapshots.reader import read_snapshot_history
 
         if is_history(snapshots):  # a Delta history: only the moments fixtures use are read
             history = history_frames(snapshots)
-        else:
-            listed = list_snapshots(Path(snapshots))
-            history = [read_snapshot(p) for p in listed["path"].to_list()]
+        else:  # one per moment; ambiguous moments raise
+            history = read_snapshot_history(Path(snapshots))
     else:
         history = list(snapshots)
     if not history:

@@ -403,10 +403,16 @@ def _load_cmd(args: argparse.Namespace) -> int:
 
 def _snapshot_cmd(args: argparse.Namespace) -> int:
     from quantum_frames.readers import read_postgres
+    from quantum_frames.snapshots.manifest import parse_when
+    from quantum_frames.snapshots.writer import check_target
 
     def say(line: str) -> None:
         print(f"  {line}", file=sys.stderr)
 
+    # what can be checked without the data is checked before the (long) load
+    if args.as_of is not None:
+        parse_when(args.as_of)
+    check_target(args.out, overwrite=args.overwrite)
     q = read_postgres(
         args.dsn,
         schema=args.schema,

@@ -4,6 +4,7 @@ table / CSV / JSON / Parquet.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,37 +68,50 @@ def summary(q: QuantumFrames, *, team: str | int | None = None, columns: int = 6
 
 
 def snapshot_info(path: str, *, verify: bool = True) -> str:
-    """A readable account of a snapshot's manifest (or of every snapshot in a folder)."""
+    """A readable account of a snapshot's manifest (or of every snapshot in a folder).
+
+    Args:
+        path: a snapshot directory or a folder of them.
+        verify: check every file's SHA-256 (a single snapshot).
+
+    Returns:
+        The text to print.
+    """
     from quantum_frames.snapshots.manifest import MANIFEST, Manifest
     from quantum_frames.snapshots.reader import list_snapshots
 
     root = Path(path)
-    if root.is_dir() and not (root / MANIFEST).exists():
+    if root.is_dir() and not os.path.lexists(root / MANIFEST):
         listed = list_snapshots(root)
-        with pl.Config(tbl_rows=50, tbl_cols=10, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
-            return f"{listed.height} snapshot(s) in {root}:\n{listed.drop('snapshot_id')}"
+        bad = listed.filter(pl.col("problem").is_not_null()).height
+        with pl.Config(tbl_rows=50, tbl_cols=11, fmt_str_lengths=60, tbl_hide_dataframe_shape=True):
+            text = f"{listed.height} snapshot(s) in {root}:\n{listed.drop('snapshot_id')}"
+        if bad:
+            problems = listed.filter(pl.col("problem").is_not_null())
+            text += f"\n{bad} with a problem:" + "".join(
+                f"\n  {Path(p).name}: {why}" for p, why in problems.select("path", "problem").rows()
+            )
+        return text
     m = Manifest.load(root)
     if verify:
         m.verify()
-    d = m.data
-    src = d["source"]
-    where = ", ".join(f"{k}={v}" for k, v in src.items() if k not in {"tables"} and v)
-    checked = "verified: every SHA-256 matches" if verify else "not verified"
-    version = d.get("library_version", "?")
+    else:
+        m.check_listing()
     lines = [
-        f"snapshot {root}  ({checked})",
+        f"snapshot {root}  ({'verified: every SHA-256 matches' if verify else 'not verified'})",
         f"  as of       {m.as_of:%Y-%m-%d %H:%M:%S} UTC",
-        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {version}",
-        f"  source      {where}",
-        f"  flatten     {d['flatten']}",
+        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {m.library_version}",
+        f"  source      {m.source.describe()}",
+        f"  flatten     {dict(m.flatten)}",
     ]
-    for name, table in d["tables"].items():
-        size = sum(f["bytes"] for f in table["flat"]["files"] + table["raw"]["files"])
+    if m.partition_by:
+        lines.append(f"  partitions  {', '.join(m.partition_by)}")
+    for name, table in m.tables.items():
+        files = table.flat.files + table.raw.files
+        size = sum(f.bytes for f in files)
         lines.append(
-            f"  {name:<11} {table['rows']:>9,} rows  "
-            f"{len(table['flat']['columns']):>4} flat columns  "
-            f"{len(table['raw']['columns']):>3} source columns  {size / 1e6:6.2f} MB in "
-            f"{len(table['flat']['files']) + len(table['raw']['files'])} files"
+            f"  {name:<11} {table.rows:>9,} rows  {len(table.flat.columns):>4} flat columns  "
+            f"{len(table.raw.columns):>3} source columns  {size / 1e6:6.2f} MB in {len(files)} files"
         )
     return "\n".join(lines)
 

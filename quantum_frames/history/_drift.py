@@ -71,11 +71,9 @@ def shape_of(thing: QuantumFrames | Moment | str | os.PathLike[str]) -> Shape:
             return shape_of(load_moments(path)[-1])
         from quantum_frames.snapshots.reader import resolve_snapshot
 
-        tables = resolve_snapshot(path).data["tables"]
+        tables = resolve_snapshot(path).tables
         return {
-            name: {
-                c["name"]: (c["dtype"], c.get("conflict")) for c in tables[name]["flat"]["columns"]
-            }
+            name: {c.name: (c.dtype, c.conflict) for c in tables[name].flat.columns}
             for name in FLAT_TABLES
         }
     msg = (

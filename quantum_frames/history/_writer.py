@@ -402,7 +402,11 @@ def _source_record(source: Any) -> dict[str, Any]:
         source = asdict(source) if is_dataclass(source) and not isinstance(source, type) else {}
     if isinstance(source, str):
         source = json.loads(source)
-    return _public_source(source)
+    record = _public_source(source).to_json()  # nested details become JSON text there …
+    for key in _MOMENT_KEYS:  # … but a database moment is kept as its object
+        if isinstance(source.get(key), Mapping) and key not in ("moment",):
+            record[key] = dict(source[key])
+    return record
 
 
 def _database_moment(source: Any, record: Mapping[str, Any]) -> Any:

@@ -6,6 +6,8 @@ from quantum_frames.snapshots.reader import (
     LazySnapshot,
     list_snapshots,
     read_snapshot,
+    read_snapshot_history,
+    resolve_history,
     resolve_snapshot,
     scan_snapshot,
 )
@@ -15,6 +17,8 @@ __all__ = [
     "LazySnapshot",
     "list_snapshots",
     "read_snapshot",
+    "read_snapshot_history",
+    "resolve_history",
     "resolve_snapshot",
     "scan_snapshot",
     "write_snapshot",

@@ -86,6 +86,110 @@ def test_sigkill_at_any_point_leaves_no_snapshot(tmp_path: Path, point: str) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["earlier", "new"]
 
 
+# The child overwrites a snapshot and SIGKILLs itself at the chosen step of the swap.
+CHILD_OVERWRITE = """
+import os, signal, sys
+import quantum_frames as qf
+from quantum_frames.snapshots import _swap, writer
+
+mode, point, target = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if mode == "aside":  # as on an OS without renameat2
+    _swap.exchange = lambda a, b: False
+
+real_swap = writer.swap
+def swap(new, old):
+    if point == "before_swap":
+        die()
+    moved = real_swap(new, old)
+    if point == "after_swap":  # the old snapshot not yet removed
+        die()
+    return moved
+writer.swap = swap
+
+calls = {"n": 0}
+real_fsync = _swap._fsync_dir
+def fsync_dir(path):
+    calls["n"] += 1
+    if point == "first_rename" and calls["n"] == 1:  # aside: the target is not there now
+        die()
+    real_fsync(path)
+    if point == "second_rename" and calls["n"] == 2:
+        die()
+_swap._fsync_dir = fsync_dir
+
+qf.sample().write_snapshot(target, as_of="2025-02-01", overwrite=True)
+print("finished")
+"""
+
+OVERWRITE_POINTS = [
+    ("exchange", "before_swap", "old"),
+    ("exchange", "first_rename", "new"),  # right after the exchange
+    ("exchange", "after_swap", "new"),
+    ("aside", "first_rename", "old"),  # old set aside, new not in place: undone on access
+    ("aside", "second_rename", "new"),  # new in place, old aside: removed on access
+]
+
+
+@pytest.mark.parametrize(("mode", "point", "expected"), OVERWRITE_POINTS)
+def test_sigkill_at_any_step_of_an_overwrite_leaves_the_old_or_the_new_snapshot(
+    tmp_path: Path, mode: str, point: str, expected: str
+) -> None:
+    from datetime import UTC, datetime
+
+    target = qf.sample().write_snapshot(tmp_path / "snap", as_of="2025-01-01")
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD_OVERWRITE, mode, point, str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == -9, proc.stderr  # killed, as planned
+    month = 1 if expected == "old" else 2
+    assert qf.read_snapshot(target).as_of == datetime(2025, month, 1, tzinfo=UTC)  # verified
+    listed = qf.list_snapshots(tmp_path)
+    assert listed["path"].to_list() == [str(target)] and listed["problem"].is_null().all()
+    qf.sample().write_snapshot(tmp_path / "next")  # the next write cleans up, keeps both
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next", "snap"]
+    assert qf.read_snapshot(target).as_of == datetime(2025, month, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("mode", ["exchange"])
+def test_a_reader_always_finds_the_target_during_overwrites(tmp_path: Path, mode: str) -> None:
+    """While another process overwrites a snapshot again and again, the target is never
+    missing (the swap is one step); every read of it is a whole snapshot, old or new."""
+    target = qf.sample().write_snapshot(tmp_path / "snap", as_of="2025-01-01")
+    script = (
+        "import sys, quantum_frames as qf\n"
+        "from quantum_frames.snapshots import _swap\n"
+        "if sys.argv[2] == 'aside':\n"
+        "    _swap.exchange = lambda a, b: False\n"
+        "q = qf.sample()\n"
+        "for i in range(5):\n"
+        "    q.write_snapshot(sys.argv[1], as_of=f'2025-0{i + 2}-01', overwrite=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script, str(target), mode])
+    missing = checks = reads = 0
+    while proc.poll() is None:
+        checks += 1
+        if not (target / "manifest.json").exists():
+            missing += 1
+        elif checks % 500 == 0:
+            try:
+                qf.read_snapshot(target, verify=False)
+                reads += 1
+            except qf.SnapshotError:
+                pass  # swapped while reading the files: the next read sees the new one
+    assert proc.wait() == 0
+    assert missing == 0, f"the target was missing at {missing} of {checks} checks"
+    assert checks > 1000 and reads > 0
+    assert qf.read_snapshot(target).as_of.month == 6
+
+
 def test_readers_never_see_a_half_written_snapshot(tmp_path: Path) -> None:
     writer_script = (
         "import sys, quantum_frames as qf\n"

@@ -244,11 +244,14 @@ def test_two_processes_writing_one_target_exactly_one_wins(tmp_path: Path) -> No
         ("manifest_json", r"manifest.json is not valid JSON"),
         (
             "manifest_edit",
-            r"not a valid manifest: .*edited or damaged.*table 'teams': 'rows' is not a count",
+            r"not a valid manifest: field tables\.teams\.rows: expected a whole number ≥ 0, got text",
         ),
-        ("manifest_as_of", r"not a valid manifest: its content does not match its manifest_sha256"),
+        (
+            "manifest_as_of",
+            r"not a valid manifest: field manifest_sha256: does not match the manifest's content",
+        ),
         ("manifest_escape", r"points outside the snapshot"),
-        ("manifest_version", r"format_version 99"),
+        ("manifest_version", r"field format_version: 99 is not one this version reads"),
     ],
 )
 def test_damage_is_a_snapshot_error_naming_the_file(
