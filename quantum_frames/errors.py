@@ -386,6 +386,13 @@ class ManifestError(SnapshotError):
     """
 
     def __init__(self, message: str, *, path: object = None, field: str = "") -> None:
+        """Build the error.
+
+        Args:
+            message: what is wrong with the manifest and what to do, ending in a hint.
+            path: the manifest.
+            field: the field that is wrong, dotted (``tables.teams.rows``).
+        """
         super().__init__(message, path=path)
         self.field = field
 

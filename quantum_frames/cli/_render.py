@@ -111,7 +111,8 @@ def snapshot_info(path: str, *, verify: bool = True) -> str:
         size = sum(f.bytes for f in files)
         lines.append(
             f"  {name:<11} {table.rows:>9,} rows  {len(table.flat.columns):>4} flat columns  "
-            f"{len(table.raw.columns):>3} source columns  {size / 1e6:6.2f} MB in {len(files)} files"
+            f"{len(table.raw.columns):>3} source columns  "
+            f"{size / 1e6:6.2f} MB in {len(files)} files"
         )
     return "\n".join(lines)
 

@@ -23,8 +23,10 @@ import os
 import re
 import shutil
 import uuid
-from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["alive", "exchange", "recover", "swap"]
 
