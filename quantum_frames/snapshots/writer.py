@@ -36,10 +36,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from quantum_frames._process import process_alive
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames._version import __version__
 from quantum_frames.errors import Advice, InvalidArgumentError, SnapshotError, said
-from quantum_frames.snapshots._swap import alive, recover, swap
+from quantum_frames.snapshots._swap import recover, swap
 from quantum_frames.snapshots.manifest import (
     FORMAT,
     MANIFEST,
@@ -457,5 +458,10 @@ def _remove_stale_temporaries(parent: Path) -> None:
     """Remove leftovers of writers that died (their process is gone)."""
     for entry in parent.iterdir():
         match = _TMP.match(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not alive(int(match["pid"])):
+        if (
+            match
+            and entry.is_dir()
+            and not entry.is_symlink()
+            and not process_alive(int(match["pid"]))
+        ):
             shutil.rmtree(entry, ignore_errors=True)
