@@ -16,7 +16,6 @@ from typing import Final, Literal
 import polars as pl
 
 from quantum_frames.flattening import _duckdb
-from quantum_frames.flattening._arrow import decode_objects
 from quantum_frames.flattening._leaf import Leaf
 
 __all__ = ["Engine", "decode_text_columns"]
@@ -68,6 +67,8 @@ def decode_text_columns(
     workers = 1 if len(cols) == 1 or df.height < _MIN_ROWS_FOR_THREADS else _WORKERS
     sizes = dict(zip(cols, _text_sizes(df, cols), strict=True)) if workers > 1 else {}
     by_size = sorted(cols, key=lambda c: -sizes.get(c, 0))
+
+    from quantum_frames.flattening._arrow import decode_objects  # pyarrow: on first flatten
 
     def try_fast(c: str) -> list[tuple[tuple[str, ...], pl.Series]] | None:
         if c not in fast_ok:
