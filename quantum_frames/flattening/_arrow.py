@@ -64,6 +64,9 @@ _PREFIX_ROWS: Final = 500
 _PREFIX_BYTES: Final = 64 * 1024
 #: Arrow names the column a read failed on: ``Column(/3/...)``, 3 being its batch field.
 _FAILED_FIELD: Final = re.compile(r"Column\(/(\d+)[/)]")
+#: Text a double of magnitude ``_LARGE`` or more (or NaN, Infinity) needs: an exponent, or 16
+#: digits and dots in a row. Text without it skips the exact check of its doubles.
+_FLOAT_SCREEN: Final = r"(?-u)[0-9.][eE]|[0-9.]{16}|NaN|Inf"
 #: Reads of one batch at most (each failure naming a column drops it and reads again).
 _BATCH_READS: Final = 4
 # Arrow reads the whole column as one block (one schema inference, first-seen key order).
@@ -160,33 +163,32 @@ def decode_small_objects(
     Returns:
         Per column, its leaves or None (it must take the exact DuckDB path).
     """
+    text = pl.col(cols)  # one expression per check for all the columns
     stats = df.select(
-        e
-        for i, c in enumerate(cols)
-        for e in (
-            (pl.col(c).null_count() < pl.len()).alias(f"some{i}"),
-            pl.col(c).str.starts_with("{").all().alias(f"objects{i}"),
-            pl.col(c).str.len_bytes().sum().alias(f"size{i}"),
-            pl.col(c).str.len_bytes().max().alias(f"longest{i}"),
-            pl.col(c).str.contains("\\u", literal=True).any().alias(f"escapes{i}"),
-            pl.col(c).str.contains(RISKY_NUMBER_SCREEN).any().alias(f"risky{i}"),
-        )
+        (text.null_count() < pl.len()).name.prefix("some:"),
+        text.str.starts_with("{").all().name.prefix("objects:"),
+        text.str.len_bytes().sum().name.prefix("size:"),
+        text.str.len_bytes().max().name.prefix("longest:"),
+        text.str.contains("\\u", literal=True).any().name.prefix("escapes:"),
+        text.str.contains(RISKY_NUMBER_SCREEN).any().name.prefix("risky:"),
+        text.str.contains(_FLOAT_SCREEN).any().name.prefix("floats:"),
     ).row(0, named=True)
     batch = [  # the columns decode_objects would read in one block, with nothing to decline
         c
-        for i, c in enumerate(cols)
-        if stats[f"some{i}"]
-        and stats[f"objects{i}"]
-        and not stats[f"risky{i}"]
-        and not stats[f"escapes{i}"]
-        and (stats[f"longest{i}"] or 0) <= _MAX_BRACKETS
-        and (stats[f"size{i}"] or 0) + 2 * df.height <= _PREFIX_BYTES  # nulls read as {}
+        for c in cols
+        if stats[f"some:{c}"]
+        and stats[f"objects:{c}"]
+        and not stats[f"risky:{c}"]
+        and not stats[f"escapes:{c}"]
+        and (stats[f"longest:{c}"] or 0) <= _MAX_BRACKETS
+        and (stats[f"size:{c}"] or 0) + 2 * df.height <= _PREFIX_BYTES  # nulls read as {}
     ]
+    floats = {c for c in batch if stats[f"floats:{c}"]}
     done: dict[str, list[tuple[tuple[str, ...], pl.Series]]] = {}
     for _ in range(_BATCH_READS):
         if len(batch) < 2:
             break
-        failed = _read_batch(df, batch, max_columns, done)
+        failed = _read_batch(df, batch, max_columns, floats, done)
         if failed is None:
             break
         batch = [c for c in batch if c not in failed]
@@ -200,11 +202,14 @@ def _read_batch(
     df: pl.DataFrame,
     cols: list[str],
     max_columns: int | None,
+    floats: set[str],
     done: dict[str, list[tuple[tuple[str, ...], pl.Series]]],
 ) -> set[str] | None:
     """Read ``cols`` in one Arrow read; the columns fully decoded go into ``done``.
 
-    The columns holding strings Arrow read as timestamps are read again (only they) with
+    Only the columns in ``floats`` (their text may hold a number of magnitude ``_LARGE`` or
+    more, or a NaN) have their doubles checked (:func:`_unsafe_floats`). The columns holding
+    strings Arrow read as timestamps are read again (only they) with
     those paths declared strings, as :func:`_read_bounded` does for one column.
 
     Returns:
@@ -250,7 +255,7 @@ def _read_batch(
     checks = [  # one query for the doubles of every column (see _unsafe_floats)
         (c, e)
         for c, dtype in frame.schema.items()
-        if isinstance(dtype, pl.Struct)
+        if c in floats and isinstance(dtype, pl.Struct)
         for f in dtype.fields
         for e in _unsafe_floats(pl.col(c).struct.field(f.name), f.dtype)
     ]

@@ -71,6 +71,7 @@ KINDS = {
     "empty": ["{}", "{}", None],
     "null": [None, None, None],
     "nan_like": ['{"f": 1.5}', '{"f": 1e15}', '{"f": 2.0}'],
+    "exponent": ['{"f": 1.5e20}', '{"f": 2.5}', '{"f": 3}'],
     "risky": ['{"n": 12345678901234567}', '{"n": 1}', '{"n": 2}'],
     "escape": ['{"s": "\\u0000"}', '{"s": "a"}', '{"s": "b"}'],
     "duplicate": ['{"k": 1, "k": 2}', '{"k": 3}', '{"k": 4}'],
@@ -86,6 +87,21 @@ def test_batch_of_every_kind_equals_each_alone(max_columns: int) -> None:
     assert_batch_is_each_alone(df, max_columns)
     out, report = qf.flatten_with_report(df, df.columns, max_columns=max_columns, valid_json=True)
     assert_leaves_match(df, out, report, df.columns)
+
+
+def test_nan_and_infinity_arrow_accepts_are_left_to_each_alone() -> None:
+    """Text breaking the valid-JSON promise (Arrow reads NaN and Infinity): declined alike."""
+    df = pl.DataFrame(
+        {
+            "nan": ['{"f": NaN}', '{"f": 1.5}'],
+            "inf": ['{"f": 2.5}', '{"f": -Infinity}'],
+            "ok": ['{"f": 2.5}', '{"f": 1}'],
+        }
+    )
+    assert_batch_is_each_alone(df)
+    batched = decode_small_objects(df, df.columns)
+    assert (batched["nan"], batched["inf"]) == (None, None)
+    assert batched["ok"] is not None
 
 
 def test_a_small_table_is_read_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
