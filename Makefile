@@ -40,6 +40,7 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_small.py $(ARGS)
 	$(PY) benchmarks/bench_backtest.py $(ARGS)
 	$(PY) benchmarks/bench_flatten.py $(ARGS)
+	$(PY) benchmarks/bench_history.py $(ARGS)
 
 bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_load.py --quick --no-write
@@ -47,6 +48,7 @@ bench-quick: $(BENCH_STAMP)
 	$(PY) benchmarks/bench_small.py --quick --no-write
 	$(PY) benchmarks/bench_backtest.py --quick --no-write
 	$(PY) benchmarks/bench_flatten.py --quick --no-write
+	$(PY) benchmarks/bench_history.py --quick --no-write
 
 # Where a load's CPU goes: the CPU budget and a py-spy profile (scale 50 unless ARGS say).
 profile: $(BENCH_STAMP)

@@ -14,6 +14,8 @@ from typing import Any
 __all__ = [
     "FlattenCollisionError",
     "FlattenError",
+    "HistoryContractError",
+    "HistoryError",
     "InvalidArgumentError",
     "InvalidArgumentTypeError",
     "MissingColumnError",
@@ -327,6 +329,36 @@ class SnapshotError(QuantumFramesError, OSError):
             "Hint: restore it or write the snapshot again."
         )
         return cls(msg, path=Path(str(snapshot)) / file)
+
+
+class HistoryError(QuantumFramesError, OSError):
+    """A history (Delta Lake tables and their commit log) is missing, damaged, or cannot be
+    appended to as asked.
+
+    Attributes:
+        path: the history, table or file that is wrong.
+        table: the table concerned ("teams", "raw/friction" …), when there is one.
+    """
+
+    def __init__(self, message: str, *, path: object = None, table: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.table = table
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class HistoryContractError(HistoryError):
+    """A moment breaks the shape contract of a frozen table; nothing was written.
+
+    Attributes:
+        changes: one ``(table, column, change, before, after)`` tuple per breaking change.
+    """
+
+    def __init__(self, message: str, *, path: object, changes: Sequence[tuple[str, ...]]) -> None:
+        super().__init__(message, path=path)
+        self.changes = tuple(tuple(c) for c in changes)
 
 
 class SqlError(QuantumFramesError, ValueError):

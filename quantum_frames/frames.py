@@ -17,6 +17,8 @@ from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.flattening import flatten_with_report
 
 if TYPE_CHECKING:
+    from quantum_frames.history import Append
+    from quantum_frames.history._drift import Contract
     from quantum_frames.ops.names import AliasesArg
 
 __all__ = [
@@ -657,6 +659,25 @@ class QuantumFrames:
             partition_by=partition_by,
             progress=progress,
         )
+
+    def write_history(
+        self,
+        path: str | os.PathLike[str],
+        /,
+        *,
+        as_of: date | datetime | str | None = None,
+        contract: Contract = "evolve",
+    ) -> Append:
+        """Append to a Delta Lake history; see :func:`quantum_frames.history.write_history`."""
+        from quantum_frames.history import write_history
+
+        return write_history(self, path, as_of=as_of, contract=contract)
+
+    def drift(self, reference: QuantumFrames | str | os.PathLike[str], /) -> pl.DataFrame:
+        """Shape changes since ``reference``; see :func:`quantum_frames.history.drift_report`."""
+        from quantum_frames.history import drift_report
+
+        return drift_report(self, reference)
 
     def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:
         """Flatten the lossless source again with other options (works offline).

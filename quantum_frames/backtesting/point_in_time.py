@@ -64,7 +64,8 @@ def point_in_time(
 
     Args:
         fixtures: one row per match with ``on``, ``home`` and ``away`` columns.
-        snapshots: a folder of snapshots, or QuantumFrames that each have ``as_of``.
+        snapshots: a folder of snapshots, a history (``write_history``), or QuantumFrames
+            that each have ``as_of``.
         on: the fixtures' date (or date-time) column.
         home: the fixtures' home team column.
         away: the fixtures' away team column.
@@ -145,10 +146,14 @@ def point_in_time(
 
 def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
     if isinstance(snapshots, str | os.PathLike):
+        from quantum_frames.history import history_frames, is_history
         from quantum_frames.snapshots.reader import list_snapshots, read_snapshot
 
-        listed = list_snapshots(Path(snapshots))
-        history = [read_snapshot(p) for p in listed["path"].to_list()]
+        if is_history(snapshots):  # a Delta history: only the moments fixtures use are read
+            history = history_frames(snapshots)
+        else:
+            listed = list_snapshots(Path(snapshots))
+            history = [read_snapshot(p) for p in listed["path"].to_list()]
     else:
         history = list(snapshots)
     if not history:

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from quantum_frames._version import __version__
+from quantum_frames.cli import _history
 from quantum_frames.cli._render import FORMATS, emit, plain, snapshot_info, summary
 from quantum_frames.errors import (
     Advice,
@@ -126,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (
         _add_load, _add_snapshot, _add_info, _add_teams, _add_friction, _add_matchups,
-        _add_strategy, _add_sql, _add_backtest, _add_seed_db,
+        _add_strategy, _add_sql, _add_backtest, _add_seed_db, _history.add_parser,
     ):  # fmt: skip
         add(sub, common)
     return parser
@@ -140,7 +141,10 @@ def _source_args(p: argparse.ArgumentParser) -> None:
 def _data_args(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--dsn", help="read PostgreSQL (default: env QF_DSN)")
-    where.add_argument("--snapshot", help="read a snapshot directory (or a folder: the newest)")
+    where.add_argument(
+        "--snapshot", help="read a snapshot directory (or a folder, or a history: the newest)"
+    )
+    p.add_argument("--as-of", help="with --snapshot: the newest at or before this date")
     p.add_argument("--schema", default="quantum", help="schema of the V3 tables (with --dsn)")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
@@ -407,7 +411,9 @@ def _load(args: argparse.Namespace) -> QuantumFrames:
     from quantum_frames.snapshots.reader import read_snapshot
 
     if args.snapshot:
-        return read_snapshot(args.snapshot)
+        if _history.is_history(args.snapshot):
+            return _history.read(args.snapshot, as_of=args.as_of)
+        return read_snapshot(args.snapshot, as_of=args.as_of)
     if args.dsn or os.environ.get("QF_DSN"):
         return read_postgres(args.dsn, schema=args.schema)
     print(
