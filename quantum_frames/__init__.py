@@ -37,14 +37,6 @@ from quantum_frames.frames import (
     QuantumFrames,
     SourceTables,
 )
-from quantum_frames.history import (
-    LazyHistory,
-    changes,
-    list_history,
-    read_history,
-    scan_history,
-    write_history,
-)
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
 from quantum_frames.ops.strategies import ContextWarning, ScaleWarning
@@ -70,6 +62,14 @@ if TYPE_CHECKING:  # imported on first use (PEP 562 below): they pull in pyarrow
         settle,
         walk_forward,
     )
+    from quantum_frames.history import (
+        LazyHistory,
+        changes,
+        list_history,
+        read_history,
+        scan_history,
+        write_history,
+    )
     from quantum_frames.snapshots import (
         LazySnapshot,
         list_snapshots,
@@ -92,6 +92,17 @@ _LAZY: dict[str, str] = {
             "walk_forward",
         ),
         "quantum_frames.backtesting",
+    ),
+    **dict.fromkeys(
+        (
+            "LazyHistory",
+            "changes",
+            "list_history",
+            "read_history",
+            "scan_history",
+            "write_history",
+        ),
+        "quantum_frames.history",
     ),
     **dict.fromkeys(
         ("LazySnapshot", "list_snapshots", "read_snapshot", "scan_snapshot", "write_snapshot"),
