@@ -119,3 +119,28 @@ def test_a_small_table_is_read_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> 
     out = qf.flatten(df, valid_json=True)
     assert (len(reads), alone) == (1, [])
     assert out["c3.k.x"].to_list() == ["3"] * 96
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        [[], [""], ["a", "b"], ["x\x1fy"], ["", ""], ["é"]],
+        [["\x1f\x1e\x1d\x1c\x07"], [], ["a"]],  # every separator in a key: the Arrow route
+    ],
+)
+def test_report_paths_are_kept_exactly(paths: list[list[str]]) -> None:
+    from quantum_frames.flattening._api import REPORT_SCHEMA, report_frame
+
+    n = len(paths)
+    report = report_frame(
+        {
+            "column": ["c"] * n,
+            "source": ["s"] * n,
+            "path": paths,
+            "dtype": ["Int64"] * n,
+            "null_fraction": [0.0] * n,
+            "conflict": [None] * n,
+        }
+    )
+    assert report.schema == REPORT_SCHEMA
+    assert report["path"].to_list() == paths
