@@ -229,16 +229,19 @@ SNAPSHOTS = [
         "# Snapshots, history and a backtest\n\nSnapshots are Parquet directories with a manifest "
         "(checksums, source, as-of date). A folder of them is a history that backtests read *as "
         "of* each match — never later.\n\n> All data below is **synthetic**: the bundled sample and "
-        "the sample season in `data/season`."
+        "the sample season `qf.sample_season()` (shipped in the package)."
     ),
-    new_code_cell(SETUP + '\nimport tempfile\n\nq = qf.sample()\nSEASON = Path("..") / "data" / "season"'),
+    new_code_cell(
+        SETUP + '\nimport tempfile\n\nq = qf.sample()\n'
+        'history, fixtures = qf.sample_season()  # a folder of snapshots, and the fixtures'
+    ),
     new_markdown_cell("## Write, list, read as of a date"),
     new_code_cell(
         'workdir = Path(tempfile.mkdtemp())\n'
         'path = q.write_snapshot(workdir / "sample", as_of="2025-11-15")\n'
         'sorted(p.name for p in path.iterdir())'
     ),
-    new_code_cell('history = SEASON / "snapshots"\nqf.list_snapshots(history).select("as_of", "teams_rows", "friction_rows", "source")'),
+    new_code_cell('qf.list_snapshots(history).select("as_of", "teams_rows", "friction_rows", "source")'),
     new_code_cell('october = qf.read_snapshot(history, as_of="2025-10-20")\noctober.as_of'),
     new_markdown_cell("## What changed between two snapshots"),
     new_code_cell(
@@ -253,7 +256,6 @@ SNAPSHOTS = [
         "match's context picks the market; the bets are settled from the final score."
     ),
     new_code_cell(
-        'fixtures = pl.read_parquet(SEASON / "fixtures.parquet")\n'
         'enriched = qf.point_in_time(fixtures, history)\n'
         'enriched.select("date", "home", "away", "snapshot_as_of", "home_tier", "friction_score", "home_strategy_name").head(5)'
     ),
@@ -346,6 +348,30 @@ SNAPSHOTS = [
         'fair = qf.backtest(bets, closing=closing, margin="shin", by="market")\n'
         'fair.groups.select("market", "bets", "avg_clv")'
     ),
+    new_markdown_cell(
+        "## History in Delta Lake: moments, change sets, drift\n\n`q.write_history(path)` "
+        "appends a load as one **moment**: one Delta table per frame (read by Spark, DuckDB and "
+        "`pl.scan_delta` without quantum_frames), what changed since the last moment, and the "
+        "moment's metadata in each commit. Here the season's four snapshots become four moments."
+    ),
+    new_code_cell(
+        'lake = workdir / "history"\n'
+        'for snapshot in qf.list_snapshots(history)["path"]:\n'
+        '    qf.read_snapshot(snapshot).write_history(lake)\n'
+        'qf.list_history(lake).select(\n'
+        '    "version", "as_of", "teams_changed", "friction_changed", "strategies_changed"\n'
+        ')'
+    ),
+    new_code_cell(
+        'changes = qf.changes(lake, since="2025-08-01")\n'
+        'changes.group_by("version", "table", "change").len().sort("version", "table", "change")'
+    ),
+    new_markdown_cell(
+        "A drift report compares the shape of two moments (new, removed and retyped flat columns, "
+        "new type conflicts); `write_history(..., contract=\"freeze\")` refuses a moment that "
+        "changes a frozen table's shape. The season keeps one shape, so the report is empty."
+    ),
+    new_code_cell('qf.read_history(lake).drift(qf.read_history(lake, version=0))'),
 ]
 
 

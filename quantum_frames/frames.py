@@ -15,6 +15,7 @@ import polars as pl
 from quantum_frames._typing import FrameT
 from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.flattening import flatten_with_report
+from quantum_frames.flattening._api import MAX_COLUMNS
 
 if TYPE_CHECKING:
     from quantum_frames.history import Append
@@ -49,6 +50,14 @@ class FrictionFrame:
         frame: the friction table as a plain ``pl.DataFrame``.
         teams: the teams frame, for the names.
         aliases: the team aliases (``team_name, alias``), for the names.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> q.friction("Liverpool", "Everton")
+        0.5288
+        >>> q.friction.height  # the frame's methods and attributes too
+        1752
     """
 
     __slots__ = ("aliases", "frame", "teams")
@@ -230,17 +239,19 @@ def flatten_tables(
     *,
     separator: str,
     max_depth: int | None,
+    max_columns: int | None = MAX_COLUMNS,
 ) -> tuple[dict[str, pl.DataFrame], pl.DataFrame]:
     """Flatten each lossless table; the flat frames by name, and one report for all of them.
 
-    ``json_columns`` names the JSON columns per table; None: :func:`~quantum_frames.flattening.json_columns`.
+    ``json_columns`` names the JSON columns per table; None:
+    :func:`~quantum_frames.flattening.json_columns`.
     """
     flat: dict[str, pl.DataFrame] = {}
     reports = []
     for name, frame in raw.items():
         cols = None if json_columns is None else list(json_columns.get(name, []))
         flat[name], report = flatten_with_report(
-            frame, cols, separator=separator, max_depth=max_depth
+            frame, cols, separator=separator, max_depth=max_depth, max_columns=max_columns
         )
         reports.append(report)
     return flat, pl.concat(reports)
@@ -286,6 +297,14 @@ class QuantumFrames:
         as_of: the date the data describes, for snapshots (None: as loaded).
         aliases: the team aliases used by every name lookup (``team_name, alias``);
             None: the shipped table of the 96 teams. Extend with :meth:`with_aliases`.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> q.teams.height, q.friction.height, q.strategies.height
+        (96, 1752, 468)
+        >>> q.team("PSG")["team_name"]
+        'Paris Saint-Germain'
     """
 
     teams: pl.DataFrame
@@ -312,6 +331,12 @@ class QuantumFrames:
 
         Yields:
             ``(name, frame)``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> [name for name, _ in q.tables()]
+            ['teams', 'friction', 'strategies']
         """
         yield "teams", self.teams
         yield "friction", self.friction.frame
@@ -319,7 +344,13 @@ class QuantumFrames:
 
     @property
     def conflicts(self) -> pl.DataFrame:
-        """The flat columns whose JSON rows disagreed in type (kept as JSON text)."""
+        """The flat columns whose JSON rows disagreed in type (kept as JSON text).
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().conflicts.select("column", "conflict").height
+            1
+        """
         return self.report.filter(pl.col("conflict").is_not_null())
 
     # --- names ---------------------------------------------------------------------------------
@@ -382,6 +413,12 @@ class QuantumFrames:
 
         Returns:
             The team as a dict.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.team("psg")["team_name"]  # case, accents and aliases tolerated
+            'Paris Saint-Germain'
         """
         from quantum_frames.ops.teams import team
 
@@ -396,6 +433,12 @@ class QuantumFrames:
 
         Returns:
             The vector.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> sorted(q.dna_vector("Liverpool", "market_dna"))[:2]
+            ['best_strategy', 'empirical_profile']
         """
         from quantum_frames.ops.teams import dna_vector
 
@@ -418,6 +461,12 @@ class QuantumFrames:
 
         Returns:
             The matching teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.teams_with_tags("GK_*", match="none").height < q.teams.height
+            True
         """
         from quantum_frames.ops.tags import teams_with_tags
 
@@ -431,6 +480,12 @@ class QuantumFrames:
 
         Returns:
             The teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.teams_in_tier("ELITE", "TOP6")["tier"].unique().sort().to_list()
+            ['ELITE', 'TOP6']
         """
         from quantum_frames.ops.tiers import teams_in_tier
 
@@ -441,6 +496,12 @@ class QuantumFrames:
 
         Returns:
             The teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.elite_teams()["tier"].unique().to_list()
+            ['ELITE']
         """
         from quantum_frames.ops.tiers import elite_teams
 
@@ -454,6 +515,12 @@ class QuantumFrames:
 
         Returns:
             The teams.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.teams_in_league("serie a").height
+            20
         """
         from quantum_frames.ops.tiers import teams_in_league
 
@@ -475,6 +542,14 @@ class QuantumFrames:
 
         Returns:
             The teams with ``rank``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.tier_ranking()["tier"][0]
+            'ELITE'
+            >>> q.tier_ranking(by="roi").columns[-1]
+            'rank'
         """
         from quantum_frames.ops.tiers import tier_ranking
 
@@ -485,6 +560,12 @@ class QuantumFrames:
 
         Returns:
             ``tag, teams, share``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.tag_counts().columns
+            ['tag', 'teams', 'share']
         """
         from quantum_frames.ops.tags import tag_counts
 
@@ -495,6 +576,13 @@ class QuantumFrames:
 
         Returns:
             The square frame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> m = q.tag_cooccurrence()
+            >>> m.height == m.width - 1  # tag × tag, and the tag column
+            True
         """
         from quantum_frames.ops.tags import tag_cooccurrence
 
@@ -511,6 +599,12 @@ class QuantumFrames:
 
         Returns:
             The pairs.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> (q.high_friction_matchups(0.7)["friction_score"] >= 0.7).all()
+            True
         """
         from quantum_frames.ops.friction import high_friction_matchups
 
@@ -527,6 +621,12 @@ class QuantumFrames:
 
         Returns:
             The matrix.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.friction_matrix("Serie A").shape  # home rows × (home + 20 away columns)
+            (20, 21)
         """
         from quantum_frames.ops.friction import friction_matrix
 
@@ -553,6 +653,14 @@ class QuantumFrames:
 
         Returns:
             The fixtures with the friction columns.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import polars as pl
+            >>> fixtures = pl.DataFrame({"home": ["Liverpool"], "away": ["Everton"]})
+            >>> q.friction_for(fixtures)["friction_score"].to_list()
+            [0.5288]
         """
         from quantum_frames.ops.friction import friction_for
 
@@ -569,6 +677,12 @@ class QuantumFrames:
 
         Returns:
             The strategies.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.strategies_for("Liverpool")["team_name"].unique().to_list()
+            ['Liverpool']
         """
         from quantum_frames.ops.strategies import strategies_for
 
@@ -582,6 +696,12 @@ class QuantumFrames:
 
         Returns:
             The strategies.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> (q.strategies_by_conviction(70)["conviction"] >= 70).all()
+            True
         """
         from quantum_frames.ops.strategies import strategies_by_conviction
 
@@ -599,6 +719,13 @@ class QuantumFrames:
 
         Returns:
             The strategy as a dict, or None.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> context = {"venue": "home", "opponent_tier": "ELITE"}
+            >>> q.best_strategy("Liverpool", context)["strategy_name"]
+            'CONVERGENCE_OVER_MC'
         """
         from quantum_frames.ops.strategies import best_strategy
 
@@ -608,21 +735,37 @@ class QuantumFrames:
             aliases=self.aliases,
         )  # fmt: skip
 
-    def best_strategies(self, fixtures: FrameT, /, *, team: str = "team") -> FrameT:
+    def best_strategies(
+        self, fixtures: FrameT, /, *, team: str = "team", strict: bool = False
+    ) -> FrameT:
         """For each fixture row, the best strategy of its team for the row's context.
+
+        A team name that matches no team is named in an ``UnresolvedTeamsWarning`` pointing
+        at the caller's line (``strict=True``: an
+        :class:`~quantum_frames.errors.UnknownTeamError`).
 
         Args:
             fixtures: Polars (eager or lazy), pandas or pyarrow fixtures.
             team: the team column.
+            strict: raise for a team name that matches no team instead of warning.
 
         Returns:
             The fixtures with the chosen strategy's columns.
+
+        Raises:
+            UnknownTeamError: ``strict`` and a team name matches no team.
+
+        Examples:
+            >>> import polars as pl, quantum_frames as qf
+            >>> fixtures = pl.DataFrame({"team": ["Liverpool"], "venue": ["home"]})
+            >>> qf.sample().best_strategies(fixtures).height
+            1
         """
         from quantum_frames.ops.strategies import best_strategies
 
         return best_strategies(
             self.strategies, self.teams, fixtures,
-            team=team, separator=self._separator, aliases=self.aliases,
+            team=team, separator=self._separator, aliases=self.aliases, strict=strict,
         )  # fmt: skip
 
     # --- snapshots, SQL ------------------------------------------------------------------------
@@ -648,6 +791,14 @@ class QuantumFrames:
 
         Returns:
             The path written.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import tempfile, pathlib
+            >>> path = q.write_snapshot(pathlib.Path(tempfile.mkdtemp()) / "s", as_of="2025-11-15")
+            >>> qf.read_snapshot(path).as_of.date().isoformat()
+            '2025-11-15'
         """
         from quantum_frames.snapshots.writer import write_snapshot
 
@@ -679,22 +830,40 @@ class QuantumFrames:
 
         return drift_report(self, reference)
 
-    def reflatten(self, *, separator: str = ".", max_depth: int | None = None) -> QuantumFrames:
+    def reflatten(
+        self,
+        *,
+        separator: str = ".",
+        max_depth: int | None = None,
+        max_columns: int | None = MAX_COLUMNS,
+    ) -> QuantumFrames:
         """Flatten the lossless source again with other options (works offline).
 
         Args:
             separator: joins a column name and its JSON keys in flat column names.
             max_depth: objects nested deeper than this many keys stay JSON text.
+            max_columns: leaf columns per JSON column (None: no limit); past it the widest
+                objects stay JSON text, named in the report.
 
         Returns:
             A new QuantumFrames.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample().reflatten(separator="__")
+            >>> q.options["separator"], any("__" in c for c in q.teams.columns)
+            ('__', True)
         """
         sources = self._json_sources
         json_columns = {
             name: [c for c in raw.columns if c in sources] for name, raw in self.raw.items()
         }
         flat, report = flatten_tables(
-            self.raw, json_columns, separator=separator, max_depth=max_depth
+            self.raw,
+            json_columns,
+            separator=separator,
+            max_depth=max_depth,
+            max_columns=max_columns,
         )
         return replace(
             self,
@@ -702,7 +871,7 @@ class QuantumFrames:
             friction=FrictionFrame(flat["friction"]),
             strategies=flat["strategies"],
             report=report,
-            options={"separator": separator, "max_depth": max_depth},
+            options={"separator": separator, "max_depth": max_depth, "max_columns": max_columns},
         )
 
     def sql(
@@ -724,6 +893,12 @@ class QuantumFrames:
 
         Returns:
             A ``pl.DataFrame`` (a ``pl.LazyFrame`` with ``lazy=True``).
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.sql("SELECT count(*) AS n FROM teams WHERE tier = ?", params=["ELITE"]).item()
+            15
         """
         from quantum_frames.sql import sql
 
@@ -737,6 +912,12 @@ class QuantumFrames:
 
         Returns:
             One row per change.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.diff(q).is_empty()  # nothing changed
+            True
         """
         from quantum_frames.ops.diff import diff
 
@@ -751,13 +932,29 @@ class QuantumFrames:
 
         Returns:
             The path written.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import tempfile, pathlib
+            >>> q.to_duckdb(pathlib.Path(tempfile.mkdtemp()) / "q.duckdb").name
+            'q.duckdb'
         """
         from quantum_frames.sql import to_duckdb
 
         return to_duckdb(self, path, overwrite=overwrite)
 
     def describe_source(self) -> str:
-        """One line: where the data came from."""
+        """One line: where the data came from.
+
+        Returns:
+            ``postgresql://user@host:port/db (schema …)``, ``snapshot PATH`` or the kind.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().describe_source().endswith("(synthetic)")
+            True
+        """
         src = self.source
         kind = src.get("kind", "unknown")
         if kind == "postgresql":
@@ -817,6 +1014,13 @@ class LazyFrames:
         teams: the teams as a LazyFrame.
         friction: the friction table as a LazyFrame.
         strategies: the strategies as a LazyFrame.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.sample()
+        >>> lf = q.lazy().elite_teams()  # a LazyFrame: nothing computed yet
+        >>> lf.collect()["tier"].unique().to_list()
+        ['ELITE']
     """
 
     def __init__(self, q: QuantumFrames) -> None:
@@ -845,6 +1049,13 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> lf = q.lazy().teams_with_tags("GK_*")
+            >>> lf.collect().height == q.teams_with_tags("GK_*").height
+            True
         """
         from quantum_frames.ops.tags import known_tags, teams_with_tags
 
@@ -859,6 +1070,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().teams_in_tier("TOP6").collect()["tier"].unique().to_list()
+            ['TOP6']
         """
         from quantum_frames.ops.tiers import teams_in_tier
 
@@ -869,6 +1086,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().elite_teams().collect().height == q.elite_teams().height
+            True
         """
         from quantum_frames.ops.tiers import elite_teams
 
@@ -882,6 +1105,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().teams_in_league("Serie A").collect().height
+            20
         """
         from quantum_frames.ops.tiers import teams_in_league
 
@@ -904,6 +1133,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().tier_ranking().collect()["tier"][0]
+            'ELITE'
         """
         from quantum_frames.ops.tiers import tier_ranking
 
@@ -920,6 +1155,13 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> lf = q.lazy().high_friction_matchups(0.7)
+            >>> lf.collect().height == q.high_friction_matchups(0.7).height
+            True
         """
         from quantum_frames.ops.friction import high_friction_matchups
 
@@ -933,6 +1175,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> q.lazy().strategies_for("Liverpool").collect()["team_name"].unique().to_list()
+            ['Liverpool']
         """
         from quantum_frames.ops.strategies import strategies_for
 
@@ -946,6 +1194,12 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> (q.lazy().strategies_by_conviction(70).collect()["conviction"] >= 70).all()
+            True
         """
         from quantum_frames.ops.strategies import strategies_by_conviction
 
@@ -972,19 +1226,38 @@ class LazyFrames:
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import polars as pl
+            >>> fixtures = pl.LazyFrame({"home": ["Liverpool"], "away": ["Everton"]})
+            >>> q.lazy().friction_for(fixtures).collect()["friction_score"].to_list()
+            [0.5288]
         """
         return self._q.friction_for(
             fixtures.lazy(), home, away, on_unknown=on_unknown, season=season
         )
 
-    def best_strategies(self, fixtures: pl.LazyFrame, /, *, team: str = "team") -> pl.LazyFrame:
+    def best_strategies(
+        self, fixtures: pl.LazyFrame, /, *, team: str = "team", strict: bool = False
+    ) -> pl.LazyFrame:
         """See :meth:`QuantumFrames.best_strategies`.
 
         Args:
             fixtures: the fixtures (made lazy).
             team: the team column.
+            strict: raise for a team name that matches no team instead of warning.
 
         Returns:
             A LazyFrame.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> import polars as pl
+            >>> fixtures = pl.LazyFrame({"team": ["Liverpool"], "venue": ["home"]})
+            >>> q.lazy().best_strategies(fixtures).collect().height
+            1
         """
-        return self._q.best_strategies(fixtures.lazy(), team=team)
+        return self._q.best_strategies(fixtures.lazy(), team=team, strict=strict)

@@ -16,6 +16,7 @@ import polars as pl
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, SourceError
 from quantum_frames.flattening import flatten_with_report
+from quantum_frames.flattening._api import MAX_COLUMNS
 from quantum_frames.frames import (
     TABLES,
     FrictionFrame,
@@ -48,6 +49,7 @@ def read_postgres(
     tables: Mapping[str, str] | None = None,
     separator: str = ".",
     max_depth: int | None = None,
+    max_columns: int | None = MAX_COLUMNS,
     connect_timeout: float = 10.0,
     statement_timeout: float | None = 600.0,
     retries: int = 0,
@@ -79,6 +81,8 @@ def read_postgres(
             ``strategies``) when they differ from the V3 defaults.
         separator: joins a column name and its JSON keys in flat column names.
         max_depth: objects nested deeper than this many keys stay JSON text.
+        max_columns: leaf columns per JSON column (None: no limit); past it the widest
+            objects (a dict keyed by match id) stay JSON text, named in the report.
         connect_timeout: seconds to wait for the server to accept a connection.
         statement_timeout: seconds a single read may take on the server (None: no limit).
         retries: how many more times to try when the server cannot be reached (refused,
@@ -107,6 +111,11 @@ def read_postgres(
         MissingTableError, MissingColumnError: the schema lacks a required table or column.
         FlattenCollisionError: two JSON paths give one column name; pass another separator.
         InvalidArgumentError, InvalidArgumentTypeError: an argument of the wrong value or type.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> q = qf.read_postgres("postgresql://analyst@db.internal:5432/prod")  # doctest: +SKIP
+        >>> q = qf.read_postgres(season="2025-2026", consistent=False)  # doctest: +SKIP
     """
     t0 = time.perf_counter()
     started = datetime.now(UTC)
@@ -137,6 +146,7 @@ def read_postgres(
                 season=season,
                 separator=separator,
                 max_depth=max_depth,
+                max_columns=max_columns,
                 progress=progress,
             )
             break
@@ -169,7 +179,7 @@ def read_postgres(
         raw=SourceTables(**raw),
         report=pl.concat([flat[name][1] for name in TABLES]),
         source=source,
-        options={"separator": separator, "max_depth": max_depth},
+        options={"separator": separator, "max_depth": max_depth, "max_columns": max_columns},
         timings=timings,
         loaded_at=started,
     )
@@ -207,6 +217,7 @@ def _fetch_and_flatten(
     *,
     separator: str,
     max_depth: int | None,
+    max_columns: int | None,
     progress: ProgressArg,
     **fetch_options: Any,
 ) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
@@ -222,7 +233,12 @@ def _fetch_and_flatten(
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         t = time.perf_counter()
         result = flatten_with_report(  # PostgreSQL checked every json/jsonb value
-            frame, json_cols, separator=separator, max_depth=max_depth, valid_json=True
+            frame,
+            json_cols,
+            separator=separator,
+            max_depth=max_depth,
+            max_columns=max_columns,
+            valid_json=True,
         )
         flatten_s[name] = time.perf_counter() - t
         bar.step(
@@ -255,15 +271,24 @@ def build_frames(
     source: Mapping[str, object] | None = None,
     separator: str = ".",
     max_depth: int | None = None,
+    max_columns: int | None = MAX_COLUMNS,
     loaded_at: datetime | None = None,
 ) -> QuantumFrames:
     """Flatten lossless source tables into :class:`QuantumFrames`.
 
     ``json_columns`` names the JSON columns per table (as the catalog said); default: every
     String column whose values are JSON objects.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> raw = qf.sample().raw  # lossless tables, JSON as text
+        >>> qf.build_frames(raw, separator="__").teams.height
+        96
     """
     t0 = time.perf_counter()
-    flat, report = flatten_tables(raw, json_columns, separator=separator, max_depth=max_depth)
+    flat, report = flatten_tables(
+        raw, json_columns, separator=separator, max_depth=max_depth, max_columns=max_columns
+    )
     return QuantumFrames(
         teams=flat["teams"],
         friction=FrictionFrame(flat["friction"]),
@@ -271,7 +296,7 @@ def build_frames(
         raw=raw,
         report=report,
         source=dict(source or {}),
-        options={"separator": separator, "max_depth": max_depth},
+        options={"separator": separator, "max_depth": max_depth, "max_columns": max_columns},
         timings={"flatten": time.perf_counter() - t0},
         loaded_at=loaded_at,
     )
@@ -297,7 +322,16 @@ def _with_team_names(frames: Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFra
 
 
 def sample_path() -> Path:
-    """Where the bundled sample snapshot lives inside the installed package."""
+    """Where the bundled sample snapshot lives inside the installed package.
+
+    Returns:
+        The snapshot directory (read it with ``qf.read_snapshot``, or ``qf.sample()``).
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> qf.sample_path().name
+        'snapshot'
+    """
     return Path(str(resources.files("quantum_frames.synthetic").joinpath("snapshot")))
 
 
@@ -326,6 +360,11 @@ def sample_season_path() -> Path:
 
     Returns:
         The folder.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> sorted(p.name for p in qf.sample_season_path().iterdir())[:2]
+        ['fixtures.parquet', 'snapshots']
     """
     packaged = Path(str(resources.files("quantum_frames.synthetic").joinpath("season")))
     if packaged.is_dir():

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 import quantum_frames as qf
@@ -44,3 +45,26 @@ def test_lazy_snapshot_repr_is_short(tmp_path: Path) -> None:
     lazy = qf.scan_snapshot(qf.sample().write_snapshot(tmp_path / "snap"))
     text = repr(lazy)
     assert len(text) < 200 and "teams 96" in text and "\n" not in text
+
+
+def test_best_strategies_passes_strict_and_warns_at_the_callers_line() -> None:
+    import warnings
+
+    from quantum_frames.ops.strategies import best_strategies
+
+    q = qf.sample()
+    fixtures = pl.DataFrame({"team": ["Liverpol"], "venue": ["home"]})
+    with pytest.raises(qf.UnknownTeamError, match="Liverpol"):
+        q.best_strategies(fixtures, strict=True)
+    with pytest.raises(qf.UnknownTeamError, match="Liverpol"):
+        q.lazy().best_strategies(fixtures.lazy(), strict=True)
+    calls = {
+        "q.best_strategies": lambda: q.best_strategies(fixtures),
+        "q.lazy().best_strategies": lambda: q.lazy().best_strategies(fixtures.lazy()),
+        "ops best_strategies": lambda: best_strategies(q.strategies, q.teams, fixtures),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert [w.filename for w in caught] == [__file__], name

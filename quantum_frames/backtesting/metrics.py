@@ -67,6 +67,16 @@ class Backtest:
         resampling: how the intervals were bootstrapped (None: no intervals).
         clv_basis: what CLV was measured against (fair closing odds, or raw ones).
         calibration: the reliability table of the model's ``prob`` (empty without it).
+
+    Examples:
+        >>> import datetime as dt, polars as pl, quantum_frames as qf
+        >>> bets = pl.DataFrame({
+        ...     "date": [dt.date(2025, 9, 1)] * 2, "home": ["A", "C"], "away": ["B", "D"],
+        ...     "market": ["over_2"] * 2, "odds": [2.0, 2.0], "result": ["win", "push"],
+        ... })
+        >>> bt = qf.backtest(bets)
+        >>> bt["bets"], bt["pushes"], bt["profit"]  # a push is neither won nor lost
+        (1, 1, 1.0)
     """
 
     bets: pl.DataFrame
@@ -177,6 +187,16 @@ class Backtest:
 
         Raises:
             InvalidArgumentError: an unknown period.
+
+        Examples:
+            >>> import datetime as dt, polars as pl, quantum_frames as qf
+            >>> bets = pl.DataFrame({
+            ...     "date": [dt.date(2025, 9, 1), dt.date(2025, 10, 1)], "home": ["A", "C"],
+            ...     "away": ["B", "D"], "market": ["1x2_home"] * 2, "odds": [2.0, 2.0],
+            ...     "result": ["win", "loss"],
+            ... })
+            >>> qf.backtest(bets).by_period("month").table["profit"].to_list()
+            [1.0, -1.0]
         """
         from quantum_frames.backtesting.walk_forward import periods_of
 
@@ -193,6 +213,14 @@ class Backtest:
 
         Raises:
             ImportError: Altair is not installed.
+
+        Examples:
+            >>> import datetime as dt, polars as pl, quantum_frames as qf
+            >>> bets = pl.DataFrame({
+            ...     "date": [dt.date(2025, 9, 1)], "home": ["A"], "away": ["B"],
+            ...     "market": ["1x2_home"], "odds": [2.0], "result": ["win"],
+            ... })
+            >>> chart = qf.backtest(bets).plot()  # an Altair chart: display it, or chart.save(...)
         """
         try:
             import altair as alt
@@ -244,6 +272,15 @@ class Backtest:
         Raises:
             InvalidArgumentError: the bets carried no ``prob``.
             ImportError: Altair is not installed.
+
+        Examples:
+            >>> import datetime as dt, polars as pl, quantum_frames as qf
+            >>> bets = pl.DataFrame({
+            ...     "date": [dt.date(2025, 9, 1)] * 2, "home": ["A", "C"], "away": ["B", "D"],
+            ...     "market": ["1x2_home"] * 2, "odds": [2.0, 2.5], "result": ["win", "loss"],
+            ...     "prob": [0.55, 0.45],
+            ... })
+            >>> chart = qf.backtest(bets).plot_calibration()  # predicted vs observed, with counts
         """
         if self.calibration.is_empty():
             msg = (
@@ -326,7 +363,8 @@ def backtest(
 
     CLV: with closing odds of every outcome (``closing_odds_home/draw/away`` for ``1x2_*``,
     ``closing_odds_over/under`` for a total line, ``closing_odds_yes/no`` for ``btts_*``; for
-    another market the non-null ones of its row) the margin is removed (``margin``: ``multiplicative``, ``power`` or ``shin``) and
+    another market the non-null ones of its row) the margin is removed (``margin``:
+    ``multiplicative``, ``power`` or ``shin``) and
     ``clv = odds × fair probability − 1``; otherwise (or ``margin=None``) the raw
     ``odds / closing_odds − 1``. ``clv_basis`` says which. The closing odds may come instead
     as a frame, ``closing=``: one row per (``date``, ``home``, ``away``, ``market``) with
@@ -366,9 +404,9 @@ def backtest(
         A :class:`Backtest`.
 
     Raises:
-        ValueError: a missing column, odds ≤ 1, an unknown result, prob outside [0, 1], a
-            date that is not a date, a bad option — naming the column and the first rows
-            (the errors are :class:`~quantum_frames.errors.InvalidArgumentError` for options).
+        InvalidArgumentError: a missing column, odds ≤ 1, an unknown result, prob outside
+            [0, 1], a date that is not a date, a bad option — naming the column and the first
+            rows (also a ``ValueError``).
 
     Examples:
         >>> import polars as pl, quantum_frames as qf
@@ -634,8 +672,12 @@ def _validated(df: pl.DataFrame, stake: Stake) -> pl.DataFrame:
     missing = [c for c in need if c not in df.columns]
     if missing:
         why = " (Kelly stakes need the model's probability)" if "prob" in missing else ""
-        msg = f"the bets lack column(s) {missing}{why}; they have {df.columns}."
-        raise ValueError(msg)
+        msg = (
+            f"the bets lack column(s) {missing}{why}; they have {df.columns}. "
+            "Hint: rename the columns (date, market, odds, result …), or derive the bets "
+            "from fixtures with bets_from_strategies."
+        )
+        raise InvalidArgumentError(msg, argument="bets")
     df = df.with_row_index("__input_row")
     df = df.with_columns(
         _as_date(df), pl.col("odds").cast(pl.Float64, strict=False).alias("__odds")
@@ -701,8 +743,11 @@ def _as_date(df: pl.DataFrame) -> pl.Expr:
         if bad.any():
             _raise_bad(df, bad, "date", "is not a date (use ISO 8601, e.g. 2025-09-01)")
         return pl.lit(parsed).alias("date")
-    msg = f"column 'date' must hold dates (Date, Datetime or ISO text), not {dtype}."
-    raise ValueError(msg)
+    msg = (
+        f"column 'date' must hold dates (Date, Datetime or ISO text), not {dtype}. "
+        "Hint: cast it, e.g. pl.col('date').str.to_date()."
+    )
+    raise InvalidArgumentError(msg, argument="date")
 
 
 def _first_bad(df: pl.DataFrame, condition: pl.Expr, column: str, what: str) -> None:
@@ -714,7 +759,10 @@ def _first_bad(df: pl.DataFrame, condition: pl.Expr, column: str, what: str) -> 
 def _raise_bad(df: pl.DataFrame, mask: pl.Series, column: str, what: str) -> None:
     rows = df.filter(mask).head(3)
     shown = ", ".join(f"row {r['__input_row']}: {r[column]!r}" for r in rows.iter_rows(named=True))
-    msg = f"column {column!r} {what}: {int(mask.sum())} bad row(s), first {shown}."
+    msg = (
+        f"column {column!r} {what}: {int(mask.sum())} bad row(s), first {shown}. "
+        "Hint: fix or drop those rows (row numbers count from 0, in input order)."
+    )
     raise InvalidArgumentError(msg, argument=column)
 
 

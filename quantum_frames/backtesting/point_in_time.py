@@ -11,6 +11,7 @@ from typing import Final
 import polars as pl
 
 from quantum_frames._typing import FrameT
+from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError
 from quantum_frames.frames import QuantumFrames
 from quantum_frames.ops.friction import one_season, report_unknown_teams
 from quantum_frames.ops.names import name_ids
@@ -80,14 +81,34 @@ def point_in_time(
 
     Raises:
         UnknownTeamError: ``strict`` and a team name matches no team.
-        ValueError: a column is missing, a date is not a date, or no snapshot has an as_of.
+        InvalidArgumentError: a column is missing, a date is not a date, or no snapshot has
+            an as_of (also a ``ValueError``).
+        InvalidArgumentTypeError: ``fixtures`` is not a polars frame (also a ``TypeError``).
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> folder, fixtures = qf.sample_season()
+        >>> enriched = qf.point_in_time(fixtures.head(20), folder)
+        >>> (enriched["snapshot_as_of"].dt.date() < enriched["date"]).all()  # strictly before
+        True
+        >>> enriched.height, "home_strategy_name" in enriched.columns
+        (20, True)
     """
+    if not isinstance(fixtures, pl.DataFrame | pl.LazyFrame):
+        msg = (
+            f"fixtures must be a polars DataFrame or LazyFrame, not {type(fixtures).__name__}. "
+            "Hint: convert it first, e.g. pl.from_pandas(df)."
+        )
+        raise InvalidArgumentTypeError(msg, argument="fixtures")
     lazy = isinstance(fixtures, pl.LazyFrame)
     df: pl.DataFrame = fixtures.collect() if isinstance(fixtures, pl.LazyFrame) else fixtures
-    for col in (on, home, away):
+    for argument, col in (("on", on), ("home", home), ("away", away)):
         if col not in df.columns:
-            msg = f"the fixtures lack column {col!r}; they have {df.columns}."
-            raise ValueError(msg)
+            msg = (
+                f"the fixtures lack column {col!r}; they have {df.columns}. "
+                f"Hint: pass {argument}= naming the fixtures' {argument} column."
+            )
+            raise InvalidArgumentError(msg, argument=argument)
     history = _history(snapshots)
     moments = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), _moment(df, on))
     stamps = pl.DataFrame(
@@ -138,7 +159,6 @@ def point_in_time(
             history[-1].teams,
             strict=strict,
             consequence="their fixtures have null team data, friction and strategies",
-            stacklevel=3,
         )
     out = pl.concat(parts, how="diagonal_relaxed").sort("__row").drop("__row")
     return out.lazy() if lazy else out  # type: ignore[return-value]
@@ -158,13 +178,17 @@ def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> lis
         history = list(snapshots)
     if not history:
         msg = (
-            "no snapshots given: point-in-time data needs at least one snapshot with an as_of date."
+            "no snapshots given: point-in-time data needs at least one snapshot with an as_of "
+            "date. Hint: pass a folder of snapshots written with write_snapshot(as_of=…)."
         )
-        raise ValueError(msg)
+        raise InvalidArgumentError(msg, argument="snapshots")
     undated = [i for i, q in enumerate(history) if q.as_of is None]
     if undated:
-        msg = f"snapshot(s) at position {undated} have no as_of date; write them with write_snapshot(as_of=…) and read them back."
-        raise ValueError(msg)
+        msg = (
+            f"snapshot(s) at position {undated} have no as_of date. Hint: write them with "
+            "write_snapshot(as_of=…) and read them back."
+        )
+        raise InvalidArgumentError(msg, argument="snapshots")
     return sorted(history, key=lambda q: q.as_of)  # type: ignore[arg-type, return-value]
 
 
@@ -188,14 +212,20 @@ def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
                 f"column {on!r} holds values that are not dates: {bad}. "
                 "Hint: use ISO 8601 (2025-09-01)."
             )
-            raise ValueError(msg)
+            raise InvalidArgumentError(msg, argument="on")
         moment = pl.lit(parsed.dt.cast_time_unit("us"))
     else:
-        msg = f"column {on!r} must hold dates or date-times, not {dtype}."
-        raise ValueError(msg)
+        msg = (
+            f"column {on!r} must hold dates or date-times, not {dtype}. "
+            "Hint: cast it with pl.col(...).str.to_date(), or pass on= naming the date column."
+        )
+        raise InvalidArgumentError(msg, argument="on")
     if fixtures.get_column(on).null_count():
-        msg = f"column {on!r} has missing dates; every fixture needs one to be placed in time."
-        raise ValueError(msg)
+        msg = (
+            f"column {on!r} has missing dates; every fixture needs one to be placed in time. "
+            "Hint: drop or fill the fixtures without a date first."
+        )
+        raise InvalidArgumentError(msg, argument="on")
     return moment.alias("__moment")
 
 

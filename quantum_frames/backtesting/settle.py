@@ -117,13 +117,6 @@ def bets_from_strategies(
     ``closing_<market>`` and the model's ``prob_<market>``). Fixtures without a strategy, below
     ``min_conviction``, or without odds for the market get no bet.
 
-    Example, from fixtures to a backtest in four lines (``data/season`` in the repository)::
-
-        fixtures = pl.read_parquet("data/season/fixtures.parquet")
-        enriched = qf.point_in_time(fixtures, "data/season/snapshots")
-        bets = qf.bets_from_strategies(enriched, min_conviction=60)
-        qf.backtest(bets, stake="kelly", by="strategy")
-
     Args:
         fixtures: the output of :func:`point_in_time` over fixtures with goals and odds.
         side: whose strategy picks the market.
@@ -142,6 +135,16 @@ def bets_from_strategies(
 
     Raises:
         InvalidArgumentError: a column is missing, or no odds column is found.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> folder, fixtures = qf.sample_season()
+        >>> enriched = qf.point_in_time(fixtures.head(40), folder)
+        >>> bets = qf.bets_from_strategies(enriched, min_conviction=60)
+        >>> bets.columns[:6]
+        ['date', 'home', 'away', 'market', 'odds', 'closing_odds']
+        >>> qf.backtest(bets).summary["bets"].item() <= 40
+        True
     """
     market_col = f"{side}_strategy_market_type"
     need = [on, home, away, "home_goals", "away_goals", market_col]

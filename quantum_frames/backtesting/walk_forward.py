@@ -133,7 +133,8 @@ def walk_forward(
 
     Args:
         fixtures: one row per match, with goals and odds (as for :func:`bets_from_strategies`).
-        snapshots: a folder of snapshots, or QuantumFrames that each have ``as_of``.
+        snapshots: a folder of snapshots, a history (``write_history``), or QuantumFrames
+            that each have ``as_of``.
         select: from the point-in-time frame of one period to its bets, e.g.
             ``lambda f: qf.bets_from_strategies(f, min_conviction=60)``.
         period: ``month``, ``week`` or ``season``.
@@ -151,6 +152,15 @@ def walk_forward(
 
     Raises:
         InvalidArgumentError: an unknown period, or ``select`` returned no frame.
+
+    Examples:
+        >>> import datetime as dt, polars as pl, quantum_frames as qf
+        >>> folder, fixtures = qf.sample_season()
+        >>> in_autumn = pl.col("date").is_between(dt.date(2025, 9, 1), dt.date(2025, 10, 31))
+        >>> autumn = fixtures.filter(in_autumn)
+        >>> wf = qf.walk_forward(autumn, folder, select=qf.bets_from_strategies, period="month")
+        >>> wf.table["period"].to_list()
+        ['2025-09', '2025-10']
     """
     period = check_period(period)
     df = fixtures.collect() if isinstance(fixtures, pl.LazyFrame) else fixtures

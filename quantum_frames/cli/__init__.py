@@ -68,6 +68,8 @@ _FLAGS: dict[str, str] = {
     "bets": "BETS",
     "allow_files": "--allow-files",
     "scale": "--scale",
+    "season": "--season",
+    "consistent": "--consistent",
 }
 
 
@@ -138,7 +140,22 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--schema", default="quantum", help="schema of the V3 tables")
 
 
-def _data_args(p: argparse.ArgumentParser) -> None:
+def _read_args(p: argparse.ArgumentParser, *, season_help: str | None = None) -> None:
+    """--season and --no-consistent: how PostgreSQL is read (read_postgres's options)."""
+    p.add_argument(
+        "--season",
+        help=season_help or "load only this season of the friction table (with PostgreSQL)",
+    )
+    p.add_argument(
+        "--no-consistent",
+        dest="consistent",
+        action="store_false",
+        help="read each table on its own instead of in one database snapshot (for servers "
+        "that cannot export snapshots, e.g. behind a transaction pooler)",
+    )
+
+
+def _data_args(p: argparse.ArgumentParser, *, season_help: str | None = None) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--dsn", help="read PostgreSQL (default: env QF_DSN)")
     where.add_argument(
@@ -146,6 +163,7 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--as-of", help="with --snapshot: the newest at or before this date")
     p.add_argument("--schema", default="quantum", help="schema of the V3 tables (with --dsn)")
+    _read_args(p, season_help=season_help)
     p.add_argument("--format", choices=FORMATS, default="table", help="output format")
     p.add_argument("--output", "-o", help="write to this file instead of standard output")
 
@@ -155,6 +173,7 @@ def _add_load(sub: Any, common: argparse.ArgumentParser) -> None:
         "load", parents=[common], help="load the tables from PostgreSQL and print a summary"
     )
     _source_args(load)
+    _read_args(load)
     load.add_argument("--separator", default=".", help="flat column name separator")
     load.add_argument("--team", help="the team shown in the summary (name, alias or id)")
     load.set_defaults(run=_load_cmd)
@@ -165,6 +184,7 @@ def _add_snapshot(sub: Any, common: argparse.ArgumentParser) -> None:
         "snapshot", parents=[common], help="load from PostgreSQL and write a snapshot directory"
     )
     _source_args(snap)
+    _read_args(snap)
     snap.add_argument("--out", required=True, help="the snapshot directory to create")
     snap.add_argument("--as-of", help="the date the data describes (default: now)")
     snap.add_argument("--partition-by", help="Hive-partition the flat tables on this column")
@@ -212,7 +232,11 @@ def _add_friction(sub: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="the friction score of one directional pair (exit 1 when the pair has no row)",
     )
-    _data_args(fr)
+    _data_args(
+        fr,
+        season_help="the friction season to look in (default: the pair's newest); with "
+        "PostgreSQL only that season is loaded",
+    )
     fr.add_argument("home", help="home team: name, alias or team_id")
     fr.add_argument("away", help="away team: name, alias or team_id")
     fr.set_defaults(run=_friction_cmd)
@@ -359,7 +383,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _load_cmd(args: argparse.Namespace) -> int:
     from quantum_frames.readers import read_postgres
 
-    q = read_postgres(args.dsn, schema=args.schema, separator=args.separator)
+    q = read_postgres(
+        args.dsn,
+        schema=args.schema,
+        separator=args.separator,
+        season=args.season,
+        consistent=args.consistent,
+    )
     team: str | int | None = args.team
     if isinstance(team, str) and team.isdigit():
         team = int(team)
@@ -373,7 +403,13 @@ def _snapshot_cmd(args: argparse.Namespace) -> int:
     def say(line: str) -> None:
         print(f"  {line}", file=sys.stderr)
 
-    q = read_postgres(args.dsn, schema=args.schema, progress=say)
+    q = read_postgres(
+        args.dsn,
+        schema=args.schema,
+        season=args.season,
+        consistent=args.consistent,
+        progress=say,
+    )
     path = q.write_snapshot(
         args.out,
         as_of=args.as_of,
@@ -410,17 +446,38 @@ def _load(args: argparse.Namespace) -> QuantumFrames:
     from quantum_frames.readers import read_postgres, sample
     from quantum_frames.snapshots.reader import read_snapshot
 
+    postgres = not args.snapshot and bool(args.dsn or os.environ.get("QF_DSN"))
+    if not postgres:
+        _refuse_read_options(args, "a snapshot" if args.snapshot else "the bundled sample")
     if args.snapshot:
         if _history.is_history(args.snapshot):
             return _history.read(args.snapshot, as_of=args.as_of)
         return read_snapshot(args.snapshot, as_of=args.as_of)
-    if args.dsn or os.environ.get("QF_DSN"):
-        return read_postgres(args.dsn, schema=args.schema)
+    if postgres:
+        return read_postgres(
+            args.dsn, schema=args.schema, season=args.season, consistent=args.consistent
+        )
     print(
         "(using the bundled SYNTHETIC sample; pass --dsn or --snapshot for real data)",
         file=sys.stderr,
     )
     return sample()
+
+
+def _refuse_read_options(args: argparse.Namespace, source: str) -> None:
+    """--season and --no-consistent say how PostgreSQL is read: never ignored silently."""
+    if args.season is not None and args.command != "friction":  # friction: the lookup season
+        msg = (
+            f"--season {args.season} selects the friction season read from PostgreSQL, but "
+            f"this command reads {source}. Hint: pass --dsn (or set QF_DSN), or drop --season."
+        )
+        raise InvalidArgumentError(msg)
+    if not args.consistent:
+        msg = (
+            f"--no-consistent says how PostgreSQL is read, but this command reads {source}. "
+            "Hint: pass --dsn (or set QF_DSN), or drop --no-consistent."
+        )
+        raise InvalidArgumentError(msg)
 
 
 def _team_arg(text: str) -> str | int:
@@ -455,17 +512,21 @@ def _teams_cmd(args: argparse.Namespace) -> int:
 def _friction_cmd(args: argparse.Namespace) -> int:
     q = _load(args)
     home, away = _team_arg(args.home), _team_arg(args.away)
-    score = q.friction(home, away)
+    score = q.friction(home, away, season=args.season)
     if score is None:
+        where = f" in season {args.season}" if args.season else ""
         print(
-            f"quantum-frames: no friction for {args.home} → {args.away}: the friction table "
-            "has no row (or a NULL score) for that directional pair. Hint: pairs are "
+            f"quantum-frames: no friction for {args.home} → {args.away}{where}: the friction "
+            "table has no row (or a NULL score) for that directional pair. Hint: pairs are "
             "directional; try the other order, or `quantum-frames matchups`.",
             file=sys.stderr,
         )
         return EXIT_ERROR
     emit(
-        pl.DataFrame({"home": [args.home], "away": [args.away], "friction_score": [score]}),
+        pl.DataFrame(
+            {"home": [args.home], "away": [args.away], "friction_score": [score]}
+            | ({"season": [args.season]} if args.season else {})
+        ),
         args.format,
         args.output,
     )
@@ -528,7 +589,8 @@ def _backtest(args: argparse.Namespace) -> int:
             print(f"warning: {w.message}", file=sys.stderr)
         frame = bets_from_strategies(enriched, min_conviction=args.min_conviction)
         print(
-            f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, snapshots in {args.snapshots})",
+            f"{frame.height:,} bets from the strategies chosen point-in-time ({path.name}, "
+            f"snapshots in {args.snapshots})",
             file=sys.stderr,
         )
     if frame.is_empty():

@@ -79,17 +79,20 @@ def snapshot_info(path: str, *, verify: bool = True) -> str:
     d = m.data
     src = d["source"]
     where = ", ".join(f"{k}={v}" for k, v in src.items() if k not in {"tables"} and v)
+    checked = "verified: every SHA-256 matches" if verify else "not verified"
+    version = d.get("library_version", "?")
     lines = [
-        f"snapshot {root}  ({'verified: every SHA-256 matches' if verify else 'not verified'})",
+        f"snapshot {root}  ({checked})",
         f"  as of       {m.as_of:%Y-%m-%d %H:%M:%S} UTC",
-        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {d.get('library_version', '?')}",
+        f"  created     {m.created_at:%Y-%m-%d %H:%M:%S} UTC by quantum_frames {version}",
         f"  source      {where}",
         f"  flatten     {d['flatten']}",
     ]
     for name, table in d["tables"].items():
         size = sum(f["bytes"] for f in table["flat"]["files"] + table["raw"]["files"])
         lines.append(
-            f"  {name:<11} {table['rows']:>9,} rows  {len(table['flat']['columns']):>4} flat columns  "
+            f"  {name:<11} {table['rows']:>9,} rows  "
+            f"{len(table['flat']['columns']):>4} flat columns  "
             f"{len(table['raw']['columns']):>3} source columns  {size / 1e6:6.2f} MB in "
             f"{len(table['flat']['files']) + len(table['raw']['files'])} files"
         )

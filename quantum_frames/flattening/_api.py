@@ -46,7 +46,20 @@ REPORT_SCHEMA: Final = pl.Schema(
 
 def json_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
     """The columns :func:`flatten` takes by default: Struct columns, and String columns whose
-    every non-null value is a JSON object (starts with ``{``)."""
+    every non-null value is a JSON object (starts with ``{``).
+
+    Args:
+        frame: the frame (a lazy frame reads only its String columns' first characters).
+
+    Returns:
+        The JSON column names, in the frame's order.
+
+    Examples:
+        >>> import polars as pl, quantum_frames as qf
+        >>> df = pl.DataFrame({"id": [1], "dna": ['{"a": 1}'], "name": ["Liverpool"]})
+        >>> qf.json_columns(df)
+        ['dna']
+    """
     lf = frame.lazy()
     schema = lf.collect_schema()
     structs = [name for name, dtype in schema.items() if isinstance(dtype, pl.Struct)]
@@ -133,7 +146,33 @@ def flatten_with_report(
     only if the promise holds, so leave it False for text of unknown origin.
 
     ``_engine`` and ``_window`` are for tests: ``_engine="duckdb"`` turns the Arrow fast path
-    off, ``_window`` sets the rows per DuckDB structure query."""
+    off, ``_window`` sets the rows per DuckDB structure query.
+
+    Args:
+        frame: the frame; it is not modified.
+        columns: the JSON columns (JSON text or Struct); default :func:`json_columns`.
+        separator: joins the column name and the keys of a path.
+        max_depth: objects nested deeper than this many keys stay as JSON text.
+        max_columns: leaf columns per JSON column (None: no limit).
+        valid_json: every value is known to be valid JSON.
+        _engine: for tests (see above).
+        _window: for tests (see above).
+
+    Returns:
+        ``(flat frame, report)``: the report has one row per flat column.
+
+    Raises:
+        InvalidArgumentError: a bad ``separator``, ``max_depth`` or ``max_columns``.
+        FlattenCollisionError: two paths would give the same column name.
+        FlattenError: a value is not valid JSON, or a column is not in the frame.
+
+    Examples:
+        >>> import polars as pl, quantum_frames as qf
+        >>> df = pl.DataFrame({"dna": ['{"a": 1}', '{"a": "x"}']})
+        >>> flat, report = qf.flatten_with_report(df)
+        >>> report.select("column", "conflict").row(0)[0]
+        'dna.a'
+    """
     if not isinstance(separator, str) or not separator:
         msg = f"separator must be a non-empty string, got {separator!r}. Hint: e.g. '.' or '__'."
         raise InvalidArgumentError(msg, argument="separator")

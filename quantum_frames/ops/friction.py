@@ -380,7 +380,7 @@ def report_unknown_teams(
     *,
     strict: bool,
     consequence: str,
-    stacklevel: int = 3,
+    stacklevel: int | None = None,
 ) -> None:
     """Warn (or, ``strict``, raise) about fixture team names that match no team.
 
@@ -389,7 +389,9 @@ def report_unknown_teams(
         teams: the teams frame the names were looked up in (for the close matches).
         strict: raise :class:`UnknownTeamError` for the first name instead of warning.
         consequence: what happened to their rows, e.g. "their rows have no strategy".
-        stacklevel: passed to :func:`warnings.warn`, so the warning points at the caller.
+        stacklevel: passed to :func:`warnings.warn`; None (the default): the first frame
+            outside quantum_frames, so the warning points at the caller's line whatever the
+            call path (``q.best_strategies``, ``walk_forward`` …).
 
     Raises:
         UnknownTeamError: ``strict`` and some name matches no team.
@@ -409,4 +411,8 @@ def report_unknown_teams(
         "Hint: correct the names (case and accents do not matter), or pass strict=True to "
         "make this an error."
     )
+    if stacklevel is None:
+        from quantum_frames._warn import caller_stacklevel
+
+        stacklevel = caller_stacklevel()
     warnings.warn(msg, UnresolvedTeamsWarning, stacklevel=stacklevel)

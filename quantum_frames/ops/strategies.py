@@ -333,7 +333,6 @@ def _check_names(ids: pl.LazyFrame, teams: pl.DataFrame | pl.LazyFrame, *, stric
         teams,
         strict=strict,
         consequence="their rows have no strategy",
-        stacklevel=4,
     )
 
 

@@ -110,6 +110,13 @@ def has_all_tags(*tags: str | Sequence[str], column: str = TAGS) -> pl.Expr:
 
     Returns:
         A Boolean expression named ``has_all_of_<tags joined by _>``, distinct per tag set.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> teams = qf.sample().teams
+        >>> both = teams.filter(qf.has_all_tags("GEGENPRESS", "GK_*"))
+        >>> both.height <= teams.filter(qf.has_tag("GEGENPRESS")).height
+        True
     """
     given = as_names(tags, argument="tags", kind="tag")
     hit = pl.all_horizontal(has_tag(t, column=column) for t in given)
@@ -124,6 +131,12 @@ def tag_count(*, column: str = TAGS) -> pl.Expr:
 
     Returns:
         An expression named ``tag_count``.
+
+    Examples:
+        >>> import polars as pl, quantum_frames as qf
+        >>> df = pl.DataFrame({"narrative_fingerprint_tags": [["A", "B"], [], None]})
+        >>> df.select(qf.tag_count()).to_series().to_list()
+        [2, 0, 0]
     """
     return pl.col(column).list.len().fill_null(0).alias("tag_count")
 

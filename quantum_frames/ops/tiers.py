@@ -33,6 +33,12 @@ def tier_order(*, column: str = "tier") -> pl.Expr:
 
     Returns:
         An Int8 expression named ``tier_order``.
+
+    Examples:
+        >>> import polars as pl, quantum_frames as qf
+        >>> df = pl.DataFrame({"tier": ["MID", "ELITE", "BOTTOM", "TOP6"]})
+        >>> df.sort(qf.tier_order())["tier"].to_list()
+        ['ELITE', 'TOP6', 'MID', 'BOTTOM']
     """
     order = {tier: i for i, tier in enumerate(TIERS)}
     return (

@@ -691,7 +691,9 @@ def _source_error(dsn: Dsn, what: str, exc: BaseException) -> SourceError:
     elif "invalid snapshot identifier" in lower:
         hint = (
             "the session holding the load's snapshot ended before every table was read (an "
-            "administrator or a pooler ended it); retry, or pass consistent=False"
+            "administrator or a pooler ended it, or, on a hot standby, a recovery conflict "
+            "cancelled it: set hot_standby_feedback = on or max_standby_streaming_delay on "
+            "that server); retry, or pass consistent=False"
         )
     elif what.startswith("cannot read ") and "connect" not in lower:
         hint = (

@@ -66,3 +66,32 @@ def test_bootstrap_margin_and_periods_from_the_cli(
     assert "month(s) with bets" in out and "2025-09" in out
     assert main([*args[:-2], "--by-period", "season", "--format", "json"]) == 0
     assert '"period":"2025/26"' in capsys.readouterr().out.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ("date,home,away,market,odds\n2025-09-01,A,B,1,2.0\n", "lack column(s) ['result']"),
+        ("date,home,away,market,odds,result\n20250901,A,B,1,2.0,win\n", "must hold dates"),
+    ],
+    ids=["missing-column", "bad-date"],
+)
+def test_bad_bets_are_a_user_error_not_an_internal_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, named: str
+) -> None:
+    path = tmp_path / "bets.csv"
+    path.write_text(content)
+    assert main(["backtest", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("quantum-frames: error: ") and named in err and "Hint:" in err
+
+
+def test_fixtures_without_a_date_column_are_a_user_error(
+    repo_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "fixtures.csv"
+    path.write_text("day,home,away\n2025-09-01,Liverpool,Everton\n")
+    snapshots = repo_root / "data" / "season" / "snapshots"
+    assert main(["backtest", str(path), "--snapshots", str(snapshots)]) == 1
+    err = capsys.readouterr().err
+    assert "lack column 'date'" in err and "Hint: pass on=" in err

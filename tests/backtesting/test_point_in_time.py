@@ -195,3 +195,15 @@ def test_fixtures_that_see_no_snapshot_still_get_every_column(history: list[Quan
     assert orphans.columns == seen.columns
     assert orphans.row(0)[3:] == (None,) * (len(seen.columns) - 3)
     assert qf.point_in_time(early.head(0), history).columns == seen.columns
+
+
+def test_bad_input_is_a_quantum_frames_error(history: list[QuantumFrames]) -> None:
+    with pytest.raises(qf.InvalidArgumentError, match="Hint: pass on=") as caught:
+        qf.point_in_time(pl.DataFrame({"home": ["A"], "away": ["B"]}).lazy(), history)
+    assert caught.value.argument == "on"
+    with pytest.raises(qf.InvalidArgumentError, match="no snapshots given") as caught:
+        qf.point_in_time(pl.DataFrame({"date": [], "home": [], "away": []}), [])
+    assert caught.value.argument == "snapshots"
+    with pytest.raises(qf.InvalidArgumentTypeError, match="fixtures must be a polars") as typed:
+        qf.point_in_time({"date": [], "home": [], "away": []}, history)  # type: ignore[type-var]
+    assert typed.value.argument == "fixtures"

@@ -339,3 +339,52 @@ def test_snapshot_overwrite_hint_says_the_flag(
     err = capsys.readouterr().err
     assert "Hint: use --overwrite to replace it" in err and "overwrite=True" not in err
     assert main([*args, out, "--overwrite"]) == 0
+
+
+def test_season_and_no_consistent_reach_read_postgres(
+    capsys: pytest.CaptureFixture[str], pg_dsn: str, schema: str, tmp_path: object
+) -> None:
+    import psycopg
+
+    from tests.source.test_seasons import seed_seasons
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        seed_seasons(conn, schema)
+    base = ["--dsn", pg_dsn, "--schema", schema]
+    old = run_json(capsys, ["friction", "Home", "Away", *base, "--season", "2024-2025"])
+    assert old == [{"home": "Home", "away": "Away", "friction_score": 0.2, "season": "2024-2025"}]
+    assert run_json(capsys, ["friction", "Home", "Away", *base])[0]["friction_score"] == 0.8
+    rows = run_json(capsys, ["sql", "SELECT count(*) AS n FROM friction", *base, "--season",
+                             "2024-2025", "--no-consistent"])  # fmt: skip
+    assert rows == [{"n": 2}]
+    out = f"{tmp_path}/snap"
+    args = ["snapshot", *base, "--out", out, "--season", "2025-2026", "--no-consistent"]
+    assert main(args) == 0
+    q = qf.read_snapshot(out)
+    assert q.source["season"] == "2025-2026" and q.source["moment"]["consistent"] is False
+    assert q.raw.friction.height == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["teams", "--season", "2025-2026"], "--season 2025-2026 selects the friction season"),
+        (["sql", "SELECT 1", "--no-consistent"], "--no-consistent says how PostgreSQL is read"),
+    ],
+)
+def test_read_options_without_postgres_are_refused_not_ignored(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    named: str,
+) -> None:
+    monkeypatch.delenv("QF_DSN", raising=False)
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert named in err and "reads the bundled sample" in err and "Hint: pass --dsn" in err
+
+
+def test_friction_season_looks_in_that_season(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_json(capsys, ["friction", "Liverpool", "Everton", "--season", "2025-2026"])
+    assert main(["friction", "Liverpool", "Everton", "--season", "1999-2000"]) == 1
+    assert "unknown season '1999-2000'" in capsys.readouterr().err

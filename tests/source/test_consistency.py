@@ -311,6 +311,8 @@ def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
         )
     assert killed == [1]
     assert info.value.retryable and "session holding the load's snapshot" in str(info.value)
+    hint = str(info.value).split("Hint:")[1]
+    assert "hot standby" in hint and "hot_standby_feedback" in hint
 
 
 def test_a_server_idle_timeout_does_not_end_the_snapshot_session(

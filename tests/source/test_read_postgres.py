@@ -398,3 +398,15 @@ def test_a_load_and_a_snapshot_read_never_import_pandas(pg_dsn: str, sample_sche
         check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+def test_max_columns_reaches_the_flattener_and_the_options(
+    pg_dsn: str, sample_schema: str, loaded: qf.QuantumFrames
+) -> None:
+    capped = qf.read_postgres(pg_dsn, schema=sample_schema, max_columns=5)
+    assert capped.options["max_columns"] == 5
+    assert loaded.options["max_columns"] == 1_000
+    assert capped.teams.width < loaded.teams.width  # the widest objects stayed JSON text
+    again = loaded.reflatten(max_columns=5)
+    assert again.teams.columns == capped.teams.columns
+    assert again.options == capped.options

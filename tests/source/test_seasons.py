@@ -12,6 +12,11 @@ from tests.source.test_read_postgres import minimal_tables
 
 @pytest.fixture
 def seasons(pg: psycopg.Connection, schema: str) -> str:
+    return seed_seasons(pg, schema)
+
+
+def seed_seasons(pg: psycopg.Connection, schema: str) -> str:
+    """Two teams and friction rows over two seasons in ``schema``."""
     minimal_tables(pg, schema)
     pg.execute(
         f"""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+import psycopg
 import pytest
 
 import quantum_frames as qf
@@ -36,6 +37,11 @@ def standby_dsn(
     )  # fmt: skip
     for leftover in [*data.glob(".s.PGSQL*"), data / "log", data / "postmaster.pid"]:
         leftover.unlink(missing_ok=True)  # the primary's socket lock and log came along
+    with (data / "postgresql.auto.conf").open("a") as conf:  # -R wrote primary_conninfo there
+        # Under load, replaying the primary's vacuum would cancel the session exporting the
+        # load's snapshot ("conflict with recovery", then "invalid snapshot identifier"):
+        # the standby tells the primary what it still reads, and waits rather than cancels.
+        conf.write("hot_standby_feedback = on\nmax_standby_streaming_delay = -1\n")
     if os.geteuid() == 0:  # pgserver runs the server as its own system user
         for path in [data, *data.rglob("*")]:
             shutil.chown(path, "pgserver", "pgserver")
@@ -43,7 +49,13 @@ def standby_dsn(
     server = pgserver.get_server(data, cleanup_mode="stop")
     try:
         host = server.get_uri().split("host=")[-1]
-        yield f"postgresql://postgres@{quote(host, safe='')}/postgres"
+        dsn = f"postgresql://postgres@{quote(host, safe='')}/postgres"
+        with psycopg.connect(dsn) as conn:  # the settings took: the load cannot be cancelled
+            for setting, value in (("hot_standby_feedback", "on"),
+                                   ("max_standby_streaming_delay", "-1")):  # fmt: skip
+                shown = conn.execute(f"SHOW {setting}").fetchone()
+                assert shown == (value,), setting
+        yield dsn
     finally:
         server.cleanup()
 
