@@ -8,11 +8,9 @@ Examples:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from quantum_frames._version import __version__
-from quantum_frames.backtesting import Backtest, NoSnapshotWarning, backtest, bets_from_strategies
-from quantum_frames.backtesting.point_in_time import point_in_time
-from quantum_frames.backtesting.settle import settle
-from quantum_frames.backtesting.walk_forward import walk_forward
 from quantum_frames.errors import (
     FlattenCollisionError,
     FlattenError,
@@ -40,14 +38,6 @@ from quantum_frames.frames import (
     QuantumFrames,
     SourceTables,
 )
-from quantum_frames.history import (
-    LazyHistory,
-    changes,
-    list_history,
-    read_history,
-    scan_history,
-    write_history,
-)
 from quantum_frames.ops import namespace as _namespace  # registers df.qf / lf.qf
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
 from quantum_frames.ops.strategies import ContextWarning, ScaleWarning
@@ -61,14 +51,66 @@ from quantum_frames.readers import (
     sample_season,
     sample_season_path,
 )
-from quantum_frames.snapshots import (
-    LazySnapshot,
-    list_snapshots,
-    read_snapshot,
-    scan_snapshot,
-    write_snapshot,
-)
 from quantum_frames.source import ColumnKeptAsTextWarning
+
+if TYPE_CHECKING:  # imported on first use (PEP 562 below): they pull in pyarrow and numpy
+    from quantum_frames.backtesting import (
+        Backtest,
+        NoSnapshotWarning,
+        backtest,
+        bets_from_strategies,
+    )
+    from quantum_frames.backtesting.point_in_time import point_in_time
+    from quantum_frames.backtesting.settle import settle
+    from quantum_frames.backtesting.walk_forward import walk_forward
+    from quantum_frames.history import (
+        LazyHistory,
+        changes,
+        list_history,
+        read_history,
+        scan_history,
+        write_history,
+    )
+    from quantum_frames.snapshots import (
+        LazySnapshot,
+        list_snapshots,
+        read_snapshot,
+        scan_snapshot,
+        write_snapshot,
+    )
+
+#: The names imported on first use, by the module that holds them: ``import quantum_frames``
+#: stays as light as ``import polars`` (pyarrow and numpy cost ~0.2 s more).
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "Backtest",
+            "NoSnapshotWarning",
+            "backtest",
+            "bets_from_strategies",
+        ),
+        "quantum_frames.backtesting",
+    ),
+    # named like their modules, so they live there (no public name shadows a module)
+    "point_in_time": "quantum_frames.backtesting.point_in_time",
+    "settle": "quantum_frames.backtesting.settle",
+    "walk_forward": "quantum_frames.backtesting.walk_forward",
+    **dict.fromkeys(
+        (
+            "LazyHistory",
+            "changes",
+            "list_history",
+            "read_history",
+            "scan_history",
+            "write_history",
+        ),
+        "quantum_frames.history",
+    ),
+    **dict.fromkeys(
+        ("LazySnapshot", "list_snapshots", "read_snapshot", "scan_snapshot", "write_snapshot"),
+        "quantum_frames.snapshots",
+    ),
+}
 
 __all__ = [
     "TIERS",
@@ -134,5 +176,38 @@ __all__ = [
     "write_history",
     "write_snapshot",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a heavy name on first use (PEP 562) and keep it in the module.
+
+    Args:
+        name: the attribute asked for.
+
+    Returns:
+        The object ``name`` names.
+
+    Raises:
+        AttributeError: ``name`` is no name of the package.
+    """
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'quantum_frames' has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The package's names, the lazy ones included.
+
+    Returns:
+        The sorted names.
+    """
+    return sorted({*globals(), *__all__})
+
 
 del _namespace

@@ -152,7 +152,14 @@ class FrictionFrame:
 
 @dataclass(frozen=True)
 class SourceTables:
-    """The lossless source tables: JSON kept as the text PostgreSQL holds, arrays as lists."""
+    """The lossless source tables: JSON kept as the text PostgreSQL holds, arrays as lists.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> tables = qf.sample().raw.tables()
+        >>> isinstance(tables, qf.SourceTables), tables.teams.height
+        (True, 96)
+    """
 
     teams: pl.DataFrame
     friction: pl.DataFrame
@@ -163,16 +170,31 @@ class SourceTables:
 
         Yields:
             ``(name, frame)``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> [(name, frame.height) for name, frame in qf.sample().raw.tables().items()]
+            [('teams', 96), ('friction', 1752), ('strategies', 468)]
         """
         for name in TABLES:
             yield name, getattr(self, name)
 
 
 class LazySourceTables:
-    """The lossless tables, read on first use by ``load`` (a picklable callable giving
-    ``{"teams": …, "friction": …, "strategies": …}``) — e.g. from a verified snapshot.
+    """The lossless tables, read on first use by ``load``.
 
-    Thread-safe; a pickle carries the tables once read, the loader before.
+    ``load`` is a picklable callable giving ``{"teams": …, "friction": …, "strategies": …}``
+    (e.g. from a verified snapshot). Thread-safe; a pickle carries the tables once read, the
+    loader before.
+
+    Examples:
+        >>> import quantum_frames as qf
+        >>> tables = qf.sample().raw.tables()
+        >>> raw = qf.LazySourceTables(lambda: dict(tables.items()))
+        >>> raw.loaded  # nothing read yet
+        False
+        >>> raw.teams.height, raw.loaded
+        (96, True)
     """
 
     def __init__(self, load: Callable[[], Mapping[str, pl.DataFrame]]) -> None:
@@ -183,7 +205,17 @@ class LazySourceTables:
 
     @property
     def loaded(self) -> bool:
-        """Whether the tables have been read."""
+        """Whether the tables have been read.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> tables = qf.sample().raw.tables()
+            >>> raw = qf.LazySourceTables(lambda: dict(tables.items()))
+            >>> before = raw.loaded
+            >>> _ = raw.tables()
+            >>> before, raw.loaded
+            (False, True)
+        """
         return self._tables is not None
 
     def tables(self) -> SourceTables:
@@ -191,6 +223,13 @@ class LazySourceTables:
 
         Returns:
             The lossless tables.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> tables = qf.sample().raw.tables()
+            >>> raw = qf.LazySourceTables(lambda: dict(tables.items()))
+            >>> raw.tables().strategies.height
+            468
         """
         with self._lock:
             if self._tables is None:
@@ -199,17 +238,35 @@ class LazySourceTables:
 
     @property
     def teams(self) -> pl.DataFrame:
-        """The lossless teams table."""
+        """The lossless teams table.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().raw.teams.height
+            96
+        """
         return self.tables().teams
 
     @property
     def friction(self) -> pl.DataFrame:
-        """The lossless friction table."""
+        """The lossless friction table.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().raw.friction.height
+            1752
+        """
         return self.tables().friction
 
     @property
     def strategies(self) -> pl.DataFrame:
-        """The lossless strategies table."""
+        """The lossless strategies table.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> qf.sample().raw.strategies.height
+            468
+        """
         return self.tables().strategies
 
     def items(self) -> Iterator[tuple[str, pl.DataFrame]]:
@@ -217,6 +274,11 @@ class LazySourceTables:
 
         Yields:
             ``(name, frame)``.
+
+        Examples:
+            >>> import quantum_frames as qf
+            >>> [name for name, _ in qf.sample().raw.items()]
+            ['teams', 'friction', 'strategies']
         """
         return self.tables().items()
 
@@ -821,13 +883,51 @@ class QuantumFrames:
         as_of: date | datetime | str | None = None,
         contract: Contract = "evolve",
     ) -> Append:
-        """Append to a Delta Lake history; see :func:`quantum_frames.history.write_history`."""
+        """Append to a Delta Lake history; see :func:`quantum_frames.history.write_history`.
+
+        Args:
+            path: the history folder (created on the first append).
+            as_of: the moment the data describes (default: ``q.as_of``, else now); it must be
+                after the newest moment's.
+            contract: "evolve" (any shape), "freeze" (refuse a moment whose shape differs from
+                the newest moment's), or per table, e.g. ``{"teams": "freeze"}``.
+
+        Returns:
+            What the append did: its moment, and whether a new version was written.
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> history = pathlib.Path(tempfile.mkdtemp()) / "history"
+            >>> first = q.write_history(history, as_of="2025-11-15")
+            >>> first.moment.version, first.written
+            (0, True)
+            >>> q.write_history(history, as_of="2025-11-16").written  # same data: no new moment
+            False
+        """
         from quantum_frames.history import write_history
 
         return write_history(self, path, as_of=as_of, contract=contract)
 
     def drift(self, reference: QuantumFrames | str | os.PathLike[str], /) -> pl.DataFrame:
-        """Shape changes since ``reference``; see :func:`quantum_frames.history.drift_report`."""
+        """Shape changes since ``reference``; see :func:`quantum_frames.history.drift_report`.
+
+        Args:
+            reference: the frames, snapshot or history to compare with.
+
+        Returns:
+            One row per change: table, column, change, before, after (empty: same shape).
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> import quantum_frames as qf
+            >>> q = qf.sample()
+            >>> snapshot = q.write_snapshot(pathlib.Path(tempfile.mkdtemp()) / "s")
+            >>> report = q.drift(snapshot)
+            >>> report.columns, report.is_empty()
+            (['table', 'column', 'change', 'before', 'after'], True)
+        """
         from quantum_frames.history import drift_report
 
         return drift_report(self, reference)

@@ -46,6 +46,9 @@ def test_the_docs_hooks_examples_hold() -> None:
     """The hooks sit outside the doctest paths: their examples run here."""
     failed, attempted = doctest.testmod(roles)
     assert (failed, attempted) == (0, 2)
+    failed, attempted = doctest.testmod(hook)
+    assert failed == 0
+    assert attempted >= 2
 
 
 def test_roles_become_code_and_shared_args_split() -> None:
@@ -108,6 +111,31 @@ def test_every_entry_names_an_object_of_the_package() -> None:
 def test_no_public_name_lacks_a_docstring_beyond_the_known_gaps() -> None:
     undocumented, _ = hook.docstring_audit()
     assert set(undocumented) == set(hook.KNOWN_UNDOCUMENTED)
+
+
+def test_every_public_name_has_an_examples_block() -> None:
+    _, no_example = hook.docstring_audit()
+    assert no_example == []
+
+
+def test_a_public_name_without_examples_fails_the_strict_build(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The docstring of qf.list_snapshots without its Examples block: a warning, which
+    # `mkdocs build --strict` turns into a failure, naming the function.
+    doc = qf.list_snapshots.__doc__
+    assert doc is not None
+    assert "Examples:" in doc
+    monkeypatch.setattr(qf.list_snapshots, "__doc__", doc.split("Examples:")[0])
+    assert hook.docstring_audit()[1] == ["qf.list_snapshots"]
+    with caplog.at_level("INFO", logger="mkdocs.hooks.qf_docs"):
+        hook.on_pre_build(config=None)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1
+    assert warned[0].startswith("qf.list_snapshots has no Examples block")
+    # A doctest outside an Examples section does not count.
+    monkeypatch.setattr(qf.list_snapshots, "__doc__", "Snapshots.\n\n>>> 1\n1\n")
+    assert hook.docstring_audit()[1] == ["qf.list_snapshots"]
 
 
 # --- the notebooks render offline ---------------------------------------------------------------

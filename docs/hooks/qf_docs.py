@@ -9,8 +9,8 @@
 - **Reference coverage.** Every name in ``quantum_frames.__all__`` (and every error class of
   ``quantum_frames.errors``) must have a ``::: quantum_frames.…`` entry on a page under
   ``docs/reference/``; a missing one is a warning, so ``mkdocs build --strict`` fails naming it.
-- **Docstrings.** A public function, class or method without a docstring is a warning too;
-  public names without an ``Examples:`` block are listed at INFO level (the list to fill in).
+- **Docstrings.** A public function, class or method without a docstring is a warning too,
+  and so is one without an ``Examples:`` block holding a doctest (``>>>``).
 
 ``tests/test_docs.py`` uses the same functions, so the test and the build agree.
 """
@@ -51,6 +51,8 @@ _CHART_MARKERS = ("vega-embed", "application/vnd.vegalite")
 # the machine that ran the notebook): not content. Other stderr output (a library warning the
 # notebook shows on purpose) is kept.
 _PROGRESS_BAR = re.compile(r"^\s*$|\|\s*\d+/\d+ \[[^\]]*\]\s*$")
+# A google-style ``Examples:`` section header, on a line of its own.
+_EXAMPLES = re.compile(r"^\s*Examples:\s*$", re.MULTILINE)
 # Public names known to lack a docstring, to be written in the package (then removed here).
 # Listed at INFO level; a listed name that gained its docstring, or is gone, is a warning,
 # so this list can only shrink.
@@ -200,9 +202,28 @@ def docstring_audit() -> tuple[list[str], list[str]]:
         doc = target.__doc__ if isinstance(target, property) else inspect.getdoc(target)
         if not doc or not doc.strip():
             undocumented.add(name)
-        elif ">>>" not in doc and not _is_exception(obj):
+        elif not has_examples(doc) and not _is_exception(obj):
             no_example.add(name)
     return sorted(undocumented), sorted(no_example)
+
+
+def has_examples(doc: str) -> bool:
+    r"""Whether a docstring has an ``Examples:`` section with a doctest in it.
+
+    Args:
+        doc: the docstring.
+
+    Returns:
+        True when an ``Examples:`` header line is followed by a ``>>>`` line.
+
+    Examples:
+        >>> has_examples("Sum.\n\nExamples:\n    >>> 1 + 1\n    2\n")
+        True
+        >>> has_examples("Sum.\n\n>>> 1 + 1\n2\n")  # a doctest, but no Examples section
+        False
+    """
+    header = _EXAMPLES.search(doc)
+    return header is not None and ">>>" in doc[header.end() :]
 
 
 def _is_progress_noise(output: dict[str, Any]) -> bool:
@@ -283,7 +304,7 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
 
 
 def on_pre_build(*, config: MkDocsConfig) -> None:
-    """Fail a strict build on a public name without a reference entry or a docstring."""
+    """Fail a strict build on a public name without a reference entry, docstring or example."""
     del config  # the hook signature; the checks read the package and docs/reference
     for name in missing_reference_entries():
         log.warning(
@@ -299,9 +320,11 @@ def on_pre_build(*, config: MkDocsConfig) -> None:
         log.warning("%s is documented now (or gone): remove it from KNOWN_UNDOCUMENTED", name)
     if known := sorted(KNOWN_UNDOCUMENTED & set(undocumented)):
         log.info("known to lack a docstring (to write): %s", ", ".join(known))
-    if no_example:
-        log.info(
-            "%d public names have no Examples block: %s", len(no_example), ", ".join(no_example)
+    for name in no_example:
+        log.warning(
+            "%s has no Examples block: add an `Examples:` section with a short doctest "
+            "(on qf.sample(), writing under tempfile.mkdtemp())",
+            name,
         )
 
 

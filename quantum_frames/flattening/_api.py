@@ -242,26 +242,52 @@ def flatten_with_report(
 
 
 def report_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
-    """A flatten report (:data:`REPORT_SCHEMA`) from its columns. The paths (lists of
-    strings) are built from their flat values and offsets through Arrow: Polars builds them
-    from nested Python lists many times slower, and ``pyarrow.array`` on Python lists imports
-    pandas (a large share of a script's first load) when it is installed.
+    """A flatten report (:data:`REPORT_SCHEMA`) from its columns.
+
+    The paths (lists of strings) are joined by a character no key holds and split again by
+    Polars: building them from nested Python lists is many times slower, and ``pyarrow.array``
+    on Python lists imports pandas (a large share of a script's first load) when it is
+    installed (figures: BENCHMARKS.md, "Figures behind the code"); this
+    way reading a snapshot imports no pyarrow. Keys holding every candidate character take
+    the Arrow route (offsets and flat values).
+
+    Args:
+        columns: per report column (:data:`REPORT_SCHEMA`), its values.
+
+    Returns:
+        The report frame.
     """
+    paths = columns["path"]
+    keys = {k for p in paths for k in p}
+    sep = next((c for c in _PATH_SEPARATORS if not any(c in k for k in keys)), None)
+    if sep is None:
+        path = _arrow_paths(paths)
+    else:  # an empty path is a null, split to no keys
+        joined = pl.Series([sep.join(p) if p else None for p in paths], dtype=pl.String)
+        path = joined.str.split(sep).fill_null(pl.Series([[]], dtype=pl.List(pl.String)))
+    return pl.DataFrame(
+        [
+            path.alias("path") if name == "path" else pl.Series(name, columns[name], dtype)
+            for name, dtype in REPORT_SCHEMA.items()
+        ]
+    ).cast(REPORT_SCHEMA)
+
+
+#: Characters to join a path's keys by, the first that no key holds (control characters).
+_PATH_SEPARATORS: Final = ("\x1f", "\x1e", "\x1d", "\x1c", "\x07")
+
+
+def _arrow_paths(paths: list[list[str]]) -> pl.Series:
+    """The paths as a list column built from offsets and flat values through Arrow."""
     import pyarrow as pa
 
-    paths = columns["path"]
     offsets = [0, *itertools.accumulate(len(p) for p in paths)]
     values = pl.Series([k for p in paths for k in p], dtype=pl.String)
     path = pa.LargeListArray.from_arrays(
         pl.Series(offsets, dtype=pl.Int64).to_arrow(),
         values.to_arrow(compat_level=pl.CompatLevel.oldest()),
     )
-    return pl.DataFrame(
-        [
-            pl.Series(name, path) if name == "path" else pl.Series(name, columns[name], dtype)
-            for name, dtype in REPORT_SCHEMA.items()
-        ]
-    ).cast(REPORT_SCHEMA)
+    return pl.Series("path", path)
 
 
 def _claim(

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Final, Literal
 import polars as pl
 
 from quantum_frames.flattening import _duckdb
-from quantum_frames.flattening._arrow import decode_objects
 from quantum_frames.flattening._leaf import Leaf
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def decode_text_columns(
     window: int = _duckdb.WINDOW,
 ) -> list[Leaf]:
     """Decode JSON text columns on up to ``_WORKERS`` threads (one for a single column or
-    fewer than 1,000 rows).
+    fewer than 1,000 rows: a small table's object columns are read by Arrow all at once).
 
     Each column of JSON objects first tries the Arrow fast path as its own task, largest
     first, so every thread stays busy to the end; the columns left are decoded by DuckDB in
@@ -71,6 +70,11 @@ def decode_text_columns(
     sizes = dict(zip(cols, _text_sizes(df, cols), strict=True)) if workers > 1 else {}
     by_size = sorted(cols, key=lambda c: -sizes.get(c, 0))
 
+    from quantum_frames.flattening._arrow import (  # pyarrow: on first flatten
+        decode_objects,
+        decode_small_objects,
+    )
+
     def try_fast(c: str) -> list[tuple[tuple[str, ...], pl.Series]] | None:
         if c not in fast_ok:
             return None
@@ -85,7 +89,13 @@ def decode_text_columns(
         else contextlib.nullcontext()
     ) as pool:
         run = pool.map if pool is not None else map
-        fast = dict(zip(by_size, run(try_fast, by_size), strict=True))
+        if pool is None and len(fast_ok) > 1:  # a small table: one Arrow read for all
+            batched = decode_small_objects(
+                df, [c for c in cols if c in fast_ok], max_columns=max_columns
+            )
+            fast = {c: batched.get(c) for c in cols}
+        else:
+            fast = dict(zip(by_size, run(try_fast, by_size), strict=True))
         rest = [c for c in cols if fast[c] is None]
         slow = list(run(exactly, _balanced_groups(rest, sizes, workers)))
     by_source: dict[str, list[Leaf]] = {}

@@ -123,7 +123,17 @@ def _source_of(root: Path, moment: Moment) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class LazyHistory:
-    """LazyFrames over one moment of a history (the Delta tables at the listed versions)."""
+    """LazyFrames over one moment of a history (the Delta tables at the listed versions).
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> import quantum_frames as qf
+        >>> history = pathlib.Path(tempfile.mkdtemp()) / "history"
+        >>> _ = qf.sample().write_history(history, as_of="2025-11-15")
+        >>> lazy = qf.scan_history(history)
+        >>> lazy.moment.version, lazy.teams.select("team_name").collect().height
+        (0, 96)
+    """
 
     teams: pl.LazyFrame
     friction: pl.LazyFrame
@@ -146,6 +156,17 @@ def scan_history(
 
     Raises:
         HistoryError: no moment fits, or a table's data file is missing (naming it).
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> import quantum_frames as qf
+        >>> history = pathlib.Path(tempfile.mkdtemp()) / "history"
+        >>> _ = qf.sample().write_history(history, as_of="2025-11-15")
+        >>> lazy = qf.scan_history(history, as_of="2025-12-01")
+        >>> lazy.moment.as_of.date().isoformat()
+        '2025-11-15'
+        >>> lazy.friction.filter(league="Serie A").collect().height > 0
+        True
     """
     root, moment = resolve_moment(path, as_of=as_of, version=version)
     flat = {name: scan_table(root, moment, name) for name in FLAT_TABLES}

@@ -117,7 +117,12 @@ def one_season(friction_df: FrameT, /, season: str | None = None) -> FrameT:
 
 def _season_filter(friction_df: pl.DataFrame | pl.LazyFrame, season: str | None) -> pl.Expr | None:
     """The filter keeping one season per pair, ``season`` checked against ``friction_df``."""
-    if "season" not in friction_df.lazy().collect_schema().names():
+    names = (
+        friction_df.columns
+        if isinstance(friction_df, pl.DataFrame)
+        else friction_df.collect_schema().names()
+    )
+    if "season" not in names:
         if season is not None:
             msg = (
                 f"season={season!r} was given, but the friction frame has no 'season' column. "
@@ -170,12 +175,11 @@ def friction(
     home_id, away_id = resolve_team_ids(
         teams, [home, away], aliases=aliases, arguments=["home", "away"]
     )
-    hit = friction_df.filter(
+    keep = _season_filter(friction_df, season)  # checked against the whole table
+    pair = friction_df.lazy().filter(
         (pl.col("team_home_id") == home_id) & (pl.col("team_away_id") == away_id)
     )
-    keep = _season_filter(friction_df, season)  # checked against the whole table
-    if keep is not None:
-        hit = hit.filter(keep)
+    hit = (pair if keep is None else pair.filter(keep)).collect()  # one query, not two
     if hit.is_empty():
         return None
     value = hit.get_column("friction_score").item(0)

@@ -176,6 +176,14 @@ class LazySnapshot:
         strategies: the flat strategies table.
         raw: the lossless tables by name.
         manifest: the snapshot's manifest.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> import quantum_frames as qf
+        >>> path = qf.sample().write_snapshot(pathlib.Path(tempfile.mkdtemp()) / "s")
+        >>> lazy = qf.scan_snapshot(path)
+        >>> lazy.teams.filter(league="Serie A").select("team_name").collect().height
+        20
     """
 
     teams: pl.LazyFrame
@@ -531,6 +539,17 @@ def list_snapshots(folder: str | os.PathLike[str], /) -> pl.DataFrame:
 
     Raises:
         SnapshotError: ``folder`` is not a folder.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> import quantum_frames as qf
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> q = qf.sample()
+        >>> _ = q.write_snapshot(folder / "nov", as_of="2025-11-15")
+        >>> _ = q.write_snapshot(folder / "oct", as_of="2025-10-15")
+        >>> listed = qf.list_snapshots(folder)
+        >>> [pathlib.Path(p).name for p in listed["path"]], listed["problem"].to_list()
+        (['oct', 'nov'], [None, None])
     """
     root = Path(folder)
     if not root.is_dir():

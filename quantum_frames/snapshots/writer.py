@@ -115,6 +115,14 @@ def write_snapshot(
             nothing changed under ``path`` then.
         InvalidArgumentError: ``partition_by`` names no column, or a column whose values
             cannot be partition names.
+
+    Examples:
+        >>> import pathlib, tempfile
+        >>> import quantum_frames as qf
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "snapshot"
+        >>> path = qf.write_snapshot(qf.sample(), target, as_of="2025-11-15")
+        >>> qf.read_snapshot(path).teams.height
+        96
     """
     target = Path(path)
     check_target(target, overwrite=overwrite)
