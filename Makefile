@@ -8,8 +8,8 @@ STAMP  := $(VENV)/.installed-dev
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --upgrade 'pip>=25.1'  # 25.1: --group (PEP 735 groups)
+	$(PY) -m pip install --quiet -e '.[plot,notebook,demo,history]' --group dev
 	@touch $@
 
 demo: $(STAMP)
@@ -31,7 +31,7 @@ docs: $(STAMP)
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[plot,notebook,demo,history]' --group dev --group bench
 	@touch $@
 
 bench: $(BENCH_STAMP)

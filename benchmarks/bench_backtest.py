@@ -22,7 +22,6 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -31,9 +30,14 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from typing import TYPE_CHECKING
+
 from bench_load import machine_basic, publish
 
 import quantum_frames as qf
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 GOAL_SECONDS = 2.0
 

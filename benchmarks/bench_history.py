@@ -47,7 +47,8 @@ START = datetime(2025, 8, 1, tzinfo=UTC)
 
 def nudged(q: QuantumFrames, i: int, *, tables: tuple[str, ...]) -> QuantumFrames:
     """``q`` with one row of each of ``tables`` changed (number ``i``), flat and lossless
-    alike (plain columns, so no flattening is needed)."""
+    alike (plain columns, so no flattening is needed).
+    """
     column = {"teams": "roi", "friction": "friction_score", "strategies": "conviction"}
     key = {"teams": "team_id", "friction": "friction_id", "strategies": "strategy_id"}
     flat = dict(q.tables())
@@ -104,11 +105,13 @@ def scale_cases(dsn: str, scale: int, repeat: int) -> tuple[str, dict[str, float
         turn["last"] = turn["next"] % 2
         turn["next"] += 1
         done = variants[turn["last"]].write_history(history, as_of=next_moment())
-        assert done.written and all(c and c.updated for c in done.changes.values())
+        assert done.written
+        assert all(c and c.updated for c in done.changes.values())
 
     def append_teams() -> None:
         done = teams_only[turn["last"]].write_history(history, as_of=next_moment())
-        assert done.written and [n for n, c in done.changes.items() if c and c.updated] == ["teams"]
+        assert done.written
+        assert [n for n, c in done.changes.items() if c and c.updated] == ["teams"]
 
     def read() -> None:
         qf.read_history(history, as_of=START + timedelta(days=max(1, clock["n"] // 2)))

@@ -35,9 +35,9 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 import connectorx as cx
@@ -50,6 +50,9 @@ from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
 from quantum_frames.synthetic.seed import seed_postgres
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = list(DEFAULT_TABLES.values())
@@ -92,10 +95,20 @@ def ensure_seeded(dsn: str, schema: str, scale: int) -> None:
     print(f"seeded scale {scale} into {schema} in {time.perf_counter() - t0:.1f}s")
 
 
-def case_copy_floor(dsn: str, psql: str, schema: str) -> Callable[[], None]:
+def psql_env(dsn: str) -> dict[str, str]:
+    """The environment that points psql at the DSN's server (PGHOST, PGUSER, …)."""
     params = Dsn.parse(dsn).params
-    env = {**os.environ, "PGHOST": params.get("host", ""), "PGUSER": params.get("user", ""),
-           "PGDATABASE": params.get("dbname", ""), "PGPORT": params.get("port", "5432")}  # fmt: skip
+    return {
+        **os.environ,
+        "PGHOST": params.get("host", ""),
+        "PGUSER": params.get("user", ""),
+        "PGDATABASE": params.get("dbname", ""),
+        "PGPORT": params.get("port", "5432"),
+    }
+
+
+def case_copy_floor(dsn: str, psql: str, schema: str) -> Callable[[], None]:
+    env = psql_env(dsn)
 
     def run() -> None:
         for table in TABLES:
@@ -153,7 +166,8 @@ JSON_BY_TABLE = {
 
 def case_polars_by_hand(dsn: str, schema: str) -> Callable[[], None]:
     """What an analyst writes with Polars alone: read_database_uri, then json_decode (which
-    infers a schema) and unnest, level after level. It fails on drifted data."""
+    infers a schema) and unnest, level after level. It fails on drifted data.
+    """
     uri = Dsn.parse(dsn).connectorx_uri()
 
     def run() -> None:
@@ -198,9 +212,10 @@ def case_orm(dsn: str, schema: str) -> Callable[[], None]:
 
     params = Dsn.parse(dsn).params
     host = unquote(params.get("host", "localhost"))
-    url = f"postgresql+psycopg://{params.get('user', 'postgres')}@/{params.get('dbname', 'postgres')}?host={host}"
+    user, dbname = params.get("user", "postgres"), params.get("dbname", "postgres")
+    url = f"postgresql+psycopg://{user}@/{dbname}?host={host}"
     if not host.startswith("/"):
-        url = f"postgresql+psycopg://{params.get('user', 'postgres')}@{host}:{params.get('port', '5432')}/{params.get('dbname', 'postgres')}"
+        url = f"postgresql+psycopg://{user}@{host}:{params.get('port', '5432')}/{dbname}"
     engine = create_engine(url)
     base = automap_base()
     base.prepare(autoload_with=engine, schema=schema)
@@ -292,7 +307,8 @@ def report(scale: int, repeat: int, times: dict[str, list[float]], where: str) -
 
 def peak_memory(dsn: str, schema: str) -> tuple[float, float]:
     """(peak RSS growth during read_postgres, in-memory size of the frames), MiB, in a fresh
-    process so nothing else inflates the peak."""
+    process so nothing else inflates the peak.
+    """
     code = (
         "import sys, quantum_frames as qf\n"
         "import connectorx, duckdb, psycopg  # imported before the baseline\n"
@@ -300,12 +316,13 @@ def peak_memory(dsn: str, schema: str) -> tuple[float, float]:
         "    for line in open('/proc/self/status'):\n"
         "        if line.startswith(field):\n"
         "            return int(line.split()[1])\n"
-        "qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)  # warm: first-use allocations\n"
-        "open('/proc/self/clear_refs', 'w').write('5')  # reset the peak (VmHWM) to the current RSS\n"
+        "qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)  # warm: first use\n"
+        "open('/proc/self/clear_refs', 'w').write('5')  # reset the peak (VmHWM) to the RSS\n"
         "before = kib('VmRSS:')\n"
         "q = qf.read_postgres(sys.argv[1], schema=sys.argv[2], progress=False)\n"
         "peak = kib('VmHWM:')\n"
-        "size = sum(f.estimated_size() for _, f in q.tables()) + sum(f.estimated_size() for _, f in q.raw.items())\n"
+        "size = sum(f.estimated_size() for _, f in q.tables())\n"
+        "size += sum(f.estimated_size() for _, f in q.raw.items())\n"
         "print((peak - before) / 1024, size / 2**20)\n"
     )
     out = subprocess.run(

@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_load import TABLES, ensure_seeded, server  # noqa: E402
-from quantum_frames.source._dsn import Dsn  # noqa: E402
+from benchmarks.bench_load import TABLES, ensure_seeded, psql_env, server  # noqa: E402
 
 _WORKER = r"""
 import sys, time, warnings
@@ -54,18 +53,21 @@ class Loader:
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "ready"
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "ready"
 
     def load(self, mode: str = "default") -> float:
         """Seconds one ``read_postgres`` took (``mode``: ``default`` or ``inconsistent``)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write(mode + "\n")
         self.proc.stdin.flush()
         return float(self.proc.stdout.readline())
 
     def close(self) -> None:
         """End the process (its stdin closed, it exits)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.close()
         self.proc.wait(30)
         self.proc.stdout.close()
@@ -73,9 +75,7 @@ class Loader:
 
 def copy_floor(dsn: str, psql: str, schema: str) -> float:
     """Seconds psql takes to COPY the three tables out in binary, to /dev/null."""
-    params = Dsn.parse(dsn).params
-    env = {**os.environ, "PGHOST": params.get("host", ""), "PGUSER": params.get("user", ""),
-           "PGDATABASE": params.get("dbname", ""), "PGPORT": params.get("port", "5432")}  # fmt: skip
+    env = psql_env(dsn)
     started = time.perf_counter()
     for table in TABLES:
         sql = f'COPY "{schema}".{table} TO STDOUT (FORMAT binary)'
@@ -98,7 +98,8 @@ def main() -> int:
         ensure_seeded(dsn, schema, args.scale)
         old, new = Loader(args.reference, dsn, schema), Loader(ROOT, dsn, schema)
         old.load(), new.load(), new.load("inconsistent")  # warm-up
-        times: dict[str, list[float]] = {"floor": [], "reference": [], "this": [], "this, consistent=False": []}  # fmt: skip
+        kinds = ("floor", "reference", "this", "this, consistent=False")
+        times: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.repeat):
             times["floor"].append(copy_floor(dsn, psql, schema))
             times["reference"].append(old.load())

@@ -18,7 +18,6 @@ import argparse
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -30,7 +29,12 @@ from quantum_frames.synthetic.build import JSON_COLUMNS
 from quantum_frames.synthetic.generator import generate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from typing import TYPE_CHECKING
+
 from bench_load import machine_basic, publish
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def fixtures(q: qf.QuantumFrames, n: int, seed: int = 7) -> pl.DataFrame:
@@ -86,7 +90,8 @@ cand AS (
     FROM fx JOIN keys ON keys.k = lower(strip_accents(trim(fx.team)))
     JOIN strategies s ON s.team_id = keys.team_id AND coalesce(s.is_active, false)
     WHERE (s."context_filters.venue" IS NULL OR s."context_filters.venue" = fx.venue)
-      AND (s."context_filters.opponent_tier" IS NULL OR list_contains(s."context_filters.opponent_tier", fx.opponent_tier))
+      AND (s."context_filters.opponent_tier" IS NULL
+           OR list_contains(s."context_filters.opponent_tier", fx.opponent_tier))
       AND s."context_filters.opponent_style" IS NULL
 ),
 best AS (
@@ -184,7 +189,8 @@ def main() -> int:
         sql_runs[i] = time.perf_counter() - t
     sql_warm = statistics.median(sql_runs)
     lines = [
-        f"### Operations, scale {args.scale} ({q.teams.height:,} teams, {q.friction.height:,} pairs), median of {args.repeat}",
+        f"### Operations, scale {args.scale} ({q.teams.height:,} teams, "
+        f"{q.friction.height:,} pairs), median of {args.repeat}",
         "",
         f"Machine: {machine_basic()}.",
         "",

@@ -23,18 +23,22 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from typing import TYPE_CHECKING
+
 from bench_load import ensure_seeded, machine, publish, server
 
 import quantum_frames as qf
 from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 TABLES = list(DEFAULT_TABLES.values())
 
@@ -139,7 +143,14 @@ def main() -> int:
     def row(goal: str, ours: float, base: float, limit: float) -> str:
         ratio = ours / base
         verdict = "met" if ratio <= limit else "**missed**"
-        return f"| {goal} | {ours * 1e3:.1f} | {base * 1e3:.1f} | {ratio:.2f} × (≤ {limit}) | {verdict} |"
+        cells = (
+            goal,
+            f"{ours * 1e3:.1f}",
+            f"{base * 1e3:.1f}",
+            f"{ratio:.2f} × (≤ {limit})",
+            verdict,
+        )
+        return "| " + " | ".join(cells) + " |"
 
     def absolute(goal: str, ours: float, limit_ms: float) -> str:
         verdict = "met" if ours * 1e3 <= limit_ms else "**missed**"

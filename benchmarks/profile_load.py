@@ -63,15 +63,24 @@ def measure(run):
     return [statistics.median(col) for col in zip(*rows)]
 
 defaults = {k: v.default for k, v in inspect.signature(qf.read_postgres).parameters.items()}
-options = dict(schema=schema, tables=dict(DEFAULT_TABLES), connect_timeout=defaults["connect_timeout"],
-               statement_timeout=defaults["statement_timeout"], partition_rows=defaults["partition_rows"],
-               partition_num=defaults["partition_num"] or os.cpu_count() or 2)  # as read_postgres does
+options = dict(
+    schema=schema,
+    tables=dict(DEFAULT_TABLES),
+    connect_timeout=defaults["connect_timeout"],
+    statement_timeout=defaults["statement_timeout"],
+    partition_rows=defaults["partition_rows"],
+    partition_num=defaults["partition_num"] or os.cpu_count() or 2,  # as read_postgres does
+)
 qf.read_postgres(dsn, schema=schema, progress=False)  # warm-up
 fetched = fetch_tables(Dsn.parse(dsn), **options)
 out = {
     "fetch only": measure(lambda: fetch_tables(Dsn.parse(dsn), **options)),
-    "flatten only": measure(lambda: [flatten_with_report(f, fetched.tables[n].json_columns, valid_json=True)
-                                     for n, f in fetched.frames.items()]),
+    "flatten only": measure(
+        lambda: [
+            flatten_with_report(f, fetched.tables[n].json_columns, valid_json=True)
+            for n, f in fetched.frames.items()
+        ]
+    ),
     "read_postgres": measure(lambda: qf.read_postgres(dsn, schema=schema, progress=False)),
 }
 for name, (wall, c, s) in out.items():
@@ -216,8 +225,9 @@ def main() -> int:
         "",
         *cpu,
         "",
-        f"`python benchmarks/profile_load.py --scale {args.scale}`: {version.strip()} `record --native`"
-        f" at 250 Hz over every Python thread, idle time left out; {total:,} samples; a load took "
+        f"`python benchmarks/profile_load.py --scale {args.scale}`: {version.strip()} "
+        "`record --native` at 250 Hz over every Python thread, idle time left out; "
+        f"{total:,} samples; a load took "
         f"{per_load:.2f} s under the profiler. The client only: the server's work is the "
         "COPY floor's.",
         "",

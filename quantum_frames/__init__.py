@@ -59,10 +59,10 @@ if TYPE_CHECKING:  # imported on first use (PEP 562 below): they pull in pyarrow
         NoSnapshotWarning,
         backtest,
         bets_from_strategies,
-        point_in_time,
-        settle,
-        walk_forward,
     )
+    from quantum_frames.backtesting.point_in_time import point_in_time
+    from quantum_frames.backtesting.settle import settle
+    from quantum_frames.backtesting.walk_forward import walk_forward
     from quantum_frames.history import (
         LazyHistory,
         changes,
@@ -88,12 +88,13 @@ _LAZY: dict[str, str] = {
             "NoSnapshotWarning",
             "backtest",
             "bets_from_strategies",
-            "point_in_time",
-            "settle",
-            "walk_forward",
         ),
         "quantum_frames.backtesting",
     ),
+    # named like their modules, so they live there (no public name shadows a module)
+    "point_in_time": "quantum_frames.backtesting.point_in_time",
+    "settle": "quantum_frames.backtesting.settle",
+    "walk_forward": "quantum_frames.backtesting.walk_forward",
     **dict.fromkeys(
         (
             "LazyHistory",

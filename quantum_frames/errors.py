@@ -8,8 +8,10 @@ so ``except KeyError`` keeps working for callers that know nothing of quantum_fr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = [
     "FlattenCollisionError",
@@ -67,7 +69,8 @@ class Advice:
 
 class Named(Advice):
     """An argument and the value the caller gave it, inside a message: ``home='h'`` in
-    Python words, ``--home h`` (its flag and value) in the command line's."""
+    Python words, ``--home h`` (its flag and value) in the command line's.
+    """
 
     __slots__ = ()
 
@@ -82,7 +85,8 @@ class Named(Advice):
 
 class Message(str):
     """A message (a plain ``str`` in Python words) that remembers its parts, so the command
-    line can render the :class:`Advice` among them in CLI words."""
+    line can render the :class:`Advice` among them in CLI words.
+    """
 
     parts: tuple[str | Advice, ...]
 
@@ -128,6 +132,12 @@ class InvalidArgumentError(QuantumFramesError, ValueError):
     """
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: what was wrong and what to do, ending in a hint.
+            argument: the argument's name, as the caller wrote it.
+        """
         super().__init__(message)
         self.argument = argument
 
@@ -140,6 +150,12 @@ class InvalidArgumentTypeError(QuantumFramesError, TypeError):
     """
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: what was wrong and what to do, ending in a hint.
+            argument: the argument's name, as the caller wrote it.
+        """
         super().__init__(message)
         self.argument = argument
 
@@ -154,6 +170,13 @@ class SourceError(QuantumFramesError, ConnectionError):
     """
 
     def __init__(self, message: str, *, target: str | None = None, retryable: bool = False) -> None:
+        """Build the error.
+
+        Args:
+            message: what failed and what to do, ending in a hint (never a password).
+            target: ``host:port/database`` where it failed.
+            retryable: True when trying again may succeed.
+        """
         super().__init__(message)
         self.target = target
         self.retryable = retryable
@@ -172,6 +195,13 @@ class MissingTableError(SchemaError):
     """
 
     def __init__(self, schema: str, tables: Sequence[str], *, available: Sequence[str]) -> None:
+        """Build the error and its message.
+
+        Args:
+            schema: the schema that was searched.
+            tables: the missing table names.
+            available: the tables the schema does hold (listed in the message).
+        """
         self.schema = schema
         self.tables = tuple(tables)
         listed = ", ".join(available) if available else "none"
@@ -262,6 +292,12 @@ class FlattenError(QuantumFramesError, ValueError):
     """
 
     def __init__(self, message: str, *, column: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: what was wrong and what to do, ending in a hint.
+            column: the source column.
+        """
         super().__init__(message)
         self.column = column
 
@@ -278,6 +314,13 @@ class FlattenCollisionError(FlattenError):
     def __init__(
         self, *, column: str, name: str, paths: tuple[tuple[str, ...], tuple[str, ...]]
     ) -> None:
+        """Build the error and its message.
+
+        Args:
+            column: the source column.
+            name: the flat column name both paths would produce.
+            paths: the two colliding JSON paths (each a tuple of keys).
+        """
         self.name = name
         self.paths = paths
         first, second = (_render_path(p) for p in paths)
@@ -343,6 +386,13 @@ class ManifestError(SnapshotError):
     """
 
     def __init__(self, message: str, *, path: object = None, field: str = "") -> None:
+        """Build the error.
+
+        Args:
+            message: what is wrong with the manifest and what to do, ending in a hint.
+            path: the manifest.
+            field: the field that is wrong, dotted (``tables.teams.rows``).
+        """
         super().__init__(message, path=path)
         self.field = field
 
@@ -357,11 +407,19 @@ class HistoryError(QuantumFramesError, OSError):
     """
 
     def __init__(self, message: str, *, path: object = None, table: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: what is wrong and what to do, ending in a hint.
+            path: the history, table or file that is wrong.
+            table: the table concerned, when there is one.
+        """
         super().__init__(message)
         self.path = path
         self.table = table
 
     def __str__(self) -> str:
+        """The message alone (not OSError's ``[Errno …]`` form)."""
         return str(self.args[0]) if self.args else ""
 
 
@@ -373,6 +431,13 @@ class HistoryContractError(HistoryError):
     """
 
     def __init__(self, message: str, *, path: object, changes: Sequence[tuple[str, ...]]) -> None:
+        """Build the error.
+
+        Args:
+            message: the breaking changes and what to do, ending in a hint.
+            path: the history.
+            changes: one ``(table, column, change, before, after)`` tuple per breaking change.
+        """
         super().__init__(message, path=path)
         self.changes = tuple(tuple(c) for c in changes)
 
@@ -385,6 +450,12 @@ class SqlError(QuantumFramesError, ValueError):
     """
 
     def __init__(self, message: str, *, query: str) -> None:
+        """Build the error.
+
+        Args:
+            message: what DuckDB refused and what to do, ending in a hint.
+            query: the query text.
+        """
         super().__init__(message)
         self.query = query
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
 from quantum_frames.errors import InvalidArgumentError
 from quantum_frames.flattening import flatten_with_report
 from quantum_frames.flattening._api import MAX_COLUMNS
 
 if TYPE_CHECKING:
+    import os
+    from datetime import date, datetime
+    from pathlib import Path
+
+    from quantum_frames._typing import FrameT
     from quantum_frames.history import Append
     from quantum_frames.history._drift import Contract
     from quantum_frames.ops.names import AliasesArg
@@ -69,7 +70,8 @@ class FrictionFrame:
         aliases: pl.DataFrame | None = None,
     ) -> None:
         """Wrap ``frame``; ``teams`` and ``aliases`` resolve the names of a call
-        (QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``)."""
+        (QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``).
+        """
         self.frame: pl.DataFrame = frame.frame if isinstance(frame, FrictionFrame) else frame
         self.teams = teams
         self.aliases = aliases
@@ -1060,6 +1062,7 @@ class QuantumFrames:
         return Source.from_mapping(self.source).describe()
 
     def __repr__(self) -> str:
+        """Where the frames came from and when, then a line per table: rows, columns, JSON."""
         when = f", loaded {self.loaded_at:%Y-%m-%d %H:%M} UTC" if self.loaded_at else ""
         if self.as_of is not None:
             when += f", as of {self.as_of:%Y-%m-%d %H:%M} UTC"

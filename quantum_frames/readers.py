@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -28,6 +27,8 @@ from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_
 from quantum_frames.source._dsn import Dsn
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from quantum_frames.ops.names import AliasesArg
 
 __all__ = [
@@ -222,7 +223,8 @@ def _fetch_and_flatten(
     **fetch_options: Any,
 ) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
     """Fetch table after table; each one is flattened in the background while the next is
-    fetched, so decoding overlaps the network and the server's work."""
+    fetched, so decoding overlaps the network and the server's work.
+    """
     from concurrent.futures import Future, ThreadPoolExecutor
 
     futures: dict[str, Future[tuple[pl.DataFrame, pl.DataFrame]]] = {}
@@ -242,7 +244,8 @@ def _fetch_and_flatten(
         )
         flatten_s[name] = time.perf_counter() - t
         bar.step(
-            f"flattened {name}: {len(json_cols)} JSON columns → {result[0].width} columns in {flatten_s[name]:.2f}s"
+            f"flattened {name}: {len(json_cols)} JSON columns → {result[0].width} columns "
+            f"in {flatten_s[name]:.2f}s"
         )
         return result
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +19,8 @@ from quantum_frames.errors import (
 )
 
 if TYPE_CHECKING:
+    import os
+
     from quantum_frames.frames import QuantumFrames
 
 __all__ = ["connect", "sql", "to_duckdb"]
@@ -80,7 +81,8 @@ def _connection(q: QuantumFrames, allow_files: bool) -> Any:
 
 def _one_statement(con: Any, query: str) -> None:
     """Refuse several statements, and transaction control (which would end the rollback
-    that keeps one query from changing what the next one sees)."""
+    that keeps one query from changing what the next one sees).
+    """
     import duckdb
 
     statements = con.extract_statements(query)
@@ -100,7 +102,8 @@ def _one_statement(con: Any, query: str) -> None:
 
 def _one_line(error: BaseException) -> str:
     """DuckDB's message on one line (it spreads a message, its candidates and a caret over
-    several)."""
+    several).
+    """
     lines = [line.strip() for line in str(error).splitlines()]
     kept = [line for line in lines if line and set(line) != {"^"} and not line.startswith("LINE ")]
     return " ".join(kept).rstrip(".")
@@ -119,8 +122,8 @@ def sql(
 
     The frames are registered with DuckDB once per QuantumFrames (as Arrow, no copy), so a
     warm query costs what DuckDB takes. One statement per call, run in a transaction that is
-    rolled back: no query changes what the next one sees. The connection is locked down: a query cannot
-    read or write files (``read_csv``, ``COPY … TO``, ``ATTACH``, ``EXPORT DATABASE``),
+    rolled back: no query changes what the next one sees. The connection is locked down: a query
+    cannot read or write files (``read_csv``, ``COPY … TO``, ``ATTACH``, ``EXPORT DATABASE``),
     install or load extensions, or change that — unless ``allow_files=True``. Timestamps
     come back in UTC, as the frames hold them. Flattened names hold dots: quote them.
 

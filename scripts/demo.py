@@ -21,7 +21,7 @@ from quantum_frames.cli import main
 
 
 def server_dsn(server: pgserver.PostgresServer) -> str:
-    """pgserver listens on a Unix socket only: its directory, percent-encoded, is the host."""
+    """Pgserver listens on a Unix socket only: its directory, percent-encoded, is the host."""
     socket_dir = server.get_uri().split("host=")[-1]
     return f"postgresql://postgres@{quote(socket_dir, safe='')}/postgres"
 

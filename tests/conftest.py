@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import psycopg
@@ -20,32 +19,38 @@ import pytest
 
 from quantum_frames.synthetic.generator import generate
 from quantum_frames.synthetic.seed import seed_postgres
+from tests._helpers.pg import private_dir
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 @pytest.fixture(scope="session")
-def pg_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_dsn() -> Iterator[str]:
     """A DSN of a PostgreSQL the tests may create schemas in."""
     dsn = os.environ.get("QF_TEST_DSN")
     if dsn:
         yield dsn
         return
-    try:
-        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            warnings.simplefilter("ignore")
-            import pgserver
+    with private_dir("qf-test-pg-") as home:
+        try:
+            with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+                warnings.simplefilter("ignore")
+                import pgserver
 
-            pgdata = tmp_path_factory.mktemp("pgdata")
-            server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    except Exception as exc:  # pragma: no cover - only when no server can be had
-        pytest.fail(
-            "the tests need a real PostgreSQL and none could be started "
-            f"({type(exc).__name__}: {exc}). Set QF_TEST_DSN=postgresql://user@host:port/db "
-            "to a database the tests may create schemas in, or `pip install pgserver`.",
-            pytrace=False,
-        )
-    socket_dir = server.get_uri().split("host=")[-1]
-    yield f"postgresql://postgres@{quote(socket_dir, safe='')}/postgres"
-    server.cleanup()
+                server = pgserver.get_server(home / "pgdata", cleanup_mode="stop")
+        except Exception as exc:  # pragma: no cover - only when no server can be had
+            pytest.fail(
+                "the tests need a real PostgreSQL and none could be started "
+                f"({type(exc).__name__}: {exc}). Set QF_TEST_DSN=postgresql://user@host:port/db "
+                "to a database the tests may create schemas in, or `pip install pgserver`.",
+                pytrace=False,
+            )
+        try:
+            socket_dir = server.get_uri().split("host=")[-1]
+            yield f"postgresql://postgres@{quote(socket_dir, safe='')}/postgres"
+        finally:
+            server.cleanup()
 
 
 @pytest.fixture
@@ -90,7 +95,8 @@ def unused_port() -> int:
 @pytest.fixture
 def disk_full_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     """``disk_full_at(n)``: the n-th Parquet file written from now on (by Polars' writer or
-    Arrow's) fails with ENOSPC."""
+    Arrow's) fails with ENOSPC.
+    """
     import threading
 
     import polars as pl

@@ -40,4 +40,4 @@ def test_from_import_of_a_lazy_name() -> None:
 
 def test_unknown_name_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
-        _ = qf.no_such_name  # type: ignore[attr-defined]
+        _ = qf.no_such_name

@@ -25,7 +25,7 @@ def test_notebook_runs_and_its_charts_render(
     path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("QF_FIGURES", str(tmp_path))
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     NotebookClient(
         nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
@@ -46,9 +46,8 @@ def test_notebook_runs_and_its_charts_render(
     assert len(saved) == expected > 0
     for png in saved:
         data = png.read_bytes()
-        assert data.startswith(PNG) and len(data) > 10_000, (
-            png.name
-        )  # a real picture, not an empty canvas
+        assert data.startswith(PNG), png.name
+        assert len(data) > 10_000, png.name  # a real picture, not an empty canvas
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

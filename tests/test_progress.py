@@ -1,12 +1,15 @@
-"""Progress: a bar when asked (or in a terminal / notebook), silence otherwise, lines for the CLI."""
+"""Progress: a bar when asked (or in a terminal / notebook), silence otherwise; CLI lines."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
+from typing import TYPE_CHECKING
 
 import quantum_frames as qf
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
 
 
 def test_progress_bar_on_request_and_silent_by_default_off_a_terminal(
@@ -16,7 +19,8 @@ def test_progress_bar_on_request_and_silent_by_default_off_a_terminal(
     assert capsys.readouterr().err == ""
     qf.read_postgres(pg_dsn, schema=sample_schema, progress=True)
     err = capsys.readouterr().err
-    assert "read_postgres" in err and "/6 [" in err
+    assert "read_postgres" in err
+    assert "/6 [" in err
     qf.sample().write_snapshot(tmp_path / "s", progress=True)
     assert "write_snapshot" in capsys.readouterr().err
     qf.sample().write_snapshot(tmp_path / "t", progress=False)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 import pytest
 
 import quantum_frames as qf
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def test_sql_sees_all_tables_and_quoted_flat_names() -> None:
@@ -39,7 +42,8 @@ def test_to_duckdb_writes_flat_tables_and_json_views(tmp_path: Path) -> None:
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.sql("SELECT count(*) FROM teams").fetchall() == [(96,)]
         best = con.sql(
-            "SELECT json_extract_string(market_dna, '$.best_strategy') FROM raw_teams ORDER BY team_id LIMIT 1"
+            "SELECT json_extract_string(market_dna, '$.best_strategy') "
+            "FROM raw_teams ORDER BY team_id LIMIT 1"
         ).fetchall()
         assert best == [(q.teams.sort("team_id")["market_dna.best_strategy"][0],)]
         flat = con.sql(
@@ -99,7 +103,12 @@ def test_sql_registers_the_frames_once_per_quantum_frames(monkeypatch: pytest.Mo
 
     calls = []
     real = sql_module._register
-    monkeypatch.setattr(sql_module, "_register", lambda con, q: (calls.append(q), real(con, q)))
+
+    def counted(con: Any, q: Any) -> Any:
+        calls.append(q)
+        return real(con, q)
+
+    monkeypatch.setattr(sql_module, "_register", counted)
     q = qf.sample()
     for _ in range(3):
         q.sql("SELECT 1")

@@ -12,13 +12,14 @@ Python loop per resample or per bet.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import numpy as np
     import numpy.typing as npt
 
@@ -84,7 +85,7 @@ def block_weights(
         done += rows
 
 
-def _sums(bets: pl.DataFrame) -> list[pl.Expr]:
+def _sums() -> list[pl.Expr]:
     placed = pl.col("stake") > 0
     decided = placed & pl.col("result").is_in(("win", "half_win", "loss", "half_loss"))
     has_clv = decided & pl.col("clv").is_not_null()
@@ -119,7 +120,7 @@ def intervals(
     """
     import numpy as np
 
-    frame = bets.with_columns(block_ids(bets, how.block).alias("__block"), *_sums(bets))
+    frame = bets.with_columns(block_ids(bets, how.block).alias("__block"), *_sums())
     if by:
         keys = frame.select(by).unique().sort(by)
         frame = frame.join(keys.with_row_index("__group"), on=by, how="left", nulls_equal=True)
@@ -136,11 +137,13 @@ def intervals(
     sums = np.concatenate([sums, sums.sum(axis=1, keepdims=True)], axis=1)
     flat = sums.reshape(n_blocks, (n_groups + 1) * len(_SUMS))
     rng = np.random.default_rng(how.seed)
-    results = []
-    if n_blocks:
-        for weights in block_weights(rng, n_blocks, how.resamples):
-            results.append((weights @ flat).reshape(len(weights), n_groups + 1, len(_SUMS)))
-    totals = np.concatenate(results) if results else np.full((0, n_groups + 1, len(_SUMS)), np.nan)
+    shape = (n_groups + 1, len(_SUMS))
+    results = (
+        [(w @ flat).reshape(len(w), *shape) for w in block_weights(rng, n_blocks, how.resamples)]
+        if n_blocks
+        else []
+    )
+    totals = np.concatenate(results) if results else np.full((0, *shape), np.nan)
     t, p, w, d, c, cn = (totals[..., k] for k in range(len(_SUMS)))
     with np.errstate(invalid="ignore", divide="ignore"):
         metrics = {

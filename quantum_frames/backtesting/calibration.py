@@ -6,7 +6,7 @@ from typing import Any, Final
 
 import polars as pl
 
-__all__ = ["BINS", "calibration_metrics", "plot_calibration", "reliability"]
+__all__ = ["BINS", "calibration_metrics", "plot_calibration", "reliability", "require_altair"]
 
 BINS: Final = 10
 _EPS: Final = 1e-15
@@ -97,11 +97,7 @@ def plot_calibration(table: pl.DataFrame, *, title: str) -> Any:
     Raises:
         ImportError: Altair is not installed.
     """
-    try:
-        import altair as alt
-    except ImportError:
-        msg = "plot_calibration needs Altair: pip install 'quantum-frames[plot]' (or altair)."
-        raise ImportError(msg) from None
+    alt = require_altair("plot_calibration")
     points = table.filter(pl.col("bets") > 0)
     diagonal = pl.DataFrame({"mean_prob": [0.0, 1.0], "hit_rate": [0.0, 1.0]})
     axis_x = alt.X("mean_prob:Q", title="Predicted probability", scale=alt.Scale(domain=[0, 1]))
@@ -117,3 +113,23 @@ def plot_calibration(table: pl.DataFrame, *, title: str) -> Any:
 
 def _data(alt: Any, frame: pl.DataFrame) -> Any:
     return frame.to_pandas() if int(alt.__version__.split(".")[0]) < 5 else frame
+
+
+def require_altair(what: str) -> Any:
+    """The ``altair`` module, for a chart.
+
+    Args:
+        what: the function or method that draws the chart, named in the error.
+
+    Returns:
+        The imported ``altair`` module.
+
+    Raises:
+        ImportError: Altair is not installed (the message says how to install it).
+    """
+    try:
+        import altair as alt
+    except ImportError:
+        msg = f"{what} needs Altair: pip install 'quantum-frames[plot]' (or altair)."
+        raise ImportError(msg) from None
+    return alt

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, Literal
 
@@ -14,6 +13,7 @@ from quantum_frames.backtesting.calibration import (
     calibration_metrics,
     plot_calibration,
     reliability,
+    require_altair,
 )
 from quantum_frames.backtesting.margins import (
     MARGINS,
@@ -26,6 +26,8 @@ from quantum_frames.backtesting.periods import Period, check_period
 from quantum_frames.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from quantum_frames.backtesting.walk_forward import Periods
 
 __all__ = ["RESULTS", "Backtest", "MarginWarning", "backtest"]
@@ -222,16 +224,12 @@ class Backtest:
             ... })
             >>> chart = qf.backtest(bets).plot()  # an Altair chart: display it, or chart.save(...)
         """
-        try:
-            import altair as alt
-        except ImportError:
-            msg = "Backtest.plot needs Altair: pip install 'quantum-frames[plot]' (or altair)."
-            raise ImportError(msg) from None
+        alt = require_altair("Backtest.plot")
         curve = self.bets.group_by("date", maintain_order=True).agg(pl.col("bankroll").last())
         if curve.is_empty():  # no bets: the starting bankroll, flat, and a title saying so
             data = pl.DataFrame({"date": [0, 1], "bankroll": [self.starting_bankroll] * 2})
             return (
-                alt.Chart(_chart_data(alt, data))
+                alt.Chart(data)
                 .mark_line()
                 .encode(
                     x=alt.X("date:Q", title="(no bets)"), y=alt.Y("bankroll:Q", title="Bankroll")
@@ -242,7 +240,7 @@ class Backtest:
         data = pl.concat([start.cast(curve.schema), curve])
         x = alt.X("date:T", title="Date")
         line = (
-            alt.Chart(_chart_data(alt, data))
+            alt.Chart(data)
             .mark_line(interpolate="step-after")
             .encode(x=x, y=alt.Y("bankroll:Q", title="Bankroll"))
         )
@@ -250,7 +248,7 @@ class Backtest:
         if self.resampling is not None:
             shaded = band(self.bets, self.starting_bankroll, self.resampling)
             area = (
-                alt.Chart(_chart_data(alt, shaded))
+                alt.Chart(shaded)
                 .mark_area(opacity=0.25, interpolate="step-after")
                 .encode(x=x, y="low:Q", y2="high:Q")
             )
@@ -289,14 +287,6 @@ class Backtest:
             )
             raise InvalidArgumentError(msg, argument="prob")
         return plot_calibration(self.calibration, title=title or "Calibration of prob")
-
-
-def _chart_data(alt: Any, frame: pl.DataFrame) -> Any:
-    return frame.to_pandas() if _needs_pandas(alt) else frame
-
-
-def _needs_pandas(alt: Any) -> bool:
-    return int(alt.__version__.split(".")[0]) < 5
 
 
 def _pct(value: float | None, *, sign: bool = True) -> str:

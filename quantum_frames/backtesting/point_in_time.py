@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -16,6 +15,12 @@ from quantum_frames.frames import QuantumFrames
 from quantum_frames.ops.friction import one_season, report_unknown_teams
 from quantum_frames.ops.names import name_ids
 from quantum_frames.ops.strategies import best_strategies
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from quantum_frames._typing import FrameT
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["NoSnapshotWarning", "point_in_time"]
 

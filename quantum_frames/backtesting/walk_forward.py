@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import warnings
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +19,9 @@ from quantum_frames.backtesting.point_in_time import (
 from quantum_frames.errors import InvalidArgumentTypeError
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import Callable, Sequence
+
     from quantum_frames.frames import QuantumFrames
 
 __all__ = ["Periods", "WalkForward", "periods_of", "walk_forward"]

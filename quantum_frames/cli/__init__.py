@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -25,7 +24,11 @@ from quantum_frames.errors import (
     Named,
     QuantumFramesError,
 )
-from quantum_frames.frames import QuantumFrames
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["cli_message", "main", "snapshot_info", "summary"]
 
@@ -79,7 +82,8 @@ def _flag(argument: str) -> str | None:
 
 def _advise(advice: Advice) -> str:
     """An :class:`Advice` in CLI words: ``overwrite=True`` → ``use --overwrite``;
-    a :class:`Named` argument ``columns='x'`` → ``--columns x``."""
+    a :class:`Named` argument ``columns='x'`` → ``--columns x``.
+    """
     flag = _flag(advice.argument)
     if flag is None:
         return str(advice)
@@ -572,7 +576,8 @@ def _backtest(args: argparse.Namespace) -> int:
     import warnings
     from pathlib import Path
 
-    from quantum_frames.backtesting import backtest, bets_from_strategies, point_in_time
+    from quantum_frames.backtesting import backtest, bets_from_strategies
+    from quantum_frames.backtesting.point_in_time import point_in_time
 
     path = Path(args.bets)
     if not path.is_file():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
 from quantum_frames.cli._render import FORMATS, emit
 
 if TYPE_CHECKING:
+    import argparse
+
     from quantum_frames.frames import QuantumFrames
     from quantum_frames.history._drift import Contract
 
@@ -133,7 +134,10 @@ def _contract(values: list[str]) -> Contract:
     for value in values:
         table, sep, mode = value.partition("=")
         if not sep:
-            msg = f"--contract {value!r}: give one mode (freeze, evolve) or TABLE=MODE pairs, e.g. --contract teams=freeze."
+            msg = (
+                f"--contract {value!r}: give one mode (freeze, evolve) or TABLE=MODE pairs, e.g. "
+                "--contract teams=freeze."
+            )
             raise InvalidArgumentError(msg, argument="--contract")
         pairs[table] = mode
     frozen_tables(pairs)  # type: ignore[arg-type]  # refuses unknown tables and modes

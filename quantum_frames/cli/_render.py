@@ -1,15 +1,18 @@
 """How the command line shows things: load summaries, snapshot accounts, frames as
-table / CSV / JSON / Parquet."""
+table / CSV / JSON / Parquet.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from quantum_frames.frames import QuantumFrames
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["FORMATS", "emit", "plain", "snapshot_info", "summary"]
 
@@ -108,7 +111,8 @@ def snapshot_info(path: str, *, verify: bool = True) -> str:
         size = sum(f.bytes for f in files)
         lines.append(
             f"  {name:<11} {table.rows:>9,} rows  {len(table.flat.columns):>4} flat columns  "
-            f"{len(table.raw.columns):>3} source columns  {size / 1e6:6.2f} MB in {len(files)} files"
+            f"{len(table.raw.columns):>3} source columns  "
+            f"{size / 1e6:6.2f} MB in {len(files)} files"
         )
     return "\n".join(lines)
 

@@ -13,7 +13,6 @@ always gives the same columns.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
@@ -24,6 +23,8 @@ from quantum_frames.flattening._leaf import Leaf, struct_leaves
 from quantum_frames.flattening._route import decode_text_columns
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from quantum_frames.flattening._route import Engine
 
 __all__ = ["REPORT_SCHEMA", "flatten", "flatten_with_report", "json_columns", "report_frame"]
@@ -197,7 +198,8 @@ def flatten_with_report(
     null_cols = [c for c in cols if schema[c] == pl.Null]  # all SQL NULL: one null column
     other = [c for c in cols if c not in text_cols and c not in struct_cols and c not in null_cols]
     if other:
-        msg = f"columns {other} hold neither JSON text nor structs (dtypes {[str(schema[c]) for c in other]})."
+        dtypes = [str(schema[c]) for c in other]
+        msg = f"columns {other} hold neither JSON text nor structs (dtypes {dtypes})."
         raise FlattenError(msg, column=other[0])
 
     leaves: dict[str, list[Leaf]] = {c: [] for c in cols}
@@ -243,8 +245,9 @@ def report_frame(columns: dict[str, list[Any]]) -> pl.DataFrame:
     """A flatten report (:data:`REPORT_SCHEMA`) from its columns.
 
     The paths (lists of strings) are joined by a character no key holds and split again by
-    Polars: building them from nested Python lists is 30 × slower, and ``pyarrow.array`` on
-    Python lists imports pandas (0.4 s of a script's first load) when it is installed; this
+    Polars: building them from nested Python lists is many times slower, and ``pyarrow.array``
+    on Python lists imports pandas (a large share of a script's first load) when it is
+    installed (figures: BENCHMARKS.md, "Figures behind the code"); this
     way reading a snapshot imports no pyarrow. Keys holding every candidate character take
     the Arrow route (offsets and flat values).
 

@@ -1,4 +1,4 @@
-"""Fast path of the flatten stage: a column of JSON objects decoded by Arrow's JSON reader.
+r"""Fast path of the flatten stage: a column of JSON objects decoded by Arrow's JSON reader.
 
 Arrow's reader infers the schema over every row and decodes the values in the same pass, in
 native code — about half the work of DuckDB's structure pass followed by its transform. It is
@@ -14,7 +14,7 @@ otherwise and the column takes that path. It declines when:
 - a value opens more than 4,096 arrays and objects (Arrow's parser recurses: nesting tens
   of thousands deep crashes the process);
 - a value is not valid JSON (checked by the caller unless the values come from a PostgreSQL
-  json/jsonb column), or the text holds a ``\\u0000`` or surrogate escape;
+  json/jsonb column), or the text holds a ``\u0000`` or surrogate escape;
 - the text holds a number a Float64 may not hold exactly (16 digits or more, or a
   three-digit exponent: :data:`~quantum_frames.flattening._text.RISKY_NUMBER_SCREEN`; Arrow
   would round it silently), or a digit run that looks like one inside a string;
@@ -329,7 +329,8 @@ def _too_wide(schema: pa.Schema, max_columns: int | None) -> bool:
 
 def _width(dtype: pa.DataType, depth: int = 0) -> int:
     """The leaf columns a type makes (a list of structs counts its fields: they take memory);
-    past ``_MAX_NESTING`` levels 1 (such a schema is declined by :func:`_supported`)."""
+    past ``_MAX_NESTING`` levels 1 (such a schema is declined by :func:`_supported`).
+    """
     if depth > _MAX_NESTING:
         return 1
     if pa.types.is_struct(dtype):
@@ -342,7 +343,8 @@ def _width(dtype: pa.DataType, depth: int = 0) -> int:
 
 def _too_deep(values: pl.Series, longest: int) -> bool:
     """Whether a row opens more than ``_MAX_BRACKETS`` arrays and objects (a regex count,
-    run only on the rows with more bytes than that)."""
+    run only on the rows with more bytes than that).
+    """
     if longest <= _MAX_BRACKETS:
         return False
     long_rows = values.filter(values.str.len_bytes() > _MAX_BRACKETS)
@@ -353,7 +355,8 @@ def _unsafe_floats(expr: pl.Expr, dtype: pl.DataType | DataTypeClass) -> list[pl
     """Expressions telling whether a decoded column holds doubles the DuckDB path must look
     at: NaN or Infinity (Arrow accepts them, JSON does not) or values of ``_LARGE`` and beyond
     (the literal may have had more digits than a Float64 holds; integers beyond Int64 come
-    out as doubles). One expression per double leaf, all run in one ``select``."""
+    out as doubles). One expression per double leaf, all run in one ``select``.
+    """
     if dtype == pl.Float64:
         return [((expr.abs() >= _LARGE) | expr.is_nan()).any()]
     if isinstance(dtype, pl.Struct):
@@ -414,7 +417,8 @@ def _supported(dtype: pa.DataType, depth: int) -> bool:
 
 def _element_supported(dtype: pa.DataType, depth: int) -> bool:
     """Array elements: the DuckDB path keeps as JSON text arrays of objects it cannot hold as
-    one STRUCT (``{}``, an empty key, keys differing only by case)."""
+    one STRUCT (``{}``, an empty key, keys differing only by case).
+    """
     if depth > _MAX_NESTING:
         return False
     if pa.types.is_struct(dtype):

@@ -20,9 +20,8 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -38,6 +37,9 @@ from quantum_frames.flattening._text import (
     mark_numbers,
     unmark,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
 
 __all__ = ["WINDOW", "check_valid", "decode"]
 
@@ -63,7 +65,8 @@ Path = tuple[str | int, ...]
 _TOO_WIDE: Final = "QF_TOO_WIDE:"
 # Tokens of a structure's text: strings, brackets, and the rest (colons, commas).
 _STRUCTURE_TOKEN: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]|[^"\[\]{}]+')
-# The flattener's own in-memory DuckDB, opened on first use (a connection costs ~40 ms).
+# The flattener's own in-memory DuckDB, opened on first use (a connection is costly, a cursor
+# cheap: BENCHMARKS.md, "Figures behind the code").
 _DB: Any = None
 _DB_LOCK: Final = threading.Lock()
 #: Rows per structure query: ``json_group_structure`` holds every parsed row of a query until
@@ -108,7 +111,8 @@ class _Piece:
         if self.path:
             value = f"json_extract({value}, {quote_literal(_json_pointer(self.path))})"
         plan = _transform_structure(self.structure, len(self.path), max_depth)
-        return f"json_transform({value}, {quote_literal(json.dumps(plan))}) AS {quote_ident(self.alias)}"
+        plan_text = quote_literal(json.dumps(plan))
+        return f"json_transform({value}, {plan_text}) AS {quote_ident(self.alias)}"
 
 
 def check_valid(df: pl.DataFrame, cols: Sequence[str]) -> None:
@@ -242,7 +246,8 @@ def _decode_with_duckdb(
 def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[str, Tag]]:
     """The columns as DuckDB is to read them: duplicate keys dropped but the last, numbers a
     Float64 may not hold marked as tagged strings (see :mod:`._text`); each marked column's
-    tag."""
+    tag.
+    """
     out: list[pl.Series] = []
     marked: dict[str, Tag] = {}
     for c in cols:
@@ -255,9 +260,10 @@ def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[
 
 
 def _duckdb_cursor() -> Any:
-    """A cursor on the flattener's own in-memory DuckDB, opened once: a connection costs
-    ~40 ms, a cursor ~1 ms. Each cursor is its own session (its registered tables are its
-    own), so the groups decoded in parallel threads do not see each other's."""
+    """A cursor on the flattener's own in-memory DuckDB, opened once (a connection costs
+    tens of times what a cursor does). Each cursor is its own session (its registered tables are its
+    own), so the groups decoded in parallel threads do not see each other's.
+    """
     global _DB
     import duckdb
 
@@ -271,7 +277,8 @@ def _structures(
     con: Any, df: pl.DataFrame, cols: Sequence[str], window: int
 ) -> dict[str, Structure]:
     """The merged structure of every row of each column, one column (and window) at a time:
-    several aggregates in one query keep every row's parsed JSON alive together."""
+    several aggregates in one query keep every row's parsed JSON alive together.
+    """
     if _small(df, cols, window):  # one query for all columns: the memory peak is small anyway
         return _structure_query(con, df, cols, "qf_json")
     out: dict[str, Structure] = {}
@@ -318,7 +325,8 @@ def _capped(structure: Structure, max_columns: int) -> Structure:
 
     One walk collects every object with its key count and width; they are cut in order of key
     count (a cut inside one already cut is skipped; cutting an ancestor of cut ones takes
-    back their share): work n log n in the size of the structure, not per cut."""
+    back their share): work n log n in the size of the structure, not per cut.
+    """
     objects: list[tuple[int, int, Path, int]] = []  # (-keys, order, path, width)
     total = _collect(structure, (), objects)
     if total <= max_columns:
@@ -339,7 +347,8 @@ def _capped(structure: Structure, max_columns: int) -> Structure:
 
 def _collect(node: Structure, path: Path, out: list[tuple[int, int, Path, int]]) -> int:
     """The leaf columns ``node`` makes (a list of objects counts their keys: they take
-    memory); appends every non-empty object as (-keys, order, path, width)."""
+    memory); appends every non-empty object as (-keys, order, path, width).
+    """
     if isinstance(node, dict):
         width = sum(_collect(v, (*path, k), out) for k, v in node.items()) or 1
         if node:
@@ -372,7 +381,8 @@ def _wide_keys(node: Structure) -> int | None:
 def _truncated(structure: str) -> str:
     """A structure's text with every subtree deeper than ``_MAX_DEPTH`` replaced by the type
     ``_TOO_DEEP``: Python walks the structure recursively, and such subtrees stay JSON text.
-    A loop over the structure's tokens (one text per column, not per row)."""
+    A loop over the structure's tokens (one text per column, not per row).
+    """
     if structure.count("[") + structure.count("{") <= _MAX_DEPTH:
         return structure
     out: list[str] = []
@@ -452,7 +462,8 @@ def _transform(
     con: Any, pieces: Sequence[_Piece], max_depth: int | None, *, at_once: bool = False
 ) -> pl.DataFrame:
     """One ``json_transform`` query per piece (like :func:`_structures`: lower memory peak),
-    or one for all pieces when the input is small."""
+    or one for all pieces when the input is small.
+    """
     import duckdb
 
     frames = []
@@ -513,7 +524,8 @@ def _transform_structure(
     node: Structure, depth: int, max_depth: int | None, level: int = 0
 ) -> Structure:
     """The structure handed to ``json_transform``: what each path is read as (``level``: how
-    deep in its piece; arrays nesting deeper than Arrow's types may are read as JSON text)."""
+    deep in its piece; arrays nesting deeper than Arrow's types may are read as JSON text).
+    """
     if isinstance(node, dict):
         if not node or (max_depth is not None and depth >= max_depth):
             return "JSON"
@@ -598,7 +610,8 @@ def _finish_leaf(leaf: Leaf, depth_capped: bool, *, too_deep: bool, tag: Tag | N
     """Cast a decoded leaf to its final dtype, or mark it to be kept as JSON text.
 
     ``too_deep``: an array nested deeper than Arrow's types may (read as JSON text);
-    ``tag``: the tag of the numbers :func:`mark_numbers` marked in the column, if any."""
+    ``tag``: the tag of the numbers :func:`mark_numbers` marked in the column, if any.
+    """
     node, values = leaf.structure, leaf.values
     if isinstance(node, dict):  # always {} or capped by max_depth: JSON text
         if not depth_capped and _only_empty_objects(values):
@@ -719,7 +732,8 @@ def _finish_json(leaf: Leaf, tag: Tag | None) -> None:
 
 def _finish_marked_strings(leaf: Leaf, tag: Tag) -> None:
     """A String leaf of a marked column: numbers only (Float64 where every one is exact, or
-    their text), strings only (as they are), or both (each row's JSON text, read again)."""
+    their text), strings only (as they are), or both (each row's JSON text, read again).
+    """
     values = leaf.values
     is_mark = values.str.starts_with(tag.decoded)
     if not is_mark.any():
@@ -734,7 +748,8 @@ def _finish_marked_strings(leaf: Leaf, tag: Tag) -> None:
 
 def _finish_numbers(leaf: Leaf) -> None:
     """Number texts: Float64 when each is the same decimal value as its Float64's shortest
-    text, else kept as the source's text and reported."""
+    text, else kept as the source's text and reported.
+    """
     text = leaf.values
     if exact_float_texts(text.drop_nulls()).all():
         leaf.values = text.cast(pl.Float64)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import polars as pl
 
 from quantum_frames.flattening import _duckdb
 from quantum_frames.flattening._leaf import Leaf
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["Engine", "decode_text_columns"]
 

@@ -182,9 +182,10 @@ def _drop_duplicates(values: pl.Series) -> tuple[pl.Series, bool]:
 
 @dataclass(frozen=True)
 class Tag:
-    """The tag that marks a number's text carried as a JSON string: ``\\u0001qf#<n>#``, with
+    r"""The tag that marks a number's text carried as a JSON string: ``\u0001qf#<n>#``, with
     the smallest ``n`` whose tag the column's text does not already hold (so no string of the
-    source can ever be taken for a marked number)."""
+    source can ever be taken for a marked number).
+    """
 
     n: int
 
@@ -235,7 +236,8 @@ def has_marks(values: pl.Series, tag: Tag) -> bool:
 
 def unmark(values: pl.Series, tag: Tag) -> pl.Series:
     """Marked numbers back to the source's number text: in JSON text (``"<tag>1.5"`` →
-    ``1.5``) and as decoded strings (the tag dropped)."""
+    ``1.5``) and as decoded strings (the tag dropped).
+    """
     escaped = '"' + tag.escaped.replace("\\", "\\\\") + '([-+0-9.eE]*)"'
     return values.str.replace_all(escaped, "${1}").str.replace_all(tag.decoded, "", literal=True)
 
@@ -260,7 +262,8 @@ def exact_float_texts(text: pl.Series) -> pl.Series:
 
 def _canonical(text: pl.Expr) -> pl.Expr:
     """A number text as ``<sign><digits>e<exponent>``, digits without leading or trailing
-    zeros (zero as ``0``): two texts are the same decimal value when these are equal."""
+    zeros (zero as ``0``): two texts are the same decimal value when these are equal.
+    """
     parts = text.str.extract_groups(r"^(-?)([0-9]+)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$")
     sign, whole = parts.struct.field("1"), parts.struct.field("2")
     fraction = parts.struct.field("3").fill_null("")

@@ -10,10 +10,12 @@ one join and column expressions — no row loop.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["CHANGE_SCHEMA", "ChangeSetWarning", "change_set", "table_key"]
 
@@ -80,7 +82,12 @@ def change_set(
     if key is not None and old is not None and table_key(name, old) != key:
         key = None
     if key is None:
-        msg = f"table {name!r}: no unique key among {[list(k) for k in KEY_CANDIDATES.get(name, ())]} in this moment and the last, so its change set is not recorded (its data is). Hint: keep the primary key column in the source table."
+        msg = (
+            f"table {name!r}: no unique key among "
+            f"{[list(k) for k in KEY_CANDIDATES.get(name, ())]} in this moment and the last, so "
+            "its change set is not recorded (its data is). Hint: keep the primary key column in "
+            "the source table."
+        )
         warnings.warn(msg, ChangeSetWarning, stacklevel=3)
         return pl.DataFrame(schema=CHANGE_SCHEMA), None
     key_json = pl.struct(list(key)).struct.json_encode().alias("key")

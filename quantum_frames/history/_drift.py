@@ -48,7 +48,8 @@ DRIFT_SCHEMA: Final = pl.Schema(
 
 def shape_of(thing: QuantumFrames | Moment | str | os.PathLike[str]) -> Shape:
     """The shape of frames, of a history moment, or of the history / snapshot at a path (a
-    history: its newest moment; a folder of snapshots: the newest snapshot)."""
+    history: its newest moment; a folder of snapshots: the newest snapshot).
+    """
     from quantum_frames.frames import QuantumFrames
 
     if isinstance(thing, QuantumFrames):
@@ -75,13 +76,17 @@ def shape_of(thing: QuantumFrames | Moment | str | os.PathLike[str]) -> Shape:
             name: {c.name: (c.dtype, c.conflict) for c in tables[name].flat.columns}
             for name in FLAT_TABLES
         }
-    msg = f"drift needs a reference: a history or snapshot path, or QuantumFrames — got {type(thing).__name__}. Hint: pass q.drift('path/to/history')."
+    msg = (
+        "drift needs a reference: a history or snapshot path, or QuantumFrames — got "
+        f"{type(thing).__name__}. Hint: pass q.drift('path/to/history')."
+    )
     raise InvalidArgumentError(msg, argument="reference")
 
 
 def drift(current: Shape, reference: Shape) -> pl.DataFrame:
     """What changed from ``reference`` to ``current``: columns added, removed and retyped,
-    and new type conflicts, per table (:data:`DRIFT_SCHEMA`)."""
+    and new type conflicts, per table (:data:`DRIFT_SCHEMA`).
+    """
     rows: list[tuple[str, str, str, str | None, str | None]] = []
     for table in FLAT_TABLES:
         now = current.get(table, {})
@@ -110,17 +115,26 @@ def frozen_tables(contract: Contract) -> set[str]:
     modes = ("evolve", "freeze")
     if isinstance(contract, str):
         if contract not in modes:
-            msg = f"contract={contract!r} is not a contract. Hint: pass 'evolve', 'freeze', or a mapping such as {{'teams': 'freeze'}}."
+            msg = (
+                f"contract={contract!r} is not a contract. Hint: pass 'evolve', 'freeze', or a "
+                f"mapping such as {{'teams': 'freeze'}}."
+            )
             raise InvalidArgumentError(msg, argument="contract")
         return set(FLAT_TABLES) if contract == "freeze" else set()
     if not isinstance(contract, Mapping):
-        msg = f"contract must be 'evolve', 'freeze' or a mapping of tables to them, not {type(contract).__name__}. Hint: contract={{'teams': 'freeze'}}."
+        msg = (
+            "contract must be 'evolve', 'freeze' or a mapping of tables to them, not "
+            f"{type(contract).__name__}. Hint: contract={{'teams': 'freeze'}}."
+        )
         raise InvalidArgumentError(msg, argument="contract")
     unknown = sorted(str(t) for t in contract if t not in FLAT_TABLES)
     bad = sorted(f"{t}={m!r}" for t, m in contract.items() if m not in modes)
     if unknown or bad:
         problem = f"unknown table(s) {unknown}" if unknown else f"unknown mode(s) {bad}"
-        msg = f"contract: {problem}. Hint: the tables are {list(FLAT_TABLES)}, the modes 'evolve' and 'freeze'."
+        msg = (
+            f"contract: {problem}. Hint: the tables are {list(FLAT_TABLES)}, the modes 'evolve' "
+            "and 'freeze'."
+        )
         raise InvalidArgumentError(msg, argument="contract")
     return {t for t, m in contract.items() if m == "freeze"}
 
@@ -140,7 +154,11 @@ def check_contract(report: pl.DataFrame, frozen: set[str], *, path: Path, agains
         f"; … {len(described) - 40} more" if len(described) > 40 else ""
     )
     tables = sorted(set(breaking["table"]))
-    msg = f"the moment breaks the frozen shape of {', '.join(tables)} ({against}): {shown}. Nothing was written. Hint: fix the source, or pass contract='evolve' (or {{'{tables[0]}': 'evolve'}}) to accept the new shape."
+    msg = (
+        f"the moment breaks the frozen shape of {', '.join(tables)} ({against}): {shown}. Nothing "
+        f"was written. Hint: fix the source, or pass contract='evolve' (or {{'{tables[0]}': "
+        f"'evolve'}}) to accept the new shape."
+    )
     raise HistoryContractError(msg, path=path, changes=rows)
 
 

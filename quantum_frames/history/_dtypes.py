@@ -69,7 +69,8 @@ def storable_dtype(dtype: PolarsDataType) -> pl.DataType:
 
 def storable(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.DataType]]:
     """``frame`` with every column Delta cannot hold cast to its stand-in (a new frame), and
-    the real dtypes of those columns (empty when none needed one)."""
+    the real dtypes of those columns (empty when none needed one).
+    """
     real = {}
     casts = {}
     for name, dtype in frame.schema.items():
@@ -88,7 +89,8 @@ def restore(frame: pl.LazyFrame, real: dict[str, pl.DataType]) -> pl.LazyFrame:
 
 def encode_schema(dtypes: dict[str, pl.DataType]) -> str | None:
     """The dtypes as text for the log: an empty Arrow IPC file, base64 (exact for every
-    Polars dtype, Enum categories included); None when there are none."""
+    Polars dtype, Enum categories included); None when there are none.
+    """
     if not dtypes:
         return None
     buf = io.BytesIO()

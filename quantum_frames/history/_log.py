@@ -24,14 +24,17 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
+from quantum_frames._process import process_alive
 from quantum_frames.errors import HistoryError
 from quantum_frames.snapshots.manifest import parse_when
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
 
 __all__ = [
     "CHANGES_TABLE",
@@ -267,7 +270,8 @@ class Moment:
     def commit_metadata(self, table: str) -> dict[str, str]:
         """The custom metadata of this moment's Delta commit of ``table`` — what a reader
         without quantum_frames sees in ``DeltaTable.history()`` (``userMetadata`` is what
-        Spark's ``DESCRIBE HISTORY`` shows)."""
+        Spark's ``DESCRIBE HISTORY`` shows).
+        """
         summary = {
             "moment": self.version,
             "snapshot_id": self.snapshot_id,
@@ -308,7 +312,10 @@ def load_moments(root: Path) -> list[Moment]:
         if not root.exists():
             msg = f"{root} does not exist. Hint: pass the folder q.write_history(path) wrote."
         else:
-            msg = f"{root} is not a history: it has no {LOG_DIR}/ commit log. Hint: pass the folder q.write_history(path) wrote (a snapshot folder reads with read_snapshot)."
+            msg = (
+                f"{root} is not a history: it has no {LOG_DIR}/ commit log. Hint: pass the folder "
+                "q.write_history(path) wrote (a snapshot folder reads with read_snapshot)."
+            )
         raise HistoryError(msg, path=root)
     moments = []
     for entry in sorted(log.iterdir()):
@@ -321,7 +328,11 @@ def load_moments(root: Path) -> list[Moment]:
         moments.append(moment)
     for expected, moment in enumerate(moments):
         if moment.version != expected:
-            msg = f"history {root}: moment {expected} is missing from {LOG_DIR}/ (found {moment.version} after it). Hint: restore the log entry; without it the moments after it cannot be trusted."
+            msg = (
+                f"history {root}: moment {expected} is missing from {LOG_DIR}/ (found "
+                f"{moment.version} after it). Hint: restore the log entry; without it the moments "
+                "after it cannot be trusted."
+            )
             raise HistoryError(msg, path=log)
     return moments
 
@@ -346,7 +357,11 @@ def publish(root: Path, moment: Moment) -> Path:
         try:
             os.link(tmp, final)  # atomic; fails when the name exists
         except FileExistsError:
-            msg = f"history {root}: another process appended moment {moment.version} while this append was running; this append is not part of the history (nothing of it is visible). Hint: load again and append again."
+            msg = (
+                f"history {root}: another process appended moment {moment.version} while this "
+                "append was running; this append is not part of the history (nothing of it is "
+                "visible). Hint: load again and append again."
+            )
             raise HistoryError(msg, path=final) from None
     finally:
         with contextlib.suppress(OSError):
@@ -362,7 +377,7 @@ def remove_stale_temporaries(root: Path) -> None:
         return
     for entry in log.iterdir():
         match = re.match(r"^\.tmp-(\d+)-[0-9a-f]+\.json$", entry.name)
-        if match and not _alive(int(match[1])):
+        if match and not process_alive(int(match[1])):
             with contextlib.suppress(OSError):
                 entry.unlink()
 
@@ -412,7 +427,10 @@ def _digest(body: Mapping[str, Any]) -> str:
 
 
 def _bad(where: str, problem: str) -> NoReturn:
-    msg = f"{where} is not a valid history log entry: {problem}. Hint: the log was edited or damaged; restore it from a backup (the Delta tables themselves are untouched)."
+    msg = (
+        f"{where} is not a valid history log entry: {problem}. Hint: the log was edited or "
+        "damaged; restore it from a backup (the Delta tables themselves are untouched)."
+    )
     raise HistoryError(msg, path=where)
 
 
@@ -458,15 +476,3 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

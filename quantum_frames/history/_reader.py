@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import functools
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +25,10 @@ from quantum_frames.history._log import (
 from quantum_frames.snapshots.manifest import parse_when
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping
+    from datetime import date, datetime
+
     from deltalake import DeltaTable
 
 __all__ = [
@@ -53,7 +54,10 @@ def require_deltalake() -> None:
     try:
         import deltalake  # noqa: F401
     except ImportError:
-        msg = f"histories are Delta Lake tables and need the deltalake package, which is not installed. Hint: {_PIP_HINT}"
+        msg = (
+            "histories are Delta Lake tables and need the deltalake package, which is not "
+            f"installed. Hint: {_PIP_HINT}"
+        )
         raise HistoryError(msg) from None
 
 
@@ -112,7 +116,8 @@ def _raw_tables(root: Path, moment: Moment) -> dict[str, pl.DataFrame]:
 
 def _source_of(root: Path, moment: Moment) -> dict[str, Any]:
     """The moment's source, naming the history and the moment (``moment``, when the source
-    has one, stays the database moment of the load)."""
+    has one, stays the database moment of the load).
+    """
     return {**moment.source, "history": str(root), "history_moment": moment.version}
 
 
@@ -183,7 +188,10 @@ def resolve_moment(
     """
     require_deltalake()
     if as_of is not None and version is not None:
-        msg = "pass as_of or version, not both. Hint: version picks a moment by number, as_of by date."
+        msg = (
+            "pass as_of or version, not both. Hint: version picks a moment by number, as_of by "
+            "date."
+        )
         raise InvalidArgumentError(msg, argument="version")
     root = Path(path)
     moments = load_moments(root)
@@ -192,10 +200,16 @@ def resolve_moment(
         raise HistoryError(msg, path=root)
     if version is not None:
         if isinstance(version, bool) or not isinstance(version, int):
-            msg = f"version must be a moment number (int), not {type(version).__name__}. Hint: see qf.list_history(path)."
+            msg = (
+                f"version must be a moment number (int), not {type(version).__name__}. Hint: see "
+                "qf.list_history(path)."
+            )
             raise InvalidArgumentError(msg, argument="version")
         if not 0 <= version < len(moments):
-            msg = f"history {root} has no moment {version}; it has 0 to {len(moments) - 1}. Hint: see qf.list_history(path)."
+            msg = (
+                f"history {root} has no moment {version}; it has 0 to {len(moments) - 1}. Hint: "
+                "see qf.list_history(path)."
+            )
             raise HistoryError(msg, path=root)
         return root, moments[version]
     if as_of is None:
@@ -204,7 +218,10 @@ def resolve_moment(
     eligible = [m for m in moments if m.as_of <= cutoff]
     if not eligible:
         first = moments[0].as_of
-        msg = f"no moment of history {root} is as of {as_of} or earlier; the first is as of {first:%Y-%m-%d %H:%M:%S} UTC. Hint: pass a later date."
+        msg = (
+            f"no moment of history {root} is as of {as_of} or earlier; the first is as of "
+            f"{first:%Y-%m-%d %H:%M:%S} UTC. Hint: pass a later date."
+        )
         raise HistoryError(msg, path=root)
     return root, eligible[-1]
 
@@ -221,11 +238,19 @@ def open_table(root: Path, name: str, state: TableState) -> DeltaTable:
     try:
         table = DeltaTable(uri, version=state.version)
     except Exception as exc:  # deltalake's errors: TableNotFoundError, DeltaError …
-        msg = f"history {root}: table {name!r} cannot be opened at Delta version {state.version} ({type(exc).__name__}: {_first_line(exc)}). Hint: the table was removed, vacuumed or damaged; restore {uri} from a backup."
+        msg = (
+            f"history {root}: table {name!r} cannot be opened at Delta version {state.version} "
+            f"({type(exc).__name__}: {_first_line(exc)}). Hint: the table was removed, vacuumed "
+            f"or damaged; restore {uri} from a backup."
+        )
         raise HistoryError(msg, path=uri, table=name) from None
     missing = [f for f in table.file_uris() if not Path(f.removeprefix("file://")).is_file()]
     if missing:
-        msg = f"history {root}: table {name!r} (Delta version {state.version}) lacks its data file {missing[0]}{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}. Hint: the file was deleted (a vacuum with a short retention?); restore it from a backup."
+        msg = (
+            f"history {root}: table {name!r} (Delta version {state.version}) lacks its data file "
+            f"{missing[0]}{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}. Hint: "
+            "the file was deleted (a vacuum with a short retention?); restore it from a backup."
+        )
         raise HistoryError(msg, path=missing[0], table=name)
     return table
 
@@ -257,7 +282,12 @@ def read_tables(root: Path, moment: Moment, names: tuple[str, ...]) -> dict[str,
         got = [(c, str(d)) for c, d in frame.schema.items()]
         want = [(c.name, c.dtype) for c in state.columns]
         if got != want or frame.height != state.rows:
-            msg = f"history {root}: table {name!r} at Delta version {state.version} does not match moment {moment.version}'s log entry: {frame.height} rows (the log: {state.rows}), columns and dtypes {'match' if got == want else 'differ'}. Hint: the table was changed outside quantum_frames; restore it from a backup."
+            msg = (
+                f"history {root}: table {name!r} at Delta version {state.version} does not match "
+                f"moment {moment.version}'s log entry: {frame.height} rows (the log: "
+                f"{state.rows}), columns and dtypes {'match' if got == want else 'differ'}. Hint: "
+                "the table was changed outside quantum_frames; restore it from a backup."
+            )
             raise HistoryError(msg, path=root / name, table=name)
         out[name] = frame
     return out
@@ -267,7 +297,10 @@ def _collect(root: Path, name: str, scan: pl.LazyFrame) -> pl.DataFrame:
     try:
         return scan.collect()
     except Exception as exc:
-        msg = f"history {root}: cannot read table {name!r} ({type(exc).__name__}: {_first_line(exc)}). Hint: the table is damaged; restore it from a backup."
+        msg = (
+            f"history {root}: cannot read table {name!r} ({type(exc).__name__}: "
+            f"{_first_line(exc)}). Hint: the table is damaged; restore it from a backup."
+        )
         raise HistoryError(msg, path=root / name, table=name) from None
 
 
@@ -389,14 +422,18 @@ def changes(
             .collect()
         )
     except Exception as exc:
-        msg = f"history {root}: cannot read table {CHANGES_TABLE!r} ({type(exc).__name__}: {_first_line(exc)}). Hint: the table is damaged; restore it from a backup."
+        msg = (
+            f"history {root}: cannot read table {CHANGES_TABLE!r} ({type(exc).__name__}: "
+            f"{_first_line(exc)}). Hint: the table is damaged; restore it from a backup."
+        )
         raise HistoryError(msg, path=root / CHANGES_TABLE, table=CHANGES_TABLE) from None
     return out
 
 
 def history_frames(path: str | os.PathLike[str]) -> list[QuantumFrames]:
     """Every moment of a history as QuantumFrames that read their tables on first use, for
-    ``point_in_time``: only the moments a fixture falls on are ever read."""
+    ``point_in_time``: only the moments a fixture falls on are ever read.
+    """
     require_deltalake()
     root = Path(path)
     return [_LazyMoment.of(root, m) for m in load_moments(root)]

@@ -118,7 +118,10 @@ def write_history(
         msg = f"{root} is a file, not a history. Hint: pass a folder path."
         raise HistoryError(msg, path=root)
     if root.is_dir() and not is_history(root) and any(root.iterdir()):
-        msg = f"{root} is neither a history nor empty; nothing was written. Hint: pass a new or empty folder (snapshots and histories live in separate folders)."
+        msg = (
+            f"{root} is neither a history nor empty; nothing was written. Hint: pass a new or "
+            "empty folder (snapshots and histories live in separate folders)."
+        )
         raise HistoryError(msg, path=root)
     moments = load_moments(root) if is_history(root) else []
     head = moments[-1] if moments else None
@@ -126,7 +129,11 @@ def write_history(
     when = parse_when(as_of) if as_of is not None else (q.as_of or now)
     when = parse_when(when)
     if head is not None and when <= head.as_of:
-        msg = f"history {root}: as_of {_log.iso(when)} is not after the newest moment ({head.version}, as of {_log.iso(head.as_of)}); nothing was written. Hint: moments go forward in time — pass a later as_of, or keep back-filled data as snapshots."
+        msg = (
+            f"history {root}: as_of {_log.iso(when)} is not after the newest moment "
+            f"({head.version}, as of {_log.iso(head.as_of)}); nothing was written. Hint: moments "
+            "go forward in time — pass a later as_of, or keep back-filled data as snapshots."
+        )
         raise HistoryError(msg, path=root)
     if head is not None and frozen:
         report = drift(shape_of(q), shape_of(head))
@@ -142,7 +149,10 @@ def write_history(
         before = read_tables(root, head, alike)
         unchanged |= {n for n in alike if tables_equal([raw[n]], [before[n]])}
     if head is not None and len(unchanged) == len(FLAT_TABLES) + len(RAW_TABLES):
-        message = f"history {root}: the load is identical to moment {head.version} (as of {_log.iso(head.as_of)}); no new version was written."
+        message = (
+            f"history {root}: the load is identical to moment {head.version} (as of "
+            f"{_log.iso(head.as_of)}); no new version was written."
+        )
         nothing = {
             n: c and ChangeCounts(c.key, 0, 0, 0)
             for n, c in ((n, head.tables[n].changes) for n in FLAT_TABLES)
@@ -212,7 +222,11 @@ def write_history(
     except HistoryError:
         raise
     except Exception as exc:
-        msg = f"appending to history {root} failed: {type(exc).__name__}: {exc}. The history still reads as its newest complete moment{f' ({head.version})' if head else ''}. Hint: fix the cause and append again."
+        msg = (
+            f"appending to history {root} failed: {type(exc).__name__}: {exc}. The history still "
+            f"reads as its newest complete moment{f' ({head.version})' if head else ''}. Hint: "
+            "fix the cause and append again."
+        )
         raise HistoryError(msg, path=root) from exc
     total = dict(change_counts)
     shown = ", ".join(
@@ -231,7 +245,8 @@ def _report_of(q: QuantumFrames, name: str) -> pl.DataFrame:
 def _metadata(moment: Moment, name: str, state: TableState, changes: str) -> dict[str, str]:
     """The custom metadata of table ``name``'s commit: the moment, the table's columns (as
     the flatten report described them), the real dtypes of its stand-in columns, and the
-    moment's change counts — readable without quantum_frames."""
+    moment's change counts — readable without quantum_frames.
+    """
     from quantum_frames.history._dtypes import decode_schema
 
     real = {c: str(d) for c, d in decode_schema(state.restore).items()}
@@ -288,7 +303,11 @@ def _commit_table(
                 str(uri), schema, [add], mode="overwrite", commit_properties=props
             )
     except CommitFailedError as exc:
-        msg = f"history {root}: another process committed to table {name!r} while this append was running ({exc}); this append is not part of the history. Hint: load again and append again."
+        msg = (
+            f"history {root}: another process committed to table {name!r} while this append was "
+            f"running ({exc}); this append is not part of the history. Hint: load again and "
+            "append again."
+        )
         raise HistoryError(msg, path=uri, table=name) from None
     return _version_of(DeltaTable(uri), moment)
 
@@ -297,7 +316,8 @@ def _commit_changes(
     root: Path, rows: pl.DataFrame, moment: Moment, head: Moment | None
 ) -> TableState | None:
     """Append this moment's change rows to the ``changes`` table (nothing when empty: the
-    state of the newest moment carries over)."""
+    state of the newest moment carries over).
+    """
     from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 
     previous = head.tables.get(CHANGES_TABLE) if head else None
@@ -330,17 +350,22 @@ def _commit_changes(
 def _one_batch(frame: pl.DataFrame) -> Any:
     """``frame`` as an Arrow table of one record batch: delta-rs's writer (used for the
     ``changes`` table) writes the batches of a table in parallel and may put them into the
-    file out of order (a frame of three chunks came back reordered in most of five tries)."""
+    file out of order (a frame of three chunks came back reordered in most of five tries).
+    """
     return frame.to_arrow().combine_chunks()
 
 
 def _version_of(table: Any, moment: Moment) -> int:
     """The Delta version of this moment's commit (found by its snapshot id, not assumed to be
-    the newest: another process may have committed since)."""
+    the newest: another process may have committed since).
+    """
     for entry in table.history(limit=50):
         if entry.get("quantum_frames.snapshot_id") == moment.snapshot_id:
             return int(entry["version"])
-    msg = f"the commit of moment {moment.version} is not in the newest 50 versions of {table.table_uri}. Hint: another process is appending to this history; append again."
+    msg = (
+        f"the commit of moment {moment.version} is not in the newest 50 versions of "
+        f"{table.table_uri}. Hint: another process is appending to this history; append again."
+    )
     raise HistoryError(msg, path=table.table_uri)
 
 

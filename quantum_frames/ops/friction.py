@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
 from quantum_frames.errors import (
     InvalidArgumentError,
     InvalidArgumentTypeError,
@@ -24,6 +22,11 @@ from quantum_frames.ops.names import (
     name_ids,
     resolve_team_ids,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from quantum_frames._typing import FrameT
 
 __all__ = [
     "UnresolvedTeamsWarning",

@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Generic, Literal
 
 import polars as pl
@@ -26,6 +25,8 @@ from quantum_frames._typing import FrameT
 from quantum_frames.ops import friction, strategies, tags, tiers
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from quantum_frames.frames import QuantumFrames
 
 __all__ = ["QfFrameNamespace", "QfLazyNamespace"]

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
 from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, MissingColumnError
 from quantum_frames.ops._frames import as_polars
 from quantum_frames.ops.friction import check_scale, report_unknown_teams
 from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
+
+if TYPE_CHECKING:
+    from quantum_frames._typing import FrameT
 
 __all__ = [
     "ContextWarning",

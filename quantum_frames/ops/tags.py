@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
 from quantum_frames.errors import Advice, InvalidArgumentError, InvalidArgumentTypeError, said
 from quantum_frames.ops.names import as_names, check_known
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from quantum_frames._typing import FrameT
 
 __all__ = [
     "TAGS",
@@ -64,7 +67,8 @@ def has_tag(tag: str, *, column: str = TAGS) -> pl.Expr:
 
     Examples:
         >>> import polars as pl, quantum_frames as qf
-        >>> df = pl.DataFrame({"narrative_fingerprint_tags": [["GK_Alisson", "GEGENPRESS"], [], None]})
+        >>> tags = [["GK_Alisson", "GEGENPRESS"], [], None]
+        >>> df = pl.DataFrame({"narrative_fingerprint_tags": tags})
         >>> df.select(qf.has_tag("GK_*")).to_series().to_list()
         [True, False, False]
     """

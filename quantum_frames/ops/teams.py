@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from quantum_frames.ops.names import check_known, resolve_team_ids
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 __all__ = ["dna_vector", "team"]
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
-from quantum_frames._typing import FrameT
 from quantum_frames.errors import InvalidArgumentTypeError, MissingColumnError
 from quantum_frames.ops.names import as_names, match_names
+
+if TYPE_CHECKING:
+    from quantum_frames._typing import FrameT
 
 __all__ = [
     "TIERS",
@@ -57,7 +59,8 @@ def is_elite(*, column: str = "tier") -> pl.Expr:
 
     Examples:
         >>> import polars as pl, quantum_frames as qf
-        >>> pl.DataFrame({"tier": ["ELITE", "MID", None]}).select(qf.is_elite()).to_series().to_list()
+        >>> df = pl.DataFrame({"tier": ["ELITE", "MID", None]})
+        >>> df.select(qf.is_elite()).to_series().to_list()
         [True, False, False]
     """
     return (pl.col(column) == "ELITE").fill_null(False).alias("is_elite")
@@ -68,7 +71,8 @@ def _vocabulary(
 ) -> list[str]:
     """The distinct values of ``column``: ``known`` when given (a lazy view carries them),
     else read from the frame — for a LazyFrame only that column's distinct values are
-    collected, so a typo is caught on lazy frames exactly as on eager ones."""
+    collected, so a typo is caught on lazy frames exactly as on eager ones.
+    """
     if known is not None:
         return list(known)
     values = teams.lazy().select(pl.col(column).drop_nulls().unique()).collect()

@@ -23,10 +23,14 @@ import os
 import re
 import shutil
 import uuid
-from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["alive", "exchange", "recover", "swap"]
+from quantum_frames._process import process_alive
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["exchange", "recover", "swap"]
 
 _AT_FDCWD: Final = -100
 _RENAME_EXCHANGE: Final = 2
@@ -117,7 +121,7 @@ def recover(folder: Path) -> None:
         match = _ASIDE.match(entry.name)
         if match is None or not entry.is_dir() or entry.is_symlink():
             continue
-        if alive(int(match["pid"] or match["old_pid"])):
+        if process_alive(int(match["pid"] or match["old_pid"])):
             continue
         target = folder / match["name"]
         if os.path.lexists(target):
@@ -126,26 +130,6 @@ def recover(folder: Path) -> None:
             with contextlib.suppress(OSError):  # another process recovered it first
                 entry.rename(target)
                 _fsync_dir(folder)
-
-
-def alive(pid: int) -> bool:
-    """Whether process ``pid`` is running (this process counts as running).
-
-    Args:
-        pid: a process id.
-
-    Returns:
-        True when it exists (or cannot be signalled for lack of permission).
-    """
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fsync_dir(path: Path) -> None:

@@ -123,14 +123,20 @@ def parse_when(value: date | datetime | str, *, end_of_day: bool = False) -> dat
         try:
             value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
         except ValueError:
-            msg = f"{value!r} is not a date or date-time. Hint: use ISO 8601, e.g. '2025-10-01' or '2025-10-01T18:00:00Z'."
+            msg = (
+                f"{value!r} is not a date or date-time. Hint: use ISO 8601, e.g. '2025-10-01' or "
+                "'2025-10-01T18:00:00Z'."
+            )
             raise InvalidArgumentError(msg, argument="as_of") from None
     if isinstance(value, datetime):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, date):
         moment = time.max if end_of_day else time.min
         return datetime.combine(value, moment, tzinfo=UTC)
-    msg = f"expected a date, datetime or ISO string, got {type(value).__name__}. Hint: pass '2025-10-01'."
+    msg = (
+        f"expected a date, datetime or ISO string, got {type(value).__name__}. Hint: pass "
+        "'2025-10-01'."
+    )
     raise InvalidArgumentTypeError(msg, argument="as_of")
 
 
@@ -327,7 +333,8 @@ _FLAT_COLUMN: Final = frozenset({"name", "dtype", "source", "path", "null_fracti
 
 def _column_quickly(data: object) -> ColumnEntry | None:
     """A well-formed column entry, checked with a few type tests (a manifest holds
-    thousands); None for anything else, which the strict path then explains."""
+    thousands); None for anything else, which the strict path then explains.
+    """
     if type(data) is not dict:
         return None
     name, dtype, keys = data.get("name"), data.get("dtype"), data.keys()
@@ -554,11 +561,17 @@ class Manifest:
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         except FileNotFoundError:
-            msg = f"{snapshot} is not a snapshot: it has no {MANIFEST}. Hint: pass the snapshot directory written by write_snapshot, or a folder of them."
+            msg = (
+                f"{snapshot} is not a snapshot: it has no {MANIFEST}. Hint: pass the snapshot "
+                "directory written by write_snapshot, or a folder of them."
+            )
             raise SnapshotError(msg, path=path) from None
         except OSError as exc:
             why = "is a symbolic link" if path.is_symlink() else f"cannot be read ({exc.strerror})"
-            msg = f"{path} {why}; a snapshot's files must be regular files inside it. Hint: restore the snapshot or write it again."
+            msg = (
+                f"{path} {why}; a snapshot's files must be regular files inside it. Hint: restore "
+                "the snapshot or write it again."
+            )
             raise SnapshotError(msg, path=path) from None
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
@@ -591,10 +604,16 @@ class Manifest:
         try:
             data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
         except RecursionError:
-            msg = f"{where} is not a valid manifest: nested deeper than {MAX_MANIFEST_DEPTH} levels. {hint}"
+            msg = (
+                f"{where} is not a valid manifest: nested deeper than {MAX_MANIFEST_DEPTH} "
+                f"levels. {hint}"
+            )
             raise ManifestError(msg, path=where, field="") from None
         except (UnicodeDecodeError, ValueError) as exc:
-            msg = f"{where} is not valid JSON ({exc}); the snapshot is damaged. Hint: restore it or write it again."
+            msg = (
+                f"{where} is not valid JSON ({exc}); the snapshot is damaged. Hint: restore it or "
+                "write it again."
+            )
             raise SnapshotError(msg, path=where) from None
         try:
             return cls._parse(data, where)
@@ -615,7 +634,8 @@ class Manifest:
         if isinstance(version, bool) or version not in READABLE_VERSIONS:
             _fail(
                 "format_version",
-                f"{version!r} is not one this version reads ({', '.join(map(str, READABLE_VERSIONS))});"
+                f"{version!r} is not one this version reads "
+                f"({', '.join(map(str, READABLE_VERSIONS))});"
                 " written by another version of quantum_frames?",
             )
         obj = _object(data, "manifest", required=_TOP_REQUIRED, optional=("partition_by",))
@@ -728,7 +748,11 @@ class Manifest:
                 rel = path.relative_to(root).as_posix()
                 info = path.lstat()
                 if stat.S_ISLNK(info.st_mode):
-                    msg = f"snapshot {root}: {rel} is a symbolic link; a snapshot's files must be regular files inside it. Hint: replace the link by the file, or write the snapshot again."
+                    msg = (
+                        f"snapshot {root}: {rel} is a symbolic link; a snapshot's files must be "
+                        "regular files inside it. Hint: replace the link by the file, or write "
+                        "the snapshot again."
+                    )
                     raise SnapshotError(msg, path=path)
                 if stat.S_ISREG(info.st_mode):
                     if rel in listed:
@@ -736,7 +760,10 @@ class Manifest:
                     else:
                         extra.append(rel)
                 elif not stat.S_ISDIR(info.st_mode):
-                    msg = f"snapshot {root}: {rel} is not a regular file. Hint: remove it, or write the snapshot again."
+                    msg = (
+                        f"snapshot {root}: {rel} is not a regular file. Hint: remove it, or write "
+                        "the snapshot again."
+                    )
                     raise SnapshotError(msg, path=path)
         for entry in entries:
             size = found.get(entry.file)
@@ -749,7 +776,10 @@ class Manifest:
                 raise SnapshotError.damaged(root, entry.file, problem)
         if extra:
             extra.sort()
-            msg = f"snapshot {root}: file(s) {', '.join(extra)} are not in the manifest. Hint: remove them, or write the snapshot again."
+            msg = (
+                f"snapshot {root}: file(s) {', '.join(extra)} are not in the manifest. Hint: "
+                "remove them, or write the snapshot again."
+            )
             raise SnapshotError(msg, path=root / extra[0])
 
     def check_digests(self, entries: list[FileEntry], threads: int = 2) -> None:
@@ -793,7 +823,8 @@ def _object(
     optional: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """``value`` as an object with the ``required`` keys (and, when ``optional`` is given,
-    no keys but those)."""
+    no keys but those).
+    """
     if not isinstance(value, dict):
         _fail(where, f"expected an object, got {_kind(value)}")
     needed = tuple(required)
@@ -840,7 +871,8 @@ def _moment(value: object, where: str) -> datetime:
 
 def _check_depth(data: object) -> None:
     """Refuse containers nested deeper than :data:`MAX_MANIFEST_DEPTH` (iteratively: never
-    a recursion that a hostile manifest could exhaust)."""
+    a recursion that a hostile manifest could exhaust).
+    """
     stack: list[tuple[object, int]] = [(data, 1)]
     while stack:
         value, depth = stack.pop()

@@ -17,9 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +30,9 @@ from quantum_frames.snapshots._swap import recover
 from quantum_frames.snapshots.manifest import MANIFEST, ColumnEntry, Manifest, TablePart, parse_when
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date, datetime
+
     from polars._typing import PolarsDataType
 
 __all__ = [
@@ -128,7 +129,8 @@ def _verified_flat(manifest: Manifest) -> dict[str, pl.DataFrame]:
     """The flat tables, every file of the snapshot verified. No file is decoded before its
     SHA-256 matches (a damaged file can abort the Parquet reader itself); the lossless
     files, decoded only on demand, are hashed on a second thread while the flat ones decode,
-    and the read fails if any of them is damaged."""
+    and the read fails if any of them is damaged.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     manifest.check_listing()
@@ -265,35 +267,53 @@ def _check_footers(manifest: Manifest, name: str, kind: str, part: TablePart, ro
         except BaseException as exc:  # a damaged footer: Arrow or Polars errors, or a panic
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
-            msg = f"snapshot {root}: cannot read the footer of {entry.file} ({type(exc).__name__}: {exc}). Hint: restore the snapshot or write it again."
+            msg = (
+                f"snapshot {root}: cannot read the footer of {entry.file} ({type(exc).__name__}: "
+                f"{exc}). Hint: restore the snapshot or write it again."
+            )
             raise SnapshotError(msg, path=path) from None
         got = [
             (n, str(d)) for n, d in schema.items() if n != _V1_ROW or manifest.format_version > 1
         ]
         if got != want:
-            msg = f"snapshot {root}: {entry.file} does not match its manifest: {_schema_difference(got, want)}. Hint: restore the snapshot or write it again."
+            msg = (
+                f"snapshot {root}: {entry.file} does not match its manifest: "
+                f"{_schema_difference(got, want)}. Hint: restore the snapshot or write it again."
+            )
             raise SnapshotError(msg, path=path)
     if total != rows:
         files = ", ".join(e.file for e in part.files)
-        msg = f"snapshot {root}: the {kind} {name} table ({files}) has {total:,} rows, the manifest says {rows:,}. Hint: restore the snapshot or write it again."
+        msg = (
+            f"snapshot {root}: the {kind} {name} table ({files}) has {total:,} rows, the manifest "
+            f"says {rows:,}. Hint: restore the snapshot or write it again."
+        )
         raise SnapshotError(msg, path=root / part.files[0].file)
 
 
 def _check_partition_values(manifest: Manifest, part: TablePart) -> None:
     """Each file's partition values must be of their column's dtype (else the LazyFrame
-    would fail later with a raw cast error)."""
+    would fail later with a raw cast error).
+    """
     dtypes = {c.name: c.dtype for c in part.columns}
     root = manifest.snapshot
     for col in part.partition_columns:
         dtype = _PARTITION_DTYPES.get(dtypes[col])
         if dtype is None:
-            msg = f"snapshot {root}: partition column {col} has dtype {dtypes[col]}, which a partition cannot hold. Hint: the manifest was edited; restore the snapshot or write it again."
+            msg = (
+                f"snapshot {root}: partition column {col} has dtype {dtypes[col]}, which a "
+                "partition cannot hold. Hint: the manifest was edited; restore the snapshot or "
+                "write it again."
+            )
             raise SnapshotError(msg, path=root / MANIFEST)
         values = pl.Series(col, [f.partition[col] for f in part.files], pl.String)
         valid = values.cast(dtype, strict=False).is_not_null() | values.is_null()
         if not valid.all():
             bad = part.files[valid.arg_min() or 0]
-            msg = f"snapshot {root}: {bad.file}: partition value {bad.partition[col]!r} is not a {dtypes[col]} (the dtype of {col}). Hint: the manifest was edited; restore the snapshot or write it again."
+            msg = (
+                f"snapshot {root}: {bad.file}: partition value {bad.partition[col]!r} is not a "
+                f"{dtypes[col]} (the dtype of {col}). Hint: the manifest was edited; restore the "
+                "snapshot or write it again."
+            )
             raise SnapshotError(msg, path=root / bad.file)
 
 
@@ -330,16 +350,25 @@ def resolve_snapshot(
     if not os.path.lexists(root):
         recover(root.parent)  # a replacement cut short is undone
     if not root.exists():
-        msg = f"{root} does not exist. Hint: pass a snapshot directory (written by write_snapshot) or a folder of them."
+        msg = (
+            f"{root} does not exist. Hint: pass a snapshot directory (written by write_snapshot) "
+            "or a folder of them."
+        )
         raise SnapshotError(msg, path=root)
     if not root.is_dir():
-        msg = f"{root} is a file, not a snapshot directory. Hint: pass the directory that holds {MANIFEST}."
+        msg = (
+            f"{root} is a file, not a snapshot directory. Hint: pass the directory that holds "
+            f"{MANIFEST}."
+        )
         raise SnapshotError(msg, path=root)
     if os.path.lexists(root / MANIFEST):
         _check_alias(root)
         manifest = Manifest.load(root)
         if as_of is not None and manifest.as_of > parse_when(as_of, end_of_day=True):
-            msg = f"snapshot {root} is as of {manifest.as_of:%Y-%m-%d %H:%M:%S} UTC, after {as_of}. Hint: pass a folder of snapshots to pick one by date."
+            msg = (
+                f"snapshot {root} is as of {manifest.as_of:%Y-%m-%d %H:%M:%S} UTC, after {as_of}. "
+                "Hint: pass a folder of snapshots to pick one by date."
+            )
             raise SnapshotError(msg, path=root)
         return manifest
     found = resolve_history(root)
@@ -349,19 +378,27 @@ def resolve_snapshot(
     eligible = [m for m in found if m.as_of <= cutoff]
     if not eligible:
         first = found[0].as_of
-        msg = f"no snapshot in {root} is as of {as_of} or earlier; the first is as of {first:%Y-%m-%d %H:%M:%S} UTC. Hint: pass a later date."
+        msg = (
+            f"no snapshot in {root} is as of {as_of} or earlier; the first is as of "
+            f"{first:%Y-%m-%d %H:%M:%S} UTC. Hint: pass a later date."
+        )
         raise SnapshotError(msg, path=root)
     return eligible[-1]
 
 
 def _check_alias(snapshot: Path) -> None:
     """A snapshot directory that is a symbolic link must point to a snapshot directory of
-    the same folder (an alias such as ``latest``), never elsewhere."""
+    the same folder (an alias such as ``latest``), never elsewhere.
+    """
     if not snapshot.is_symlink():
         return
     real = snapshot.resolve()
     if real.parent != snapshot.parent.resolve() or real.is_symlink():
-        msg = f"{snapshot} is a symbolic link to {real}, outside its folder; snapshots are never read through links that leave their folder. Hint: copy the snapshot into the folder, or pass {real} itself."
+        msg = (
+            f"{snapshot} is a symbolic link to {real}, outside its folder; snapshots are never "
+            "read through links that leave their folder. Hint: copy the snapshot into the "
+            f"folder, or pass {real} itself."
+        )
         raise SnapshotError(msg, path=snapshot)
 
 
@@ -385,7 +422,8 @@ class _Distinct:
 
 def _entries(root: Path) -> list[_Entry]:
     """The snapshot directories of ``root`` (those with a manifest), each parsed or with the
-    reason it cannot be. Hidden entries (writes in progress) are never looked at."""
+    reason it cannot be. Hidden entries (writes in progress) are never looked at.
+    """
     recover(root)
     found = []
     for entry in sorted(root.iterdir()):
@@ -401,7 +439,8 @@ def _entries(root: Path) -> list[_Entry]:
 
 def _distinct(entries: list[_Entry]) -> list[_Distinct]:
     """The distinct snapshots (by id and manifest digest), oldest first; of each, the real
-    directory rather than a link, the others as its aliases."""
+    directory rather than a link, the others as its aliases.
+    """
     groups: dict[tuple[str, str], list[tuple[Path, Manifest]]] = {}
     for e in entries:
         if e.manifest is not None:
@@ -420,7 +459,11 @@ def _twins(distinct: list[_Distinct], one: _Distinct) -> list[_Distinct]:
 
 
 def _clash(a: _Distinct, b: _Distinct) -> str:
-    return f"{a.path.name} (snapshot {a.manifest.snapshot_id}) and {b.path.name} (snapshot {b.manifest.snapshot_id}) are two different snapshots as of {a.manifest.as_of:%Y-%m-%d %H:%M:%S} UTC"
+    return (
+        f"{a.path.name} (snapshot {a.manifest.snapshot_id}) and {b.path.name} (snapshot "
+        f"{b.manifest.snapshot_id}) are two different snapshots as of "
+        f"{a.manifest.as_of:%Y-%m-%d %H:%M:%S} UTC"
+    )
 
 
 def resolve_history(folder: str | os.PathLike[str], /) -> list[Manifest]:
@@ -445,7 +488,11 @@ def resolve_history(folder: str | os.PathLike[str], /) -> list[Manifest]:
     entries = _entries(root)
     bad = [e for e in entries if e.problem is not None]
     if bad:
-        msg = f"{root} holds {len(bad)} snapshot(s) that cannot be read, so its history is incomplete: {bad[0].problem} Hint: repair or move them out of the folder; list_snapshots({str(root)!r}) shows each problem."
+        msg = (
+            f"{root} holds {len(bad)} snapshot(s) that cannot be read, so its history is "
+            f"incomplete: {bad[0].problem} Hint: repair or move them out of the folder; "
+            f"list_snapshots({str(root)!r}) shows each problem."
+        )
         raise SnapshotError(msg, path=bad[0].path)
     distinct = _distinct(entries)
     clashes = [
@@ -454,10 +501,16 @@ def resolve_history(folder: str | os.PathLike[str], /) -> list[Manifest]:
         if a.manifest.as_of == b.manifest.as_of
     ]
     if clashes:
-        msg = f"{root} is ambiguous: {'; '.join(clashes)}. Nothing was read. Hint: keep one of them (a re-run of a job into a second directory?), or give them different as_of dates."
+        msg = (
+            f"{root} is ambiguous: {'; '.join(clashes)}. Nothing was read. Hint: keep one of them "
+            "(a re-run of a job into a second directory?), or give them different as_of dates."
+        )
         raise SnapshotError(msg, path=root)
     if not distinct:
-        msg = f"{root} holds no snapshot (no directory with a valid {MANIFEST}). Hint: write one with q.write_snapshot(path)."
+        msg = (
+            f"{root} holds no snapshot (no directory with a valid {MANIFEST}). Hint: write one "
+            "with q.write_snapshot(path)."
+        )
         raise SnapshotError(msg, path=root)
     return [d.manifest for d in distinct]
 
@@ -522,9 +575,9 @@ def list_snapshots(folder: str | os.PathLike[str], /) -> pl.DataFrame:
                 ),
             }
         )
-    for e in entries:
-        if e.problem is not None:
-            rows.append({"path": str(e.path), "problem": e.problem})
+    rows.extend(
+        {"path": str(e.path), "problem": e.problem} for e in entries if e.problem is not None
+    )
     return pl.DataFrame(rows, schema=_LISTING)
 
 
@@ -536,7 +589,10 @@ def _read_part(manifest: Manifest, name: str, kind: str, part: TablePart) -> pl.
         if isinstance(exc, KeyboardInterrupt | SystemExit):
             raise
         files = ", ".join(e.file for e in part.files)
-        msg = f"snapshot {root}: cannot read the {kind} {name} table from {files} ({type(exc).__name__}: {exc}). Hint: restore the snapshot or write it again."
+        msg = (
+            f"snapshot {root}: cannot read the {kind} {name} table from {files} "
+            f"({type(exc).__name__}: {exc}). Hint: restore the snapshot or write it again."
+        )
         raise SnapshotError(msg, path=root / part.files[0].file) from None
 
 
@@ -548,7 +604,11 @@ def _checked(
     if got != want or frame.height != rows:
         first = part.files[0].file
         what = "columns and dtypes match" if got == want else _schema_difference(got, want)
-        msg = f"snapshot {root}: the {kind} {name} table ({first}) does not match its manifest: {frame.height} rows (manifest: {rows}), {what}. Hint: restore the snapshot or write it again."
+        msg = (
+            f"snapshot {root}: the {kind} {name} table ({first}) does not match its manifest: "
+            f"{frame.height} rows (manifest: {rows}), {what}. Hint: restore the snapshot or write "
+            "it again."
+        )
         raise SnapshotError(msg, path=root / first)
     return frame
 
@@ -574,7 +634,11 @@ def _scan_part(manifest: Manifest, part: TablePart) -> pl.LazyFrame:
     dtypes = {c.name: c.dtype for c in part.columns}
     for col in keys:
         if dtypes[col] not in _PARTITION_DTYPES:
-            msg = f"snapshot {root}: partition column {col} has dtype {dtypes[col]}, which a partition cannot hold. Hint: the manifest was edited; restore the snapshot or write it again."
+            msg = (
+                f"snapshot {root}: partition column {col} has dtype {dtypes[col]}, which a "
+                "partition cannot hold. Hint: the manifest was edited; restore the snapshot or "
+                "write it again."
+            )
             raise SnapshotError(msg, path=root / MANIFEST)
     scans = [
         pl.scan_parquet(path).with_columns(
@@ -589,7 +653,8 @@ def _scan_part(manifest: Manifest, part: TablePart) -> pl.LazyFrame:
 
 def _scan_part_v1(root: Path, part: TablePart) -> pl.LazyFrame:
     """Format 1: a partitioned table's files hold the partition column too, and the row
-    order in a hidden ``__qf_row`` column."""
+    order in a hidden ``__qf_row`` column.
+    """
     files = [root / e.file for e in part.files]
     if len(files) == 1 and "=" not in part.files[0].file:
         return pl.scan_parquet(files[0])

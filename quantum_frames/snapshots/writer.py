@@ -26,22 +26,21 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from quantum_frames._process import process_alive
 from quantum_frames._progress import Progress, ProgressArg
 from quantum_frames._version import __version__
 from quantum_frames.errors import Advice, InvalidArgumentError, SnapshotError, said
-from quantum_frames.frames import QuantumFrames
-from quantum_frames.snapshots._swap import alive, recover, swap
+from quantum_frames.snapshots._swap import recover, swap
 from quantum_frames.snapshots.manifest import (
     FORMAT,
     MANIFEST,
@@ -56,6 +55,11 @@ from quantum_frames.snapshots.manifest import (
     parse_when,
     sha256_of,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from quantum_frames.frames import QuantumFrames
 
 __all__ = ["HIVE_NULL", "check_target", "write_snapshot"]
 
@@ -207,7 +211,10 @@ def check_target(path: str | os.PathLike[str], /, *, overwrite: bool = False) ->
     if not os.path.lexists(target):
         return
     if target.is_symlink():
-        msg = f"{target} is a symbolic link (to {target.readlink()}); nothing was written. Hint: write to the directory it points to, or choose another path."
+        msg = (
+            f"{target} is a symbolic link (to {target.readlink()}); nothing was written. Hint: "
+            "write to the directory it points to, or choose another path."
+        )
         raise SnapshotError(msg, path=target)
     if not target.is_dir():
         msg = f"{target} is a file, not a snapshot directory. Hint: pass a directory path."
@@ -224,15 +231,24 @@ def check_target(path: str | os.PathLike[str], /, *, overwrite: bool = False) ->
     inside = sorted(p.name for p in target.iterdir() if _is_our_snapshot(p))
     if inside:
         shown = ", ".join(inside[:3]) + (", …" if len(inside) > 3 else "")
-        msg = f"{target} is a folder of {len(inside)} snapshot(s) ({shown}), not a snapshot; overwrite=True replaces one snapshot, never a folder of them. Nothing was written or deleted. Hint: pass a path inside it, e.g. {target / 'new-snapshot'}."
+        msg = (
+            f"{target} is a folder of {len(inside)} snapshot(s) ({shown}), not a snapshot; "
+            "overwrite=True replaces one snapshot, never a folder of them. Nothing was written "
+            f"or deleted. Hint: pass a path inside it, e.g. {target / 'new-snapshot'}."
+        )
         raise SnapshotError(msg, path=target)
-    msg = f"{target} is not a snapshot (it has no {MANIFEST} written by quantum_frames); overwrite=True replaces only a snapshot. Nothing was written or deleted. Hint: choose another path, or remove the directory yourself."
+    msg = (
+        f"{target} is not a snapshot (it has no {MANIFEST} written by quantum_frames); "
+        "overwrite=True replaces only a snapshot. Nothing was written or deleted. Hint: choose "
+        "another path, or remove the directory yourself."
+    )
     raise SnapshotError(msg, path=target)
 
 
 def _is_our_snapshot(path: Path) -> bool:
     """Whether ``path`` is a directory with a manifest of ours (damaged or not: it declares
-    our format), not a link."""
+    our format), not a link.
+    """
     manifest = path / MANIFEST
     if path.is_symlink() or manifest.is_symlink() or not manifest.is_file():
         return False
@@ -255,7 +271,11 @@ def _partition_plans(q: QuantumFrames, parts: list[str]) -> dict[str, tuple[str,
         every = sorted({c for f in tables.values() for c in f.columns})
         close = difflib.get_close_matches(col, every, n=3)
         hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
-        msg = f"partition_by: no table has a column {col!r}. Columns every table has: {', '.join(shared)}. Hint: {hint}pass one of the columns of q.teams, q.friction or q.strategies."
+        msg = (
+            f"partition_by: no table has a column {col!r}. Columns every table has: "
+            f"{', '.join(shared)}. Hint: {hint}pass one of the columns of q.teams, q.friction or "
+            "q.strategies."
+        )
         raise InvalidArgumentError(msg, argument="partition_by")
     for name, cols in plans.items():
         frame = tables[name]
@@ -264,18 +284,32 @@ def _partition_plans(q: QuantumFrames, parts: list[str]) -> dict[str, tuple[str,
         for col in cols:
             dtype = frame.schema[col]
             if not (dtype.is_integer() or dtype in (pl.String, pl.Date)):
-                msg = f"partition_by: column {col!r} of {name} is {dtype}; partition directories are made from text, whole numbers or dates only. Hint: partition on another column, or cast it."
+                msg = (
+                    f"partition_by: column {col!r} of {name} is {dtype}; partition directories "
+                    "are made from text, whole numbers or dates only. Hint: partition on another "
+                    "column, or cast it."
+                )
                 raise InvalidArgumentError(msg, argument="partition_by")
             values = frame.get_column(col).cast(pl.String)
             nulls = values.null_count()
             bad = values.is_in(["", HIVE_NULL]).sum()
             if nulls or bad:
                 what = f"{nulls} null(s)" if nulls else f"{bad} value(s) '' or {HIVE_NULL!r}"
-                msg = f"partition_by: column {col!r} of {name} holds {what}; a partition directory cannot hold them so that pandas, pyarrow, DuckDB and Spark read them back as they are. Nothing was written. Hint: fill them first (e.g. pl.col({col!r}).fill_null('unknown')), or partition on another column."
+                msg = (
+                    f"partition_by: column {col!r} of {name} holds {what}; a partition directory "
+                    "cannot hold them so that pandas, pyarrow, DuckDB and Spark read them back "
+                    "as they are. Nothing was written. Hint: fill them first (e.g. "
+                    f"pl.col({col!r}).fill_null('unknown')), or partition on another column."
+                )
                 raise InvalidArgumentError(msg, argument="partition_by")
         key = frame.get_column(frame.columns[0])
         if key.null_count() or not key.is_sorted() or key.n_unique() < frame.height:
-            msg = f"partition_by: {name} is not in ascending order of a unique {frame.columns[0]!r} (its first column), which is how a partitioned table keeps its row order. Nothing was written. Hint: sort it first (q.{name}.sort({frame.columns[0]!r})), or write without partition_by."
+            msg = (
+                f"partition_by: {name} is not in ascending order of a unique {frame.columns[0]!r} "
+                "(its first column), which is how a partitioned table keeps its row order. "
+                f"Nothing was written. Hint: sort it first (q.{name}.sort({frame.columns[0]!r})), "
+                "or write without partition_by."
+            )
             raise InvalidArgumentError(msg, argument="partition_by")
     return plans
 
@@ -290,7 +324,8 @@ def _write_table(
 ) -> tuple[tuple[FileEntry, ...], str]:
     """Write one table's file(s) with ``write``; return their manifest entries and a
     progress line. Partitioned: one file per partition, the partition columns only in the
-    directory names (``<name>/<col>=<value>/part-0.parquet``, values escaped as Hive does)."""
+    directory names (``<name>/<col>=<value>/part-0.parquet``, values escaped as Hive does).
+    """
     meta = {PARQUET_KEY: json.dumps(pointer)}
     if not partition_by or frame.height == 0:
         rel = f"{name}.parquet"
@@ -320,7 +355,8 @@ def _arrow(frame: pl.DataFrame, path: Path, meta: dict[str, str]) -> None:
     """One flat Parquet file, written by Arrow's writer: it dictionary-encodes doubles that
     repeat too (Polars' writer leaves them plain), so the flat tables of the synthetic data are
     15% smaller and decode 1.5 × faster — it writes 2 × slower, and a snapshot is read more
-    often than written. Dtypes Arrow cannot hold (Int128) take Polars' writer."""
+    often than written. Dtypes Arrow cannot hold (Int128) take Polars' writer.
+    """
     try:
         table = frame.to_arrow()
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -404,7 +440,8 @@ def _fsync_dir(path: Path) -> None:
 
 def _publish(tmp: Path, target: Path, *, overwrite: bool) -> None:
     """Put the complete snapshot ``tmp`` under ``target``: a rename that refuses a target
-    that appeared meanwhile; with ``overwrite``, an atomic swap with the snapshot there."""
+    that appeared meanwhile; with ``overwrite``, an atomic swap with the snapshot there.
+    """
     if overwrite and os.path.lexists(target):
         check_target(target, overwrite=True)  # still a snapshot of ours
         old = swap(tmp, target)
@@ -429,5 +466,10 @@ def _remove_stale_temporaries(parent: Path) -> None:
     """Remove leftovers of writers that died (their process is gone)."""
     for entry in parent.iterdir():
         match = _TMP.match(entry.name)
-        if match and entry.is_dir() and not entry.is_symlink() and not alive(int(match["pid"])):
+        if (
+            match
+            and entry.is_dir()
+            and not entry.is_symlink()
+            and not process_alive(int(match["pid"]))
+        ):
             shutil.rmtree(entry, ignore_errors=True)

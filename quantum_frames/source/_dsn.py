@@ -60,7 +60,8 @@ class Dsn:
             parsed: dict[str, Any] = conninfo_to_dict(text)
         except Exception as exc:  # psycopg.ProgrammingError; its text may echo the DSN
             msg = (
-                f"cannot parse the connection string: {redact_uri(' '.join(str(exc).split()))}. Hint: use "
+                "cannot parse the connection string: "
+                f"{redact_uri(' '.join(str(exc).split()))}. Hint: use "
                 "postgresql://user@host:5432/dbname or 'host=… dbname=… user=…'; "
                 "percent-encode @ : / % # in a password inside a URI."
             )
@@ -116,7 +117,8 @@ class Dsn:
         if host.startswith("/"):  # a Unix-socket directory, percent-encoded in the authority
             host = quote(host, safe="")  # (a ?host= parameter would add a TCP host before it)
             # PostgreSQL never speaks TLS on a Unix socket, but connectorx would still load
-            # the system CA bundle for every connection (~13 ms of CPU each).
+            # the system CA bundle for every connection (its cost: BENCHMARKS.md, "Figures
+            # behind the code").
             query.setdefault("sslmode", "disable")
         elif ":" in host:  # IPv6 literal
             host = f"[{host}]"

@@ -25,7 +25,6 @@ import logging
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
@@ -50,6 +49,7 @@ from quantum_frames.source._types import (
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import datetime
 
     import pyarrow as pa
 
@@ -480,7 +480,8 @@ def _plan(
     partition_num: int,
 ) -> _Plan:
     """Inside one REPEATABLE READ READ ONLY transaction: the moment, the catalog, the exported
-    snapshot, the season filter and the partition ranges."""
+    snapshot, the season filter and the partition ranges.
+    """
     import psycopg
 
     failure: SourceError | None = None
@@ -537,8 +538,8 @@ def _season_where(conn: Any, infos: Mapping[str, TableInfo], season: str) -> str
     return f"season = {quote_literal(season)}"
 
 
-#: Tables this large on disk are read in partitions however few their rows (JSONB-heavy rows:
-#: 4,800 teams are 29 MB, and two partitions read them in 0.34 s instead of 0.57 s).
+#: Tables this large on disk are read in partitions however few their rows (JSONB-heavy rows
+#: are large; the measurement behind the threshold: BENCHMARKS.md, "Figures behind the code").
 _PARTITION_BYTES: Final = 16 * 2**20
 
 
@@ -546,7 +547,8 @@ def _ranges(
     conn: Any, info: TableInfo, where: str, partition_rows: int, partition_num: int
 ) -> list[tuple[int, int]]:
     """The partitions of a large table: key ranges from MIN/MAX computed in the snapshot
-    (empty: read it whole)."""
+    (empty: read it whole).
+    """
     pk = info.int_pk
     large = info.est_rows >= partition_rows or info.est_bytes >= _PARTITION_BYTES
     if pk is None or not large or partition_num < 2:
@@ -569,7 +571,8 @@ def _read_table(
     ranges: list[tuple[int, int]],
 ) -> tuple[pl.DataFrame, list[TextNote]]:
     """Read one table (in its partitions); a guarded column that flagged values is read again
-    as text, in the same snapshot."""
+    as text, in the same snapshot.
+    """
     text_columns: frozenset[str] = frozenset()
     counts: dict[str, int] = {}
     while True:
@@ -622,7 +625,7 @@ def _fetch(
     failure: SourceError | None = None
     try:
         table = cx.read_sql(uri.build(), query, return_type="arrow", pre_execution_query=pre)
-    except (Exception, BaseException) as exc:  # connectorx raises RuntimeError or a Rust panic
+    except BaseException as exc:  # connectorx raises RuntimeError, or a Rust panic (BaseException)
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
         failure = _source_error(uri.dsn, f"cannot read {info.display} from", exc)
@@ -640,7 +643,8 @@ def _fetch(
 def _batches_by_key(table: pa.Table, key: str) -> pa.Table:
     """The table's record batches (one or more per partition, in the order the partitions
     finished) ordered by their first ``key``: no copy, and a table stored in key order comes
-    out sorted without sorting it."""
+    out sorted without sorting it.
+    """
     import pyarrow as pa
 
     batches = [b for b in table.to_batches() if b.num_rows]

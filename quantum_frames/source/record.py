@@ -27,6 +27,12 @@ class SourceFieldError(ValueError):
     """A field of a source record has the wrong type (``field`` names it, dotted)."""
 
     def __init__(self, where: str, problem: str) -> None:
+        """Build the error.
+
+        Args:
+            where: the field, dotted.
+            problem: what is wrong with it.
+        """
         super().__init__(f"{where}: {problem}")
         self.field = where
         self.problem = problem
@@ -239,7 +245,8 @@ class Source:
 def _scalar(value: object) -> Detail:
     """A value as a detail: scalars as they are (a NaN or an infinity as text: JSON has
     none), lists of texts as tuples, other objects and arrays as their JSON text, anything
-    else as its text."""
+    else as its text.
+    """
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, Scalar):

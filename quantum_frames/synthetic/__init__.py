@@ -1,0 +1,1 @@
+"""Synthetic data: the generator, the PostgreSQL seeder and the bundled sample."""

@@ -18,15 +18,18 @@ import hashlib
 import json
 import random
 import unicodedata
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
-from polars._typing import PolarsDataType
 
 from quantum_frames.errors import Advice, InvalidArgumentError, said
 from quantum_frames.frames import SourceTables
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from polars._typing import PolarsDataType
 
 __all__ = [
     "LEAGUES",
@@ -274,7 +277,7 @@ def _market_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _context_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _context_dna(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "home": {"win_rate": _p(rng, 20, 80, 1), "goals_for": _p(rng, 0.5, 3, 2)},
         "away": {"win_rate": _p(rng, 10, 70, 1), "goals_for": _p(rng, 0.3, 2.5, 2)},
@@ -283,7 +286,7 @@ def _context_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _temporal_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _temporal_dna(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "goals_by_period": {
             p: rng.randint(0, 9) for p in ("0-15", "16-30", "31-45", "46-60", "61-75", "76-90")
@@ -294,7 +297,7 @@ def _temporal_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _nemesis_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _nemesis_dna(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "nemesis_style": rng.choice(STYLES),
         "prey_style": rng.choice(STYLES),
@@ -313,13 +316,13 @@ def _roster_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _luck_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _luck_dna(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     # xg_delta is an integer in some rows, a float in others: the flat column is Float64.
     delta = rng.randint(-3, 3) if rng.random() < 0.2 else round(rng.gauss(0, 2), 2)
     return {"xg_delta": delta, "xga_delta": round(rng.gauss(0, 2), 2), "luck_index": _p(rng, -1, 1)}
 
 
-def _tactical_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _tactical_dna(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "formation": rng.choice(("4-3-3", "4-2-3-1", "3-5-2", "4-4-2", "3-4-3")),
         "ppda": _p(rng, 6, 16, 1),
@@ -329,7 +332,7 @@ def _tactical_dna(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _form_analysis(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _form_analysis(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "last_5": [rng.choice("WDL") for _ in range(5)],
         "trend": rng.choice(("rising", "stable", "falling")),
@@ -337,7 +340,7 @@ def _form_analysis(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _current_season(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _current_season(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     gf = rng.randint(5, 35)
     return {
         "goals_for": gf,
@@ -359,15 +362,18 @@ def _status(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _markets_list(rng: random.Random, team: dict[str, Any]) -> list[str]:
+def _markets_list(rng: random.Random, _team: dict[str, Any]) -> list[str]:
     return rng.sample(MARKETS, rng.randint(0, 3))
 
 
-def _optimal_scenarios(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _optimal_scenarios(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "scenarios": [
-            {"context": rng.choice(("home", "away", "vs_elite", "derby")), "market": rng.choice(MARKETS),
-             "edge": _p(rng, 0, 0.2)}
+            {
+                "context": rng.choice(("home", "away", "vs_elite", "derby")),
+                "market": rng.choice(MARKETS),
+                "edge": _p(rng, 0, 0.2),
+            }
             for _ in range(rng.randint(1, 3))
         ],
         "updated": f"2025-{rng.randint(9, 11):02d}-{rng.randint(1, 28):02d}",
@@ -382,7 +388,7 @@ def _optimal_strategies(rng: random.Random, team: dict[str, Any]) -> dict[str, A
     }
 
 
-def _betting_identity(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _betting_identity(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "identity": rng.choice(("value_hunter", "goal_machine", "fortress", "unpredictable")),
         "preferred_markets": rng.sample(MARKETS, 2),
@@ -390,7 +396,7 @@ def _betting_identity(rng: random.Random, team: dict[str, Any]) -> dict[str, Any
     }
 
 
-def _generic_vector(rng: random.Random, team: dict[str, Any]) -> dict[str, Any]:
+def _generic_vector(rng: random.Random, _team: dict[str, Any]) -> dict[str, Any]:
     return {
         "score": _p(rng, 0, 100, 1),
         "confidence": _p(rng),

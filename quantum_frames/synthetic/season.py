@@ -11,10 +11,9 @@ from __future__ import annotations
 import math
 import random
 import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -22,6 +21,9 @@ from quantum_frames.frames import QuantumFrames
 from quantum_frames.readers import build_frames
 from quantum_frames.snapshots.writer import write_snapshot
 from quantum_frames.synthetic.generator import LEAGUES, SEED, SYNTHETIC_LABEL, generate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["HISTORY_AS_OF", "MARKETS", "history", "season", "write_season"]
 

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from quantum_frames._sql import quote_ident
 from quantum_frames.errors import Advice, SeedError, SourceError, said
-from quantum_frames.frames import SourceTables
 from quantum_frames.source import DEFAULT_TABLES
 from quantum_frames.source._dsn import Dsn
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from quantum_frames.frames import SourceTables
 
 __all__ = ["SeedError", "schema_ddl", "seed_postgres"]
 
@@ -92,8 +95,8 @@ def seed_postgres(
             ):
                 table = quote_ident(DEFAULT_TABLES[logical])
                 cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE(MAX({quote_ident(pk)}), 0) + 1, false) "
-                    f"FROM {table}",
+                    "SELECT setval(pg_get_serial_sequence(%s, %s), "
+                    f"COALESCE(MAX({quote_ident(pk)}), 0) + 1, false) FROM {table}",
                     (f"{ident}.{table}", pk),
                 )
             cur.execute(f"ANALYZE {ident}.{quote_ident(DEFAULT_TABLES['friction'])}")
@@ -123,7 +126,7 @@ def _copy(cur: Any, table: str, frame: pl.DataFrame) -> None:
 
 
 def _pg_array(column: str) -> pl.Expr:
-    """A List(String) column as PostgreSQL array-literal text: ``{"a","b \\"c\\""}``."""
+    r"""A List(String) column as PostgreSQL array-literal text: ``{"a","b \"c\""}``."""
     quoted = (
         pl.element()
         .str.replace_all("\\", "\\\\", literal=True)

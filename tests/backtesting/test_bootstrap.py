@@ -52,15 +52,18 @@ def reference(bets: pl.DataFrame, resamples: int, seed: int, level: float) -> di
                  for _ in range(int(w))]
             )  # fmt: skip
             decided = picked.filter(pl.col("result").is_in(["win", "loss"]))
-            turnover = decided["stake"].sum()
-            profit = picked["profit"].sum()
+            turnover = float(decided["stake"].sum())
+            profit = float(picked["profit"].sum())
             values["yield"].append(profit / turnover if turnover else np.nan)
             values["roi"].append(profit / 100)
-            values["hit_rate"].append(
-                (decided["result"] == "win").mean() if decided.height else np.nan
-            )  # type: ignore[arg-type]
-            clv = decided["clv"].mean() if decided.height else np.nan
-            values["avg_clv"].append(clv)  # type: ignore[arg-type]
+            hits = (
+                decided.select((pl.col("result") == "win").mean()).item()
+                if decided.height
+                else None
+            )
+            values["hit_rate"].append(np.nan if hits is None else float(hits))
+            clv = decided.select(pl.col("clv").mean()).item() if decided.height else None
+            values["avg_clv"].append(np.nan if clv is None else float(clv))
             values["profit"].append(profit)
     out: dict[str, float] = {}
     tail = (1 - level) / 2
@@ -97,7 +100,8 @@ def test_same_seed_same_intervals_and_groups_are_resampled_too() -> None:
     a = qf.backtest(bets, bootstrap=500, seed=7, by="league")
     b = qf.backtest(bets, bootstrap=500, seed=7, by="league")
     c = qf.backtest(bets, bootstrap=500, seed=8, by="league")
-    assert a.summary.equals(b.summary) and a.groups.equals(b.groups)
+    assert a.summary.equals(b.summary)
+    assert a.groups.equals(b.groups)
     assert a["yield_ci_low"] != c["yield_ci_low"]
     for row in a.groups.iter_rows(named=True):
         for m in CI:
@@ -106,7 +110,8 @@ def test_same_seed_same_intervals_and_groups_are_resampled_too() -> None:
     text = repr(a)
     assert f"yield {100 * a['yield']:+.2f}% [{100 * a['yield_ci_low']:+.2f}%, " in text
     assert "500 bootstrap resamples of whole dates (60 dates with bets), seed 7" in text
-    assert a["ci_blocks"] == 60 and a.groups["ci_blocks"].max() <= 60
+    assert a["ci_blocks"] == 60
+    assert a.groups.select(pl.col("ci_blocks").max()).item() <= 60
 
 
 def test_whole_dates_are_resampled_together() -> None:
@@ -125,7 +130,8 @@ def test_whole_dates_are_resampled_together() -> None:
     }
     assert width["date"] > 2.5 * width["bet"]
     by_league = qf.backtest(bets, bootstrap=200, seed=0, block="league")
-    assert by_league.resampling is not None and by_league.resampling.block == "league"
+    assert by_league.resampling is not None
+    assert by_league.resampling.block == "league"
     with pytest.raises(ValueError, match="block='nope' is neither"):
         qf.backtest(bets, bootstrap=10, block="nope")
     holes = bets.with_columns(
@@ -172,12 +178,15 @@ def test_an_edge_free_strategy_has_p_yield_le_0_near_one_half() -> None:
 
 def test_an_empty_backtest_with_intervals() -> None:
     bt = qf.backtest(simulated(2, 1, 0.5, 2.0, 0).head(0), bootstrap=100)
-    assert bt["yield_ci_low"] is None and bt["p_yield_le_0"] is None
+    assert bt["yield_ci_low"] is None
+    assert bt["p_yield_le_0"] is None
     assert "no bets placed" in repr(bt)
     grouped = qf.backtest(simulated(2, 1, 0.5, 2.0, 0).head(0), bootstrap=100, by="league")
-    assert grouped.groups.is_empty() and "p_yield_le_0" in grouped.groups.columns
+    assert grouped.groups.is_empty()
+    assert "p_yield_le_0" in grouped.groups.columns
     periods = grouped.by_period("month")
-    assert periods.table.is_empty() and periods.share_profitable is None
+    assert periods.table.is_empty()
+    assert periods.share_profitable is None
     assert "0 month(s) with bets, n/a of them profitable" in repr(periods)
 
 
@@ -199,4 +208,4 @@ def test_bad_bootstrap_options() -> None:
         ({"bootstrap": 10, "seed": -3}, "seed must be"),
     ):
         with pytest.raises(InvalidArgumentError, match=match):
-            qf.backtest(bets, **kwargs)  # type: ignore[arg-type]
+            qf.backtest(bets, **kwargs)

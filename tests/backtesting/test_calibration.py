@@ -36,7 +36,8 @@ def test_brier_log_loss_and_bins_by_hand() -> None:
     assert bt["brier"] == pytest.approx((0.2**2 + 0.3**2 + 0.65**2) / 3)
     assert bt["log_loss"] == pytest.approx(-(math.log(0.8) + math.log(0.7) + math.log(0.35)) / 3)
     table = bt.calibration
-    assert table.height == 10 and table["bets"].sum() == 3
+    assert table.height == 10
+    assert table["bets"].sum() == 3
     row = table.filter(pl.col("bin_low") == 0.3).row(0, named=True)
     assert (row["bets"], row["mean_prob"], row["hit_rate"]) == (2, pytest.approx(0.325), 0.5)
     assert table.filter(pl.col("bin_low") == 0.8)["hit_rate"].item() == 1.0
@@ -49,9 +50,11 @@ def test_per_group_and_without_prob() -> None:
     df = frame([0.8, 0.3, 0.6], ["win", "loss", "loss"], strategy=["A", "A", "B"])
     bt = qf.backtest(df, by="strategy")
     b = bt.groups.filter(pl.col("strategy") == "B").row(0, named=True)
-    assert b["brier"] == pytest.approx(0.36) and b["calibrated_bets"] == 1
+    assert b["brier"] == pytest.approx(0.36)
+    assert b["calibrated_bets"] == 1
     plain = qf.backtest(df.drop("prob"))
-    assert "brier" not in plain.summary.columns and plain.calibration.is_empty()
+    assert "brier" not in plain.summary.columns
+    assert plain.calibration.is_empty()
     with pytest.raises(InvalidArgumentError, match="carry no 'prob' column"):
         plain.plot_calibration()
 

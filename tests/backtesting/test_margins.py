@@ -35,13 +35,15 @@ def test_multiplicative_and_power_by_hand() -> None:
     booksum = 1 / 2 + 1 / 3.5 + 1 / 4
     mult = fair_probabilities(odds, "multiplicative")
     assert mult[0] == pytest.approx([0.5 / booksum, (1 / 3.5) / booksum, 0.25 / booksum])
-    assert mult[1, :2] == pytest.approx([0.5, 0.5]) and np.isnan(mult[1, 2])
+    assert mult[1, :2] == pytest.approx([0.5, 0.5])
+    assert np.isnan(mult[1, 2])
     power = fair_probabilities(odds, "power")
     k = math.log(0.5) / math.log(1 / 1.9)  # two equal prices: (1/1.9)^k = 1/2
     assert power[1, :2] == pytest.approx([(1 / 1.9) ** k] * 2)
     assert np.nansum(power[0]) == pytest.approx(1)
     # power takes more of the margin from the longshot than multiplicative does
-    assert power[0, 2] < mult[0, 2] and power[0, 0] > mult[0, 0]
+    assert power[0, 2] < mult[0, 2]
+    assert power[0, 0] > mult[0, 0]
 
 
 def slow(odds: list[float], method: str) -> list[float]:
@@ -127,7 +129,8 @@ def test_half_a_book_is_null_and_warned_a_stray_price_is_refused() -> None:
     )
     with pytest.warns(MarginWarning, match="1 bet\\(s\\) have closing_odds but not the closing"):
         bt = qf.backtest(half)
-    assert bt.bets["clv"][1] is None and bt.bets["clv"][0] is not None
+    assert bt.bets["clv"][1] is None
+    assert bt.bets["clv"][0] is not None
     stray = one_x_two(
         closing_odds_home=[2.2, 1.8], closing_odds_draw=[3.5, 3.6], closing_odds_away=[4.0, 4.0]
     )
@@ -169,7 +172,8 @@ def test_a_closing_odds_frame_joined_by_match_and_market(lazy: bool) -> None:
     # second bet's 1x2 book is not in the frame: its CLV is null, and a warning says so.
     with pytest.warns(MarginWarning, match="1 bet\\(s\\) have closing_odds but not"):
         mixed = qf.backtest(one_x_two(), closing=closing)
-    assert mixed.bets["clv"][0] == pytest.approx(2.1 * first - 1) and mixed.bets["clv"][1] is None
+    assert mixed.bets["clv"][0] == pytest.approx(2.1 * first - 1)
+    assert mixed.bets["clv"][1] is None
     with pytest.raises(InvalidArgumentError, match="closing_odds of 1 bet\\(s\\) is none of"):
         qf.backtest(one_x_two().with_columns(closing_odds=pl.Series([2.2, 4.0])), closing=closing)
 
@@ -180,7 +184,8 @@ def test_eager_and_lazy_bets_give_the_same_backtest() -> None:
     )
     eager = qf.backtest(bets, margin="shin", bootstrap=100)
     lazy = qf.backtest(bets.lazy(), margin="shin", bootstrap=100)
-    assert eager.summary.equals(lazy.summary) and eager.bets.equals(lazy.bets)
+    assert eager.summary.equals(lazy.summary)
+    assert eager.bets.equals(lazy.bets)
 
 
 def test_a_book_missing_an_outcome_is_never_taken_for_a_smaller_market() -> None:
@@ -202,4 +207,5 @@ def test_a_book_missing_an_outcome_is_never_taken_for_a_smaller_market() -> None
     ).with_columns(market=pl.Series(["dc_1x", "1x2_away"]), closing_odds=pl.Series([2.0, 4.0]))
     with pytest.warns(MarginWarning, match="1 bet\\(s\\).*markets dc_1x"):
         got = qf.backtest(dc).bets["clv"].to_list()
-    assert got[0] is None and got[1] == pytest.approx(4.4 * 0.25 / (1 / 1.8 + 1 / 3.6 + 0.25) - 1)
+    assert got[0] is None
+    assert got[1] == pytest.approx(4.4 * 0.25 / (1 / 1.8 + 1 / 3.6 + 0.25) - 1)

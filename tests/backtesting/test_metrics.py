@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
@@ -12,6 +12,10 @@ from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.backtesting import RESULTS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 
 def bets(rows: list[tuple[str, float, str]], **extra: list[object]) -> pl.DataFrame:
@@ -63,21 +67,24 @@ def test_flat_stakes_voids_clv_and_unsorted_input() -> None:
     assert s["roi"] == 0.2
     assert s["avg_odds"] == pytest.approx((3 + 2 + 1.25 + 4) / 4)
     assert s["avg_clv"] == pytest.approx((3 / 3.3 - 1 + 2 / 1.8 - 1 + 0) / 3)
-    assert s["max_drawdown"] == 10 and s["max_drawdown_pct"] == pytest.approx(0.1)
+    assert s["max_drawdown"] == 10
+    assert s["max_drawdown_pct"] == pytest.approx(0.1)
     assert s["longest_losing_streak"] == 1
     assert s["final_bankroll"] == 120
     assert bt["yield"] == 0.5
 
 
 def test_drawdown_that_recovers_and_streaks_across_voids() -> None:
-    df = bets([(f"2025-09-{d:02d}", o, r) for d, (o, r) in enumerate(
-        [(2.0, "loss"), (2.0, "loss"), (2.0, "loss"), (5.0, "win"), (2.0, "loss"), (2.0, "void"), (2.0, "loss")], start=1)])  # fmt: skip
+    outcomes = [(2.0, "loss"), (2.0, "loss"), (2.0, "loss"), (5.0, "win"), (2.0, "loss"),
+                (2.0, "void"), (2.0, "loss")]  # fmt: skip
+    df = bets([(f"2025-09-{d:02d}", o, r) for d, (o, r) in enumerate(outcomes, start=1)])
     s = qf.backtest(df).summary.row(0, named=True)
     assert s["max_drawdown"] == 3
     assert s["max_drawdown_pct"] == pytest.approx(0.03)
     assert s["longest_losing_streak"] == 3
     assert s["final_bankroll"] == 99
-    assert s["profit"] == -1 and s["turnover"] == 6
+    assert s["profit"] == -1
+    assert s["turnover"] == 6
 
 
 def test_kelly_sizes_every_bet_of_a_date_from_its_starting_bankroll() -> None:
@@ -117,7 +124,8 @@ def test_kelly_bust_stays_bust() -> None:
 def test_given_stakes() -> None:
     df = bets([("2025-09-01", 2.0, "win"), ("2025-09-02", 3.0, "loss")], stake=[5.0, 2.5])
     s = qf.backtest(df, stake="given").summary.row(0, named=True)
-    assert s["profit"] == 2.5 and s["turnover"] == 7.5
+    assert s["profit"] == 2.5
+    assert s["turnover"] == 7.5
 
 
 def test_groups_sum_to_the_total() -> None:
@@ -133,7 +141,7 @@ def test_groups_sum_to_the_total() -> None:
         prob=[0.6, 0.4, 0.7, 0.5, 0.6],
     )
     for stake in ("flat", "kelly"):
-        bt = qf.backtest(df, stake=stake, by="strategy")  # type: ignore[arg-type]
+        bt = qf.backtest(df, stake=stake, by="strategy")
         assert bt.groups["strategy"].to_list() == ["A", "B"]
         for col in ("bets", "wins", "losses", "voids", "skipped", "turnover", "profit"):
             assert bt.groups[col].sum() == pytest.approx(bt[col]), (stake, col)
@@ -190,7 +198,9 @@ def test_renders_and_plots() -> None:
         by="strategy",
     )
     text = repr(bt)
-    assert "yield" in text and "ROI" in text and "max drawdown" in text
+    assert "yield" in text
+    assert "ROI" in text
+    assert "max drawdown" in text
     assert "<table" in bt._repr_html_()
     chart = bt.plot()
     spec = chart.to_dict()
@@ -246,8 +256,10 @@ def test_an_empty_backtest_is_a_valid_answer(by: str | None, stake: str) -> None
     bt = qf.backtest(df, by=by, stake=stake)  # type: ignore[arg-type]
     s = bt.summary.row(0, named=True)
     assert (s["bets"], s["skipped"], s["turnover"], s["profit"]) == (0, 0, 0, 0)
-    assert s["yield"] is None and s["hit_rate"] is None
-    assert s["final_bankroll"] == 100 and s["max_drawdown"] == 0
+    assert s["yield"] is None
+    assert s["hit_rate"] is None
+    assert s["final_bankroll"] == 100
+    assert s["max_drawdown"] == 0
     assert "no bets placed" in repr(bt)
     assert bt.plot().to_dict()["mark"]["type"] == "line"
     assert "<p>" in bt._repr_html_()
@@ -291,7 +303,8 @@ def test_pushes_and_half_results_in_a_backtest() -> None:
     assert bt.bets["profit"].to_list() == pytest.approx([0, -5, 6])
     s = bt.summary.row(0, named=True)
     assert (s["bets"], s["wins"], s["losses"], s["pushes"]) == (2, 1, 1, 1)
-    assert s["turnover"] == 20 and s["profit"] == pytest.approx(1)
+    assert s["turnover"] == 20
+    assert s["profit"] == pytest.approx(1)
     with pytest.raises(ValueError, match="column 'result' must be one of"):
         qf.backtest(bets([("2025-09-01", 2.0, "win")]).with_columns(result=pl.lit(None, pl.String)))
 
@@ -380,9 +393,11 @@ def test_stake_caps_per_bet_and_per_day() -> None:
 def _slow_summary(rows: list[tuple[int, float, str, float]], bankroll: float) -> dict[str, object]:
     """The summary the obvious way, bet by bet in date order (rows: day, odds, result, stake)."""
     ordered = sorted(enumerate(rows), key=lambda r: (r[1][0], r[0]))
-    returns = {"win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2,
-               "loss": lambda o: -1.0, "half_loss": lambda o: -0.5, "push": lambda o: 0.0,
-               "void": lambda o: 0.0}  # fmt: skip
+    returns: dict[str, Callable[[float], float]] = {
+        "win": lambda o: o - 1, "half_win": lambda o: (o - 1) / 2,
+        "loss": lambda _o: -1.0, "half_loss": lambda _o: -0.5, "push": lambda _o: 0.0,
+        "void": lambda _o: 0.0,
+    }  # fmt: skip
     decided = [
         r for _, r in ordered if r[3] > 0 and r[2] in ("win", "half_win", "loss", "half_loss")
     ]

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
 from quantum_frames.ops.strategies import best_strategies
+from tests._helpers.frames import as_kind
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from quantum_frames.frames import QuantumFrames
 
 
 def at(q: QuantumFrames, day: str, liverpool_tier: str) -> QuantumFrames:
@@ -134,11 +139,12 @@ def test_unknown_team_names_are_reported_with_close_matches(
             "away": ["Everton", "Arsnal", "Everton"],
         }
     )
-    frame = fixtures.lazy() if lazy else fixtures
+    frame = as_kind(fixtures, lazy)
     with pytest.warns(qf.UnresolvedTeamsWarning, match=r"2 fixture team name\(s\)") as caught:
         out = qf.point_in_time(frame, history)
     message = str(caught[0].message)
-    assert "'Arsnal' (closest: Arsenal" in message and "'Liverpol' (closest: Liverpool" in message
+    assert "'Arsnal' (closest: Arsenal" in message
+    assert "'Liverpol' (closest: Liverpool" in message
     assert len(caught) == 1  # once, not once per snapshot or per side's strategy lookup
     assert isinstance(out, pl.LazyFrame) == lazy
     got = out.collect() if isinstance(out, pl.LazyFrame) else out
@@ -151,11 +157,12 @@ def test_unknown_team_names_are_reported_with_close_matches(
 def test_best_strategies_reports_unknown_teams(lazy: bool) -> None:
     q = qf.sample()
     fixtures = pl.DataFrame({"team": ["Liverpol", "Arsenal"], "venue": ["home", "away"]})
-    frame = fixtures.lazy() if lazy else fixtures
+    frame = as_kind(fixtures, lazy)
     with pytest.warns(qf.UnresolvedTeamsWarning, match="'Liverpol' \\(closest: Liverpool"):
         out = best_strategies(q.strategies, q.teams, frame)
     got = out.collect() if isinstance(out, pl.LazyFrame) else out
-    assert got["strategy_id"][0] is None and got["strategy_id"][1] is not None
+    assert got["strategy_id"][0] is None
+    assert got["strategy_id"][1] is not None
     with pytest.raises(qf.UnknownTeamError, match="unknown team 'Liverpol'"):
         best_strategies(q.strategies, q.teams, frame, strict=True)
 

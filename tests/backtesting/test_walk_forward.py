@@ -5,13 +5,16 @@ from __future__ import annotations
 import warnings
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError
-from quantum_frames.frames import QuantumFrames
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 
 def dated(day: str, results: list[str], odds: float = 2.0) -> list[tuple[str, float, str]]:
@@ -124,12 +127,13 @@ def test_walk_forward_over_the_sample_season(repo_root: object) -> None:
         )  # fmt: skip
     assert wf.table.height == len(wf.backtests) >= 8
     # August starts on the first snapshot's day (1 August): not strictly before, so no bets
-    assert "2025-08" not in wf.backtests and next(iter(wf.backtests)) == "2025-09"
+    assert "2025-08" not in wf.backtests
+    assert next(iter(wf.backtests)) == "2025-09"
     assert sum(b["bets"] for b in wf.backtests.values()) == wf.combined["bets"]
     assert wf.table["bets"].sum() == wf.combined["bets"]
+    later = fixtures.filter(pl.col("date") >= date(2025, 9, 1)).head(50)
+    nothing = lambda _frame: None  # noqa: E731
     with pytest.raises(InvalidArgumentTypeError, match="select must return a polars DataFrame"):
-        later = fixtures.filter(pl.col("date") >= date(2025, 9, 1)).head(50)
-        nothing = lambda f: None  # noqa: E731
         qf.walk_forward(later, season / "snapshots", select=nothing)  # type: ignore[arg-type]
 
 
@@ -140,5 +144,7 @@ def test_a_walk_forward_that_sees_no_snapshot_is_empty_not_an_error(repo_root: o
     august = pl.read_parquet(season / "fixtures.parquet").filter(pl.col("date") < date(2025, 9, 1))
     with pytest.warns(qf.NoSnapshotWarning, match="2025-08"):
         wf = qf.walk_forward(august, season / "snapshots", select=qf.bets_from_strategies)
-    assert wf.backtests == {} and wf.table.is_empty()
-    assert wf.combined["bets"] == 0 and "no bets placed" in repr(wf.combined)
+    assert wf.backtests == {}
+    assert wf.table.is_empty()
+    assert wf.combined["bets"] == 0
+    assert "no bets placed" in repr(wf.combined)

@@ -17,7 +17,8 @@ def test_load_prints_a_summary(
     assert main(["load", "--dsn", pg_dsn, "--schema", sample_schema, "--team", "Liverpool"]) == 0
     out = capsys.readouterr().out
     assert "QuantumFrames from postgresql://" in out
-    assert "team_name" in out and "Liverpool" in out
+    assert "team_name" in out
+    assert "Liverpool" in out
     assert "Timings:" in out
 
 
@@ -27,7 +28,9 @@ def test_seed_db_and_load_round_trip(
     assert main(["seed-db", "--dsn", pg_dsn, "--schema", schema]) == 0
     assert main(["seed-db", "--dsn", pg_dsn, "--schema", schema]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") >= 1 and "quantum-frames: error: schema" in err and "--replace" in err
+    assert err.count("\n") >= 1
+    assert "quantum-frames: error: schema" in err
+    assert "--replace" in err
     assert main(["seed-db", "--dsn", pg_dsn, "--schema", schema, "--replace"]) == 0
 
 
@@ -68,13 +71,14 @@ def test_snapshot_then_info(
     )
     assert code == 0
     captured = capsys.readouterr()
-    assert "fetched" in captured.err and "team_quantum_dna_v3: 96 rows" in captured.err
+    assert "fetched" in captured.err
+    assert "team_quantum_dna_v3: 96 rows" in captured.err
     assert "flattened teams" in captured.err
     assert main(["info", str(out)]) == 0
     info = capsys.readouterr().out
-    assert (
-        "verified" in info and "as of       2025-10-01 00:00:00 UTC" in info and "96 rows" in info
-    )
+    assert "verified" in info
+    assert "as of       2025-10-01 00:00:00 UTC" in info
+    assert "96 rows" in info
     assert main(["info", str(out.parent)]) == 0
     assert "1 snapshot(s)" in capsys.readouterr().out
     (out / "teams.parquet").write_bytes(b"junk")
@@ -114,7 +118,7 @@ def test_query_commands_on_every_source(
 
     q = qf.sample()
     teams = run_json(capsys, ["teams", *source_args, "--tier", "elite", "--tag", "GK_*"])
-    expected = q.teams_in_tier("ELITE").qf.teams_with_tags("GK_*")["team_name"].to_list()
+    expected = q.teams_in_tier("ELITE").qf.teams_with_tags("GK_*")["team_name"].to_list()  # type: ignore[attr-defined]
     assert [t["team_name"] for t in teams] == expected
     [pair] = run_json(capsys, ["friction", *source_args, "LIVERPOOL", "everton"])
     assert pair["friction_score"] == q.friction("Liverpool", "Everton")
@@ -132,16 +136,15 @@ def test_query_commands_on_every_source(
             "opponent_tier=ELITE",
         ],
     )
-    assert (
-        chosen["strategy_id"]
-        == q.best_strategy("Liverpool", {"venue": "home", "opponent_tier": "ELITE"})["strategy_id"]
-    )  # type: ignore[index]
+    best = q.best_strategy("Liverpool", {"venue": "home", "opponent_tier": "ELITE"})
+    assert best is not None
+    assert chosen["strategy_id"] == best["strategy_id"]
     rows = run_json(capsys, ["sql", *source_args, "SELECT count(*) AS n FROM friction"])
     assert rows == [{"n": 1752}]
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "parquet"])
-def test_output_formats(capsys: pytest.CaptureFixture[str], tmp_path: object, fmt: str) -> None:
+def test_output_formats(tmp_path: object, fmt: str) -> None:
     from pathlib import Path
 
     import polars as pl
@@ -152,7 +155,8 @@ def test_output_formats(capsys: pytest.CaptureFixture[str], tmp_path: object, fm
         assert pl.read_parquet(out).height == 20
     elif fmt == "csv":
         frame = pl.read_csv(out)
-        assert frame.height == 20 and frame["narrative_fingerprint_tags"][0].startswith("[")
+        assert frame.height == 20
+        assert frame["narrative_fingerprint_tags"][0].startswith("[")
     else:
         assert "Serie A" in out.read_text()
 
@@ -192,15 +196,18 @@ def test_backtest_the_sample_season_from_the_cli(
 
     season = Path(str(repo_root)) / "data" / "season"
     out = Path(str(tmp_path)) / "bets.parquet"
-    code = main(["backtest", str(season / "fixtures.parquet"), "--snapshots", str(season / "snapshots"),
-                 "--stake", "kelly", "--by", "strategy", "--min-conviction", "60", "--output", str(out)])  # fmt: skip
+    code = main(
+        [
+            "backtest", str(season / "fixtures.parquet"), "--snapshots", str(season / "snapshots"),
+            "--stake", "kelly", "--by", "strategy", "--min-conviction", "60", "--output", str(out),
+        ]
+    )  # fmt: skip
     assert code == 0
     captured = capsys.readouterr()
-    assert (
-        "SYNTHETIC" in captured.err
-        and "bets from the strategies chosen point-in-time" in captured.err
-    )
-    assert "Backtest (kelly stakes" in captured.out and "yield" in captured.out
+    assert "SYNTHETIC" in captured.err
+    assert "bets from the strategies chosen point-in-time" in captured.err
+    assert "Backtest (kelly stakes" in captured.out
+    assert "yield" in captured.out
     assert pl.read_parquet(out).height > 500
     bets_csv = Path(str(tmp_path)) / "bets.csv"
     pl.read_parquet(out).select("date", "home", "away", "market", "odds", "result").write_csv(
@@ -229,7 +236,8 @@ def test_sql_errors_are_one_line_through_the_real_command() -> None:
     proc = run_cli("sql", "SELECT nope FROM teams")
     assert proc.returncode == 1
     errors = [line for line in proc.stderr.splitlines() if line.startswith("quantum-frames:")]
-    assert len(errors) == 1 and '"nope" not found' in errors[0]
+    assert len(errors) == 1
+    assert '"nope" not found' in errors[0]
     assert len(proc.stderr.strip().splitlines()) == 2  # the sample note + that line
     assert "Traceback" not in proc.stderr
 
@@ -239,9 +247,11 @@ def test_debug_works_before_or_after_the_subcommand(where: str) -> None:
     args = ["friction", "Liverpol", "Everton"]
     proc = run_cli(*(["--debug", *args] if where == "before" else [*args, "--debug"]))
     assert proc.returncode == 1
-    assert "Traceback" in proc.stderr and "UnknownTeamError" in proc.stderr
+    assert "Traceback" in proc.stderr
+    assert "UnknownTeamError" in proc.stderr
     plain = run_cli(*args)
-    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+    assert plain.returncode == 1
+    assert "Traceback" not in plain.stderr
 
 
 def test_an_internal_error_is_one_line_without_debug(
@@ -255,7 +265,8 @@ def test_an_internal_error_is_one_line_without_debug(
     monkeypatch.setattr(quantum_frames.readers, "sample", broken)
     assert main(["teams"]) == 70
     err = capsys.readouterr().err
-    assert "internal error (RuntimeError: boom second line)" in err and "--debug" in err
+    assert "internal error (RuntimeError: boom second line)" in err
+    assert "--debug" in err
     assert "Traceback" not in err
     with pytest.raises(RuntimeError, match="boom"):
         main(["teams", "--debug"])
@@ -269,7 +280,8 @@ def test_hints_speak_cli_words(
     monkeypatch.delenv("QF_DSN", raising=False)
     assert main(["load"]) == 1
     err = capsys.readouterr().err
-    assert "Hint: use --dsn postgresql://user@host:5432/dbname" in err and "dsn=" not in err
+    assert "Hint: use --dsn postgresql://user@host:5432/dbname" in err
+    assert "dsn=" not in err
     collision = qf.FlattenCollisionError(column="c", name="a.b", paths=(("a", "b"), ("a.b",)))
     assert "Hint: use --separator __ (or another" in cli_message(collision)
     assert "separator='__'" in str(collision)  # Python words in Python
@@ -282,13 +294,15 @@ def test_seed_db_hint_says_replace_flag(
     capsys.readouterr()
     assert main(["seed-db", "--dsn", pg_dsn, "--schema", schema]) == 1
     err = capsys.readouterr().err
-    assert "Hint: use --replace to drop" in err and "replace=True" not in err
+    assert "Hint: use --replace to drop" in err
+    assert "replace=True" not in err
 
 
 def test_a_friction_pair_without_a_row_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["friction", "PSG", "Spurs"]) == 1  # Ligue 1 v Premier League: no row
     captured = capsys.readouterr()
-    assert "no friction for PSG → Spurs" in captured.err and captured.out == ""
+    assert "no friction for PSG → Spurs" in captured.err
+    assert captured.out == ""
     assert main(["friction", "Spurs", "Man Utd", "--format", "json"]) == 0
     assert '"friction_score"' in capsys.readouterr().out
 
@@ -306,13 +320,15 @@ def test_load_team_uses_the_team_lookup(
         )
     assert main([*base, "--team", "Liverpol"]) == 1
     err = capsys.readouterr().err
-    assert "unknown team 'Liverpol'" in err and "'Liverpool'" in err
+    assert "unknown team 'Liverpol'" in err
+    assert "'Liverpool'" in err
 
 
 def test_strategy_context_warning_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["strategy", "Liverpool", "--context", "venu=home", "--format", "json"]) == 0
     err = capsys.readouterr().err
-    assert "quantum-frames: warning: the context would pick" in err and "'venu'" in err
+    assert "quantum-frames: warning: the context would pick" in err
+    assert "'venu'" in err
 
 
 def test_sql_allow_files(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
@@ -337,7 +353,8 @@ def test_snapshot_overwrite_hint_says_the_flag(
     capsys.readouterr()
     assert main([*args, out]) == 1
     err = capsys.readouterr().err
-    assert "Hint: use --overwrite to replace it" in err and "overwrite=True" not in err
+    assert "Hint: use --overwrite to replace it" in err
+    assert "overwrite=True" not in err
     assert main([*args, out, "--overwrite"]) == 0
 
 
@@ -361,7 +378,8 @@ def test_season_and_no_consistent_reach_read_postgres(
     args = ["snapshot", *base, "--out", out, "--season", "2025-2026", "--no-consistent"]
     assert main(args) == 0
     q = qf.read_snapshot(out)
-    assert q.source["season"] == "2025-2026" and q.source["moment"]["consistent"] is False
+    assert q.source["season"] == "2025-2026"
+    assert q.source["moment"]["consistent"] is False
     assert q.raw.friction.height == 1
 
 
@@ -381,7 +399,9 @@ def test_read_options_without_postgres_are_refused_not_ignored(
     monkeypatch.delenv("QF_DSN", raising=False)
     assert main(args) == 1
     err = capsys.readouterr().err
-    assert named in err and "reads the bundled sample" in err and "Hint: pass --dsn" in err
+    assert named in err
+    assert "reads the bundled sample" in err
+    assert "Hint: pass --dsn" in err
 
 
 def test_friction_season_looks_in_that_season(capsys: pytest.CaptureFixture[str]) -> None:

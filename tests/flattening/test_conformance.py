@@ -1,5 +1,5 @@
 """Conformance: a corpus of valid and invalid JSON texts of every kind, both engines held to an
-independent oracle (:func:`tests._leaves.pg_loads`: Python's json with the last duplicate
+independent oracle (:func:`tests._helpers.leaves.pg_loads`: Python's json with the last duplicate
 winning, NaN/Infinity refused, exact Decimal numbers), and the oracle held to PostgreSQL.
 
 Plus a property: arbitrary nested JSON text (duplicate keys, wide dicts, long numbers) →
@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 import psycopg
@@ -21,7 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
-from tests._leaves import _exact, _normalise, assert_leaves_match, pg_loads
+from tests._helpers.leaves import _exact, _normalise, assert_leaves_match, pg_loads
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ENGINES = pytest.mark.parametrize("engine", ["auto", "duckdb"])
 Engine = Literal["auto", "duckdb"]
@@ -88,9 +90,11 @@ def deep_recursion() -> Iterator[None]:
     sys.setrecursionlimit(limit)
 
 
-def test_the_oracle_agrees_with_postgresql(pg: psycopg.Connection, deep_recursion: None) -> None:
+@pytest.mark.usefixtures("deep_recursion")
+def test_the_oracle_agrees_with_postgresql(pg: psycopg.Connection) -> None:
     """Each valid text is accepted by PostgreSQL's json input and its jsonb holds the values
-    the oracle reads; each invalid text is refused by both."""
+    the oracle reads; each invalid text is refused by both.
+    """
     for text in VALID:
         try:
             assert pg.execute("SELECT %s::json IS NOT NULL", (text,)).fetchone() == (True,)
@@ -112,7 +116,8 @@ def test_the_oracle_agrees_with_postgresql(pg: psycopg.Connection, deep_recursio
 @ENGINES
 def test_each_valid_text_flattens_to_the_oracles_values(engine: Engine) -> None:
     """Each text in its own column (one flatten for all): alone at the root, and as a member
-    beside a row where it is missing."""
+    beside a row where it is missing.
+    """
     names = [f"t{i}" for i in range(len(SHALLOW))]
     alone = pl.DataFrame({n: [t] for n, t in zip(names, SHALLOW, strict=True)})
     member = pl.DataFrame(
@@ -131,7 +136,8 @@ def test_deep_texts_keep_their_deep_subtree_as_text(engine: Engine, text: str) -
         out, report = qf.flatten_with_report(pl.DataFrame({"j": rows}), ["j"], _engine=engine)
         [column] = report.filter(pl.col("conflict").str.contains("nested deeper than"))["column"]
         kept = out[column][0]
-        assert len(kept) > 100 and kept in text  # the deep subtree, as the source wrote it
+        assert len(kept) > 100
+        assert kept in text
         if len(rows) == 2:
             assert out["j.n"].to_list() == [1, 2]
 
@@ -226,7 +232,8 @@ def test_flatten_unflatten_gives_back_what_postgresql_holds(
 
 def _merge_texts(got: Any, want: Any) -> Any:
     """``got`` with each string that stands for a JSON subtree of ``want`` (a conflict or a cut
-    object kept as text) read back; plain strings of ``want`` are left as they are."""
+    object kept as text) read back; plain strings of ``want`` are left as they are.
+    """
     if isinstance(got, dict) and isinstance(want, dict):
         return {k: _merge_texts(v, want.get(k)) for k, v in got.items()}
     if isinstance(got, str) and not isinstance(want, str):

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 import quantum_frames as qf
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.pg import minimal_tables
 
 ENGINES = pytest.mark.parametrize("engine", ["auto", "duckdb"])
 Engine = Literal["auto", "duckdb"]
@@ -231,7 +231,8 @@ def test_read_postgres_duplicate_keys(pg: psycopg.Connection, pg_dsn: str, schem
     assert json.loads(q.raw.teams["dj"].item(), object_pairs_hook=list)[0] == ("a", "b")
 
 
-def test_read_postgres_never_receives_invalid_json(pg: psycopg.Connection, schema: str) -> None:
+@pytest.mark.usefixtures("schema")
+def test_read_postgres_never_receives_invalid_json(pg: psycopg.Connection) -> None:
     """PostgreSQL's own json input is the reference: it refuses what the flattener refuses."""
     for text in REJECTED:
         with pytest.raises(psycopg.errors.InvalidTextRepresentation):

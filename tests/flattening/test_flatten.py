@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
 
 
 def docs(*values: Any) -> pl.DataFrame:
@@ -307,7 +307,7 @@ def test_flatten_unflatten_round_trip(values: list[Any]) -> None:
     out, report = qf.flatten_with_report(df, ["j"])
     assume(report["conflict"].is_null().all())
     back = qf.unflatten(out, report)
-    from tests._leaves import _normalise
+    from tests._helpers.leaves import _normalise
 
     for got, want in zip(back["j"].to_list(), values, strict=True):
         assert _normalise(got) == _normalise(want)
@@ -322,7 +322,7 @@ def test_arrays_of_signed_integers_stay_int_lists() -> None:
 
 
 def test_windowed_inference_equals_one_pass() -> None:
-    values = [
+    values: list[dict[str, Any] | None] = [
         {"a": 1, "e": {}, "l": [1], "o": {"x": 1}, "s": "t"},
         {"a": -2, "e": {"k": 1}, "l": [], "o": None, "n": None},
         {"a": 2.5, "l": [{}], "o": {"y": [1.5]}, "s": 3},
@@ -377,7 +377,8 @@ def test_arrow_fast_path_equals_the_duckdb_path(
     df = docs(*values)
     fast, fast_report = qf.flatten_with_report(df, ["j"], valid_json=True)
     checked = qf.flatten_with_report(df, ["j"])
-    assert checked[0].equals(fast, null_equal=True) and checked[1].equals(fast_report)
+    assert checked[0].equals(fast, null_equal=True)
+    assert checked[1].equals(fast_report)
     exact, exact_report = duckdb_path(df)
     assert fast.schema == exact.schema
     assert fast.equals(exact, null_equal=True)
@@ -452,8 +453,9 @@ def test_root_json_null_and_scalars_never_reach_the_arrow_reader(valid_json: boo
 
 
 def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
-    """pyarrow 26 overflows its stack somewhere below 100,000 levels (the process dies):
-    such rows never reach it."""
+    """Pyarrow 26 overflows its stack somewhere below 100,000 levels (the process dies):
+    such rows never reach it.
+    """
     deep = "[" * 100_000 + "]" * 100_000
     out, report = qf.flatten_with_report(
         pl.DataFrame({"j": ['{"a": ' + deep + "}"]}), ["j"], valid_json=True
@@ -465,11 +467,13 @@ def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
 @pytest.mark.parametrize("depth", [900, 3_000])
 def test_absurd_nesting_keeps_the_subtree_as_json_text(depth: int) -> None:
     """Deeper than Python can walk the structure: the deep subtree stays JSON text, and is
-    reported; its siblings and the other columns are flattened."""
+    reported; its siblings and the other columns are flattened.
+    """
     deep = "[" * depth + "]" * depth
     df = pl.DataFrame({"j": ['{"a": ' + deep + ', "b": 1}', None], "k": ['{"x": 1}', '{"x": 2}']})
     out, report = qf.flatten_with_report(df, ["j", "k"])
     assert out.columns == ["j.a", "j.b", "k.x"]
-    assert out["j.a"].to_list() == [deep, None] and out["k.x"].to_list() == [1, 2]
+    assert out["j.a"].to_list() == [deep, None]
+    assert out["k.x"].to_list() == [1, 2]
     assert out["j.b"].to_list() == [1, None]
     assert "nested deeper than" in conflicts(report)["j.a"]

@@ -1,10 +1,12 @@
 """The small-table path: all JSON object columns of a small frame read by Arrow in one batch
 (:func:`decode_small_objects`) give, column for column, what :func:`decode_objects` gives
-alone, and the flattened frame is the exact DuckDB engine's."""
+alone, and the flattened frame is the exact DuckDB engine's.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import polars as pl
 import pytest
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 import quantum_frames as qf
 from quantum_frames.flattening import _arrow
 from quantum_frames.flattening._arrow import decode_objects, decode_small_objects
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
 from tests.flattening.test_conformance import JSON_TEXT, KEYS, _object_text
 
 Leaves = list[tuple[tuple[str, ...], pl.Series]] | None
@@ -26,7 +28,8 @@ def assert_same(got: Leaves, want: Leaves, column: str) -> None:
         return
     assert [path for path, _ in got] == [path for path, _ in want], column
     for (path, a), (_, b) in zip(got, want, strict=True):
-        assert a.name == b.name and a.dtype == b.dtype, (column, path)
+        assert a.name == b.name, (column, path)
+        assert a.dtype == b.dtype, (column, path)
         assert a.equals(b), (column, path)
 
 
@@ -112,10 +115,17 @@ def test_a_small_table_is_read_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> 
     alone: list[str] = []
     reads: list[int] = []
     real_read, real_decode = _arrow._read, _arrow.decode_objects
-    monkeypatch.setattr(_arrow, "_read", lambda *a, **k: reads.append(1) or real_read(*a, **k))
-    monkeypatch.setattr(
-        _arrow, "decode_objects", lambda v, **k: alone.append(v.name) or real_decode(v, **k)
-    )
+
+    def counted_read(*a: Any, **k: Any) -> Any:
+        reads.append(1)
+        return real_read(*a, **k)
+
+    def counted_decode(v: Any, **k: Any) -> Any:
+        alone.append(v.name)
+        return real_decode(v, **k)
+
+    monkeypatch.setattr(_arrow, "_read", counted_read)
+    monkeypatch.setattr(_arrow, "decode_objects", counted_decode)
     out = qf.flatten(df, valid_json=True)
     assert (len(reads), alone) == (1, [])
     assert out["c3.k.x"].to_list() == ["3"] * 96

@@ -1,6 +1,7 @@
 """SPEC §3, any width with bounded memory: past ``max_columns`` leaf columns per JSON column
 the widest objects stay JSON text, reported with their key count (time and memory of the
-10,000-row case are measured by benchmarks/bench_flatten.py, not here)."""
+10,000-row case are measured by benchmarks/bench_flatten.py, not here).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 import quantum_frames as qf
 from quantum_frames.errors import InvalidArgumentError
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
 
 ENGINES = pytest.mark.parametrize("engine", ["auto", "duckdb"])
 Engine = Literal["auto", "duckdb"]
@@ -78,13 +79,15 @@ def test_a_key_or_type_first_seen_after_the_rows_arrow_infers_from_is_not_lost(
     late: dict[str, Any],
 ) -> None:
     """Arrow infers the schema from the first rows only (memory): a later new key, or a later
-    type change, sends the column to DuckDB instead of being dropped or misread."""
+    type change, sends the column to DuckDB instead of being dropped or misread.
+    """
     rows: list[Any] = [{"a": i, "pad": "p" * 60} for i in range(6_000)]  # > 64 KiB, 500 rows
     rows[5_999] = late
     df = pl.DataFrame({"j": [json.dumps(r) for r in rows]})
     fast = qf.flatten_with_report(df, ["j"])
     exact = qf.flatten_with_report(df, ["j"], _engine="duckdb")
-    assert fast[0].equals(exact[0], null_equal=True) and fast[1].equals(exact[1])
+    assert fast[0].equals(exact[0], null_equal=True)
+    assert fast[1].equals(exact[1])
     assert_leaves_match(df, *fast, ["j"])
 
 

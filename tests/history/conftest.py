@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.frames import QuantumFrames, SourceTables
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    import polars as pl
 
 
 def rebuilt(
@@ -21,7 +25,8 @@ def rebuilt(
     strategies: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> QuantumFrames:
     """``q`` loaded again from its lossless tables, each changed by its function first (the
-    flat frames come from the flattener, as after a real load)."""
+    flat frames come from the flattener, as after a real load).
+    """
     raw = SourceTables(
         teams=teams(q.raw.teams) if teams else q.raw.teams,
         friction=friction(q.raw.friction) if friction else q.raw.friction,

@@ -8,15 +8,19 @@ import sys
 import warnings
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.errors import InvalidArgumentError
-from quantum_frames.frames import QuantumFrames
 from tests.history.conftest import rebuilt
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from quantum_frames.frames import QuantumFrames
 
 MOMENT = datetime(2025, 9, 1, 18, 0, tzinfo=UTC)
 
@@ -26,7 +30,8 @@ def assert_same_frames(got: QuantumFrames, want: QuantumFrames) -> None:
         assert a.schema == b.schema, name
         assert a.equals(b), name
     for (name, a), (_, b) in zip(got.raw.items(), want.raw.items(), strict=True):
-        assert a.schema == b.schema and a.equals(b), f"raw/{name}"
+        assert a.schema == b.schema, f"raw/{name}"
+        assert a.equals(b), f"raw/{name}"
     assert got.report.equals(want.report)
 
 
@@ -49,12 +54,14 @@ def roi_changed(q: QuantumFrames) -> QuantumFrames:
 
 def test_a_moment_reads_back_exactly(sample: QuantumFrames, history: Path) -> None:
     done = sample.write_history(history, as_of=MOMENT)
-    assert done.written and done.moment.version == 0
+    assert done.written
+    assert done.moment.version == 0
     back = qf.read_history(history)
     assert_same_frames(back, sample)
     assert back.as_of == MOMENT
     assert back.options == sample.options
-    assert back.source["history"] == str(history) and back.source["kind"] == "synthetic"
+    assert back.source["history"] == str(history)
+    assert back.source["kind"] == "synthetic"
     assert back.friction("Liverpool", "Everton") == sample.friction("Liverpool", "Everton")
     assert sorted(p.name for p in history.iterdir()) == [
         "_qf_history",
@@ -117,7 +124,8 @@ def test_an_identical_load_writes_no_new_version(sample: QuantumFrames, history:
     sample.write_history(history, as_of=MOMENT)
     again = sample.write_history(history, as_of="2025-09-02")
     assert not again.written
-    assert "identical to moment 0" in again.message and "no new version" in str(again)
+    assert "identical to moment 0" in again.message
+    assert "no new version" in str(again)
     assert {c.updated + c.inserted + c.deleted for c in again.changes.values() if c} == {0}
     assert qf.list_history(history).height == 1
     assert DeltaTable(history / "teams").version() == 0
@@ -143,9 +151,12 @@ def test_columns_added_removed_and_retyped_between_moments(
     # other engines see each version's own columns (the Null column as a typed stand-in)
     v0 = pl.read_delta(str(history / "teams"), version=0)
     v1 = pl.read_delta(str(history / "teams"), version=1)
-    assert "unlucky_pct" in v0.columns and "coach" not in v0.columns
-    assert "unlucky_pct" not in v1.columns and v1.schema["coach"] == pl.String
-    assert v0.schema["tier_rank"] == pl.Int32 and v1.schema["tier_rank"] == pl.String
+    assert "unlucky_pct" in v0.columns
+    assert "coach" not in v0.columns
+    assert "unlucky_pct" not in v1.columns
+    assert v1.schema["coach"] == pl.String
+    assert v0.schema["tier_rank"] == pl.Int32
+    assert v1.schema["tier_rank"] == pl.String
     assert DeltaTable(history / "teams").version() == 1
     changed = qf.changes(history, since=MOMENT)
     assert set(changed["change"]) == {"updated"}
@@ -207,7 +218,8 @@ def test_rows_keep_their_order_whatever_the_chunks(sample: QuantumFrames, histor
         q = replace(sample, teams=teams, raw=raw)
         q.write_history(history, as_of=datetime(2025, 9, 1 + i, tzinfo=UTC))
         back = qf.read_history(history)
-        assert back.teams.equals(q.teams) and back.raw.teams.equals(q.raw.teams), i
+        assert back.teams.equals(q.teams), i
+        assert back.raw.teams.equals(q.raw.teams), i
 
 
 def test_commit_metadata_is_visible_without_quantum_frames(
@@ -249,7 +261,7 @@ def test_commit_metadata_is_visible_without_quantum_frames(
         columns = json.loads(commit["quantum_frames.columns"])
         assert len(columns) == (sample.teams.width if table == "teams" else 32)
     conflict = next(c for c in columns_of(history) if c["name"] == "status_2025_2026.position")
-    assert conflict["conflict"].startswith("type conflict")
+    assert str(conflict["conflict"]).startswith("type conflict")
     every_file = b"".join(p.read_bytes() for p in history.rglob("*") if p.is_file())
     assert b"hunter2" not in every_file
 
@@ -287,7 +299,9 @@ def test_other_engines_read_the_same_moment(sample: QuantumFrames, history: Path
             table = DeltaTable(history / name)
             table.load_as_version(when + timedelta(milliseconds=1))
             assert table.version() == version
-            assert pl.from_arrow(table.to_pyarrow_table()).equals(frame), name
+            back = pl.from_arrow(table.to_pyarrow_table())
+            assert isinstance(back, pl.DataFrame)
+            assert back.equals(frame), name
             # DuckDB, over the dataset of that version
             dataset = DeltaTable(history / name, version=version).to_pyarrow_dataset()
             con = duckdb.connect()
@@ -308,7 +322,8 @@ def test_other_engines_read_the_same_moment(sample: QuantumFrames, history: Path
 def test_scan_history_is_lazy_and_equal(sample: QuantumFrames, history: Path) -> None:
     sample.write_history(history, as_of=MOMENT)
     lazy = qf.scan_history(history, as_of="2025-09-01")
-    assert isinstance(lazy.teams, pl.LazyFrame) and lazy.moment.version == 0
+    assert isinstance(lazy.teams, pl.LazyFrame)
+    assert lazy.moment.version == 0
     elite = lazy.teams.filter(pl.col("tier") == "ELITE").select("team_name").collect()
     assert elite.equals(sample.teams.filter(pl.col("tier") == "ELITE").select("team_name"))
     assert lazy.raw["friction"].collect().equals(sample.raw.friction)
@@ -356,7 +371,9 @@ def test_point_in_time_reads_only_the_moments_fixtures_use(
     read: list[int] = []
     real = _reader.read_tables
 
-    def counting(root: Path, moment: qf.history.Moment, names: tuple[str, ...]) -> dict:
+    def counting(
+        root: Path, moment: qf.history.Moment, names: tuple[str, ...]
+    ) -> dict[str, pl.DataFrame]:
         read.append(moment.version)
         return real(root, moment, names)
 
@@ -386,7 +403,8 @@ def test_drift_against_a_history_a_snapshot_and_frames(
     sample.write_history(tmp_path / "history", as_of=MOMENT)
     snapshot = sample.write_snapshot(tmp_path / "snap")
     reports = [later.drift(tmp_path / "history"), later.drift(snapshot), later.drift(sample)]
-    assert reports[0].equals(reports[1]) and reports[0].equals(reports[2])
+    assert reports[0].equals(reports[1])
+    assert reports[0].equals(reports[2])
     got = {
         (r["column"], r["change"]): (r["before"], r["after"])
         for r in reports[0].iter_rows(named=True)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
-import psycopg
-import pytest
+from typing import TYPE_CHECKING
 
 from quantum_frames.cli import main
 from quantum_frames.synthetic.generator import generate
 from quantum_frames.synthetic.seed import seed_postgres
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import psycopg
+    import pytest
 
 
 def test_append_list_changes_and_query_a_history(
@@ -29,14 +32,16 @@ def test_append_list_changes_and_query_a_history(
 
     commit = DeltaTable(history / "friction").history()[0]
     moment = json.loads(commit["quantum_frames.database_moment"])  # the load's one moment
-    assert moment["consistent"] is True and moment["snapshot"]
+    assert moment["consistent"] is True
+    assert moment["snapshot"]
     assert main([*base, "--as-of", "2025-09-02"]) == 0
     assert "no new version was written" in capsys.readouterr().out
     pg.execute(f'UPDATE "{schema}".team_quantum_dna_v3 SET roi = roi + 1 WHERE team_id = 1')
     pg.execute(f'ALTER TABLE "{schema}".team_quantum_dna_v3 ADD COLUMN stadium_size integer')
     assert main([*base, "--as-of", "2025-09-10", "--contract", "teams=freeze"]) == 1
     err = capsys.readouterr().err.splitlines()[-1]  # after the load's progress lines
-    assert err.startswith("quantum-frames: error:") and "'stadium_size' added" in err
+    assert err.startswith("quantum-frames: error:")
+    assert "'stadium_size' added" in err
     assert main([*base, "--as-of", "2025-09-10", "--contract", "friction=freeze"]) == 0
     assert "appended moment 1" in capsys.readouterr().out
 
@@ -69,12 +74,14 @@ def test_append_list_changes_and_query_a_history(
             "json",
         ]
     )
-    assert code == 0 and json.loads(capsys.readouterr().out) == [{"n": 96}]
+    assert code == 0
+    assert json.loads(capsys.readouterr().out) == [{"n": 96}]
 
 
 def test_history_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["history", "list", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("quantum-frames: error:") and "is not a history" in err
+    assert err.startswith("quantum-frames: error:")
+    assert "is not a history" in err
     assert main(["history", "append", "--to", str(tmp_path / "h"), "--contract", "frozen"]) == 1
     assert "is not a contract" in capsys.readouterr().err

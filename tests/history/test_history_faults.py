@@ -5,12 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -113,7 +116,8 @@ def test_sigkill_at_every_step_reads_as_the_last_complete_moment(
     assert back.friction.frame.equals(sample.friction.frame)
     if not complete:  # the next append works, and nothing of the killed one shows
         done = later.write_history(history, as_of="2025-09-10")
-        assert done.written and done.moment.version == 1
+        assert done.written
+        assert done.moment.version == 1
         assert qf.read_history(history).teams.equals(later.teams)
     got = qf.changes(history, since="2025-09-01")
     assert got.select("table", "key", "change").rows() == [("teams", '{"team_id":1}', "updated")]
@@ -187,7 +191,8 @@ def test_two_appenders_at_once_one_wins_the_other_is_told(
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 3], results
     loser = next(out for code, out, _ in results if code == 3)
-    assert "another process appended moment 1" in loser and "append again" in loser
+    assert "another process appended moment 1" in loser
+    assert "append again" in loser
     winner_roi = 111.0 if results[0][0] == 0 else 222.0
     assert qf.list_history(history)["version"].to_list() == [0, 1]
     back = qf.read_history(history)

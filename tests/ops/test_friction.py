@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
-from tests.ops.conftest import tiny
+from tests._helpers.frames import as_kind, tiny
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 
 def test_friction_is_directional_and_name_tolerant() -> None:
@@ -41,8 +45,7 @@ def test_friction_matches_the_table(q: QuantumFrames) -> None:
 def test_high_friction_matchups(q: QuantumFrames, lazy: bool) -> None:
     from quantum_frames.ops.friction import high_friction_matchups
 
-    frame = q.friction.lazy() if lazy else q.friction
-    out = high_friction_matchups(frame, 0.75)
+    out = high_friction_matchups(as_kind(q.friction.frame, lazy), 0.75)
     got = out.collect() if isinstance(out, pl.LazyFrame) else out
     assert got.height == q.friction.filter(pl.col("friction_score") >= 0.75).height > 0
     assert got["friction_score"].to_list() == sorted(got["friction_score"].to_list(), reverse=True)
@@ -107,7 +110,8 @@ def test_friction_for_reports_unknown_names_and_keeps_their_rows() -> None:
         q.friction_for(fixtures, home="h", away="a", on_unknown="raise")
     with pytest.raises(qf.MissingColumnError, match="home='home' is not a column") as info:
         q.friction_for(fixtures)
-    assert info.value.argument == "home" and info.value.columns == ("home",)
+    assert info.value.argument == "home"
+    assert info.value.columns == ("home",)
 
 
 def test_friction_ops_never_mutate(sample: QuantumFrames) -> None:
@@ -116,4 +120,5 @@ def test_friction_ops_never_mutate(sample: QuantumFrames) -> None:
     fixtures_before = fixtures.clone()
     sample.friction_for(fixtures)
     sample.friction_matrix()
-    assert sample.friction.equals(before) and fixtures.equals(fixtures_before)
+    assert sample.friction.equals(before)
+    assert fixtures.equals(fixtures_before)

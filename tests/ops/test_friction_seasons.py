@@ -1,5 +1,6 @@
 """Friction with several seasons: each pair's newest season by default, ``season=`` to name
-one, never two rows for one fixture, never an older season silently (eager and lazy alike)."""
+one, never two rows for one fixture, never an older season silently (eager and lazy alike).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from quantum_frames.ops.friction import (
     high_friction_matchups,
     one_season,
 )
+from tests._helpers.frames import as_kind
 
 OLD, NEW = "2024-2025", "2025-2026"
 
@@ -25,7 +27,8 @@ OLD, NEW = "2024-2025", "2025-2026"
 @pytest.fixture(scope="module")
 def two_seasons() -> QuantumFrames:
     """The sample with an older season of every pair placed *before* the newer rows, each
-    older score 1 - the newer one (so a wrong pick shows)."""
+    older score 1 - the newer one (so a wrong pick shows).
+    """
     q = qf.sample()
     assert set(q.friction["season"].unique()) == {NEW}
     older = q.friction.with_columns(
@@ -35,13 +38,14 @@ def two_seasons() -> QuantumFrames:
     return replace(q, friction=FrictionFrame(both))
 
 
-def _pair(q: QuantumFrames, row: int) -> tuple[str, str, float]:
+def _pair(row: int) -> tuple[str, str, float]:
+    """A pair of the sample (its newer, only season) and its score."""
     r = qf.sample().friction.row(row, named=True)
     return r["team_home_name"], r["team_away_name"], r["friction_score"]
 
 
 def test_lookup_uses_the_newest_season_unless_one_is_named(two_seasons: QuantumFrames) -> None:
-    home, away, score = _pair(two_seasons, 5)
+    home, away, score = _pair(5)
     assert two_seasons.friction(home, away) == score
     assert two_seasons.friction(home, away, season=NEW) == score
     assert two_seasons.friction(home, away, season=OLD) == pytest.approx(1 - score)
@@ -56,8 +60,8 @@ def test_friction_for_returns_one_row_per_fixture(two_seasons: QuantumFrames, la
         pl.col("team_home_name").alias("home"), pl.col("team_away_name").alias("away")
     )
     for season, expected in ((None, sample["friction_score"]), (OLD, 1 - sample["friction_score"])):
-        frame = two_seasons.friction.lazy() if lazy else two_seasons.friction
-        fx = fixtures.lazy() if lazy else fixtures
+        frame = as_kind(two_seasons.friction.frame, lazy)
+        fx = as_kind(fixtures, lazy)
         out = friction_for(frame, two_seasons.teams, fx, season=season)
         got = out.collect() if isinstance(out, pl.LazyFrame) else out
         assert got.height == fixtures.height
@@ -67,8 +71,8 @@ def test_friction_for_returns_one_row_per_fixture(two_seasons: QuantumFrames, la
 
 def test_matrix_and_matchups_show_one_season_per_pair(two_seasons: QuantumFrames) -> None:
     sample = qf.sample()
-    assert friction_matrix(two_seasons.friction).equals(sample.friction_matrix())
-    newest = high_friction_matchups(two_seasons.friction, 0.7)
+    assert friction_matrix(two_seasons.friction.frame).equals(sample.friction_matrix())
+    newest = high_friction_matchups(two_seasons.friction.frame, 0.7)
     assert newest.equals(sample.high_friction_matchups(0.7))
     older = two_seasons.high_friction_matchups(0.7, season=OLD)
     assert older.select("team_home_id", "team_away_id").is_unique().all()
@@ -95,7 +99,7 @@ def test_the_newest_is_newest_by_year_then_name_and_pairs_keep_their_own() -> No
 
 
 def test_point_in_time_joins_one_friction_row_per_fixture(two_seasons: QuantumFrames) -> None:
-    home, away, score = _pair(two_seasons, 7)
+    home, away, score = _pair(7)
     history = [replace(two_seasons, as_of=datetime(2025, 9, 1, tzinfo=UTC))]
     fixtures = pl.DataFrame(
         {"date": [date(2025, 9, 2)] * 2, "home": [home] * 2, "away": [away] * 2}

@@ -1,12 +1,12 @@
 """Issue 16: wrong arguments, typos and names — one error family, lists, aliases, ids, and
-the same checks on eager and lazy frames."""
+the same checks on eager and lazy frames.
+"""
 
 from __future__ import annotations
 
 import pickle
 import warnings
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import polars as pl
@@ -14,16 +14,13 @@ import pyarrow as pa
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
 from quantum_frames.synthetic.generator import LEAGUES
+from tests._helpers.frames import as_kind, collect
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-def as_kind(frame: pl.DataFrame, lazy: bool) -> pl.DataFrame | pl.LazyFrame:
-    return frame.lazy() if lazy else frame
-
-
-def collect(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
+    from quantum_frames.frames import QuantumFrames
 
 
 # --- wrong types, lists -------------------------------------------------------------------
@@ -44,8 +41,8 @@ def collect(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         (lambda q: q.tier_ranking(within=5), "within"),
         (lambda q: q.sql(b"SELECT 1"), "query"),
         (lambda q: q.sql("SELECT ?", params="x"), "params"),
-        (lambda q: qf.read_postgres(5432), "dsn"),
-        (lambda q: qf.read_postgres("postgresql://x@127.0.0.1/db", schema=1), "schema"),
+        (lambda _q: qf.read_postgres(5432), "dsn"),  # type: ignore[arg-type]
+        (lambda _q: qf.read_postgres("postgresql://x@127.0.0.1/db", schema=1), "schema"),  # type: ignore[arg-type]
     ],
 )
 def test_wrong_types_are_invalid_argument_type_errors_naming_the_argument(
@@ -53,7 +50,8 @@ def test_wrong_types_are_invalid_argument_type_errors_naming_the_argument(
 ) -> None:
     with pytest.raises(qf.InvalidArgumentTypeError) as info:
         call(sample)
-    assert isinstance(info.value, TypeError) and isinstance(info.value, qf.QuantumFramesError)
+    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, qf.QuantumFramesError)
     assert info.value.argument == argument
     assert "Hint:" in str(info.value)
 
@@ -71,7 +69,8 @@ def test_lists_are_accepted_wherever_several_values_are(sample: QuantumFrames, l
         collect(tags.teams_with_tags(teams, "GK_*", "GEGENPRESS", match="any"))
     )
     both = sample.friction_matrix(["Serie A", "La Liga"])
-    assert both.height == 40 and both.width == 41
+    assert both.height == 40
+    assert both.width == 41
 
 
 def test_empty_names_are_refused(sample: QuantumFrames) -> None:
@@ -202,28 +201,28 @@ def test_friction_for_reports_unknown_names_eager_and_lazy(
 
 def test_df_qf_has_every_frame_operation(sample: QuantumFrames) -> None:
     fixtures = pl.DataFrame({"home": ["Liverpool"], "away": ["Everton"], "team": ["Liverpool"]})
-    assert fixtures.qf.friction_for(sample).equals(sample.friction_for(fixtures))
+    assert fixtures.qf.friction_for(sample).equals(sample.friction_for(fixtures))  # type: ignore[attr-defined]
     assert (
-        fixtures.lazy()
+        fixtures.lazy()  # type: ignore[attr-defined]
         .qf.best_strategies(sample)
         .collect()
         .equals(sample.best_strategies(fixtures))
     )
-    assert sample.teams.qf.tag_counts().equals(sample.tag_counts())
-    assert sample.teams.qf.tag_cooccurrence().equals(sample.tag_cooccurrence())
-    assert sample.strategies.qf.strategies_for(sample.teams, "Liverpool").equals(
+    assert sample.teams.qf.tag_counts().equals(sample.tag_counts())  # type: ignore[attr-defined]
+    assert sample.teams.qf.tag_cooccurrence().equals(sample.tag_cooccurrence())  # type: ignore[attr-defined]
+    assert sample.strategies.qf.strategies_for(sample.teams, "Liverpool").equals(  # type: ignore[attr-defined]
         sample.strategies_for("Liverpool")
     )
-    assert sample.strategies.qf.strategies_by_conviction(80).equals(
+    assert sample.strategies.qf.strategies_by_conviction(80).equals(  # type: ignore[attr-defined]
         sample.strategies_by_conviction(80)
     )
-    assert sample.friction.frame.qf.friction_matrix("Serie A").equals(
+    assert sample.friction.frame.qf.friction_matrix("Serie A").equals(  # type: ignore[attr-defined]
         sample.friction_matrix("Serie A")
     )
-    assert sample.friction.frame.qf.friction(sample.teams, "Liverpool", "Everton") == (
+    assert sample.friction.frame.qf.friction(sample.teams, "Liverpool", "Everton") == (  # type: ignore[attr-defined]
         sample.friction("Liverpool", "Everton")
     )
-    assert sample.teams.qf.tier_ranking("roi").equals(sample.tier_ranking("roi"))
+    assert sample.teams.qf.tier_ranking("roi").equals(sample.tier_ranking("roi"))  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("kind", ["pandas", "pyarrow"])
@@ -336,17 +335,20 @@ def test_every_quantum_frames_pickles_to_a_working_one(
     q.sql("SELECT 1")  # a cached connection must not get in the way
     back = pickle.loads(pickle.dumps(q))
     assert back.friction("Liverpool", "Everton") == q.friction("Liverpool", "Everton")
-    assert back.teams.equals(q.teams) and back.raw.strategies.equals(q.raw.strategies)
+    assert back.teams.equals(q.teams)
+    assert back.raw.strategies.equals(q.raw.strategies)
     assert back.team("Spurs") == q.team("Spurs")
     assert back.sql("SELECT count(*) AS n FROM teams")["n"].item() == q.teams.height
 
 
 def test_snapshot_lossless_tables_stay_lazy_until_used(tmp_path: Any) -> None:
     q = qf.read_snapshot(qf.sample().write_snapshot(tmp_path / "snap"))
-    assert isinstance(q.raw, qf.LazySourceTables) and not q.raw.loaded
+    assert isinstance(q.raw, qf.LazySourceTables)
+    assert not q.raw.loaded
     back = pickle.loads(pickle.dumps(q))
     assert not back.raw.loaded  # the loader travels, not the tables
-    assert back.raw.teams.height == 96 and back.raw.loaded
+    assert back.raw.teams.height == 96
+    assert back.raw.loaded
 
 
 def test_a_dsn_of_the_wrong_type_is_never_echoed() -> None:
@@ -354,7 +356,8 @@ def test_a_dsn_of_the_wrong_type_is_never_echoed() -> None:
         qf.InvalidArgumentTypeError, match="dsn must be a string, got bytes"
     ) as info:
         qf.read_postgres(b"postgresql://ana:Hunter2-secret@db/prod")  # type: ignore[arg-type]
-    assert "Hunter2" not in str(info.value) and "Hunter2" not in repr(info.value)
+    assert "Hunter2" not in str(info.value)
+    assert "Hunter2" not in repr(info.value)
 
 
 def test_cached_team_lookups_never_go_stale() -> None:

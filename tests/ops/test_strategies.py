@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
 from quantum_frames.ops.friction import UnresolvedTeamsWarning
-from tests.ops.conftest import tiny
+from tests._helpers.frames import as_kind, collect, tiny
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 
 def best(
@@ -125,9 +127,8 @@ def test_best_strategies_vectorised_equals_one_at_a_time(q: QuantumFrames) -> No
         }
     )
     bulk = q.best_strategies(fixtures)
-    assert bulk.height == 300 and bulk.select("team", "venue").equals(
-        fixtures.select("team", "venue")
-    )
+    assert bulk.height == 300
+    assert bulk.select("team", "venue").equals(fixtures.select("team", "venue"))
     for row in bulk.head(60).iter_rows(named=True):
         ctx = {
             k: row[k] for k in ("venue", "opponent_tier", "opponent_style") if row[k] is not None
@@ -138,7 +139,8 @@ def test_best_strategies_vectorised_equals_one_at_a_time(q: QuantumFrames) -> No
         assert (one["strategy_id"] if one else None) == row["strategy_id"], row
     assert bulk["strategy_id"].null_count() < 300
     lazy = q.best_strategies(fixtures.lazy())
-    assert isinstance(lazy, pl.LazyFrame) and lazy.collect().equals(bulk)
+    assert isinstance(lazy, pl.LazyFrame)
+    assert lazy.collect().equals(bulk)
 
 
 def test_strategies_for_and_by_conviction(q: QuantumFrames) -> None:
@@ -161,14 +163,13 @@ def test_strategies_for_and_by_conviction(q: QuantumFrames) -> None:
 def test_strategy_filters_on_lazy_frames(sample: QuantumFrames, lazy: bool) -> None:
     from quantum_frames.ops.strategies import strategies_by_conviction, strategies_for
 
-    frame = sample.strategies.lazy() if lazy else sample.strategies
+    frame = as_kind(sample.strategies, lazy)
     strong = strategies_by_conviction(frame, 70)
     mine = strategies_for(frame, sample.teams, "liverpool")
-    if lazy:
-        assert isinstance(strong, pl.LazyFrame) and isinstance(mine, pl.LazyFrame)
-        strong, mine = strong.collect(), mine.collect()
-    assert strong.equals(sample.strategies_by_conviction(70))
-    assert mine.equals(sample.strategies_for("Liverpool"))
+    assert isinstance(strong, pl.LazyFrame) == lazy
+    assert isinstance(mine, pl.LazyFrame) == lazy
+    assert collect(strong).equals(sample.strategies_by_conviction(70))
+    assert collect(mine).equals(sample.strategies_for("Liverpool"))
 
 
 def test_spec_keyword_names_work(sample: QuantumFrames) -> None:
@@ -221,7 +222,8 @@ def _reference_best(strategies: list[dict[str, Any]], team: str, context: dict[s
 @given(data=st.data())
 def test_best_strategies_equals_a_reference_on_random_strategies(data: st.DataObject) -> None:
     """Random strategies (ties, null conviction/roi, inactive ones, list and scalar filters)
-    and random fixtures: every row gets what the obvious per-row rule gives."""
+    and random fixtures: every row gets what the obvious per-row rule gives.
+    """
     venues, tiers = ["home", "away"], ["ELITE", "TOP6", "MID"]
     filters = st.one_of(
         st.just("NULL"),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
-from tests.ops.conftest import tiny
+from tests._helpers.frames import as_kind, tiny
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 TAGS = "narrative_fingerprint_tags"
 
@@ -55,8 +59,7 @@ def test_match_modes_and_null_or_empty_tags(match: str, expected: set[str]) -> N
 def test_teams_with_tags_eager_and_lazy_agree(sample: QuantumFrames, lazy: bool) -> None:
     from quantum_frames.ops.tags import teams_with_tags
 
-    frame = sample.teams.lazy() if lazy else sample.teams
-    out = teams_with_tags(frame, "GK_*", "GEGENPRESS", match="all")
+    out = teams_with_tags(as_kind(sample.teams, lazy), "GK_*", "GEGENPRESS", match="all")
     got = out.collect() if isinstance(out, pl.LazyFrame) else out
     assert got.equals(sample.teams_with_tags("GK_*", "GEGENPRESS"))
     assert got.height > 0
@@ -73,7 +76,8 @@ def test_unknown_tag_suggests_and_empty_result_keeps_schema(sample: QuantumFrame
     with pytest.raises(qf.UnknownNameError, match=r"unknown tag 'GEGENPRES'.*'GEGENPRESS'"):
         sample.teams_with_tags("GEGENPRES")
     empty = sample.teams_with_tags("GEGENPRES", strict=False)
-    assert empty.is_empty() and empty.schema == sample.teams.schema
+    assert empty.is_empty()
+    assert empty.schema == sample.teams.schema
     with pytest.raises(ValueError, match="at least one tag"):
         sample.teams_with_tags()
     with pytest.raises(ValueError, match="match must be"):

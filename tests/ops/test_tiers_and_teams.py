@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
-from tests.ops.conftest import tiny
+from tests._helpers.frames import tiny
+
+if TYPE_CHECKING:
+    from quantum_frames.frames import QuantumFrames
 
 
 def test_tier_filters(q: QuantumFrames) -> None:
@@ -18,7 +21,7 @@ def test_tier_filters(q: QuantumFrames) -> None:
     assert elite.height == q.teams.filter(pl.col("tier") == "ELITE").height
     both = q.teams_in_tier("elite", "TOP6")
     assert set(both["tier"]) == {"ELITE", "TOP6"}
-    assert q.teams.lazy().qf.teams_in_tier("MID").collect().equals(q.teams_in_tier("MID"))
+    assert q.teams.lazy().qf.teams_in_tier("MID").collect().equals(q.teams_in_tier("MID"))  # type: ignore[attr-defined]
 
 
 def test_unknown_tier_lists_the_valid_ones(sample: QuantumFrames) -> None:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.frames import SourceTables
-from tests._leaves import assert_leaves_match
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.leaves import assert_leaves_match
+from tests._helpers.pg import minimal_tables
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import psycopg
 
 
 @pytest.mark.parametrize("name", ['t"q', "t;DROP TABLE x;--", "t ü ñ", "t'x"])
@@ -69,7 +72,8 @@ def test_nesting_64_levels_deep(pg: psycopg.Connection, pg_dsn: str, schema: str
     insert_dna(pg, schema, [doc])
     q = qf.read_postgres(pg_dsn, schema=schema)
     [column] = [c for c in q.teams.columns if c.startswith("dna.")]
-    assert column.count(".") == 64 and q.teams[column].to_list() == [1]
+    assert column.count(".") == 64
+    assert q.teams[column].to_list() == [1]
     capped = qf.read_postgres(pg_dsn, schema=schema, max_depth=3)
     assert (
         json.loads(capped.teams[next(c for c in capped.teams.columns if c.startswith("dna."))][0])
@@ -87,7 +91,8 @@ def test_keys_holding_the_separator(pg: psycopg.Connection, pg_dsn: str, schema:
 
 def test_nan_and_infinity_in_a_json_text_column() -> None:
     """Not JSON: PostgreSQL's json input rejects them, so does the flattener (they were read as
-    NaN / inf floats before)."""
+    NaN / inf floats before).
+    """
     for text in ['{"x": NaN, "y": 1.5}', '{"x": 1, "y": -Infinity}', "[NaN]"]:
         df = pl.DataFrame({"j": ['{"x": 2}', text]})
         with pytest.raises(qf.FlattenError, match=r"column 'j'.*first at row 1"):
@@ -138,6 +143,7 @@ def test_snapshot_write_read_round_trips_generated_data(tmp_path: Path, values: 
     target = tmp_path / f"s{abs(hash(json.dumps(values, sort_keys=True, default=str)))}"
     back = qf.read_snapshot(q.write_snapshot(target))
     for (name, a), (_, b) in zip(q.tables(), back.tables(), strict=True):
-        assert a.schema == b.schema and a.equals(b), name
+        assert a.schema == b.schema, name
+        assert a.equals(b), name
     assert back.raw.teams.equals(teams)
     assert back.report.equals(q.report)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus, unquote
 
 import psycopg
@@ -16,6 +16,9 @@ from psycopg import sql
 import quantum_frames as qf
 from quantum_frames.cli import main
 from quantum_frames.source._dsn import Dsn
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 PASSWORD = "Hunt3r-@:/%#-s3cret 'x'"
 FORMS = {PASSWORD, quote(PASSWORD, safe=""), quote_plus(PASSWORD), "Hunt3r"}
@@ -50,15 +53,18 @@ def test_nothing_anywhere_holds_the_password(
         q = qf.read_postgres(dsn, schema=sample_schema, progress=lines.append)
         q_uri = qf.read_postgres(uri, schema=sample_schema)
         texts += [("progress", "\n".join(lines)), ("repr", repr(q)), ("html", q._repr_html_()),
-                  ("source", str(dict(q.source))), ("uri repr", repr(q_uri)), ("dsn repr", repr(Dsn.parse(dsn)))]  # fmt: skip
+                  ("source", str(dict(q.source))), ("uri repr", repr(q_uri)),
+                  ("dsn repr", repr(Dsn.parse(dsn)))]  # fmt: skip
         path = q.write_snapshot(tmp_path / "snap")
         for file in path.rglob("*"):
             if file.is_file():
                 texts.append((str(file), file.read_bytes().decode("latin-1")))
         texts.append(("list_snapshots", str(qf.list_snapshots(tmp_path))))
         bad = [
-            f"host=127.0.0.1 port={unused_port} user=ana dbname=prod password='{PASSWORD.replace(chr(39), chr(92) + chr(39))}' connect_timeout=2",
-            f"postgresql://ana:{quote(PASSWORD, safe='')}@127.0.0.1:{unused_port}/prod?connect_timeout=2",
+            f"host=127.0.0.1 port={unused_port} user=ana dbname=prod "
+            f"password='{PASSWORD.replace(chr(39), chr(92) + chr(39))}' connect_timeout=2",
+            f"postgresql://ana:{quote(PASSWORD, safe='')}@127.0.0.1:{unused_port}/prod"
+            "?connect_timeout=2",
         ]
         for wrong in bad:
             with pytest.raises(qf.SourceError) as info:
@@ -79,7 +85,8 @@ def test_nothing_anywhere_holds_the_password(
                 [
                     "load",
                     "--dsn",
-                    f"host='{unquote(Dsn.parse(pg_dsn).params['host'])}' user=postgres dbname=postgres",
+                    f"host='{unquote(Dsn.parse(pg_dsn).params['host'])}' "
+                    "user=postgres dbname=postgres",
                     "--schema",
                     sample_schema,
                 ]
@@ -118,7 +125,8 @@ SCRAM_ROLE = "qf_scram_reader"
 @pytest.fixture(scope="module")
 def scram_dsn(pg_dsn: str, sample_schema: str) -> Iterator[str]:
     """A keyword DSN (without password) of a read-only role that must authenticate with
-    scram-sha-256: the test server's pg_hba.conf gets a rule for that role only, reloaded."""
+    scram-sha-256: the test server's pg_hba.conf gets a rule for that role only, reloaded.
+    """
     with psycopg.connect(pg_dsn, autocommit=True) as admin:
         row = admin.execute("SHOW hba_file").fetchone()
         assert row is not None
@@ -169,7 +177,8 @@ def _leaks(value: object, depth: int = 0) -> bool:
 
 def assert_no_secret_in(error: BaseException) -> None:
     """No frame of the traceback (outside this test file) holds the password in a local, and
-    no exception of the chain holds it (nor a driver's error object that carries it)."""
+    no exception of the chain holds it (nor a driver's error object that carries it).
+    """
     tb = error.__traceback__
     frames = 0
     while tb is not None:
@@ -189,13 +198,15 @@ def assert_no_secret_in(error: BaseException) -> None:
         for part in (current, current.args, vars(current)):
             assert not _leaks(part), f"{type(current).__name__} in the chain holds the password"
         current = current.__cause__ or current.__context__
-    assert error.__context__ is None and error.__cause__ is None
+    assert error.__context__ is None
+    assert error.__cause__ is None
 
 
 def test_scram_login_loads_as_a_read_only_role(scram_dsn: str, sample_schema: str) -> None:
     q = qf.read_postgres(_with_password(scram_dsn, PASSWORD), schema=sample_schema, progress=False)
     assert q.teams.height == 96
-    assert q.source["user"] == SCRAM_ROLE and q.source["moment"]["consistent"] is True
+    assert q.source["user"] == SCRAM_ROLE
+    assert q.source["moment"]["consistent"] is True
     with pytest.raises(qf.SourceError, match="password authentication failed"):
         qf.read_postgres(scram_dsn + " password=wrong", schema=sample_schema)
 
@@ -208,8 +219,8 @@ def test_a_failed_login_holds_the_password_in_no_frame_and_no_chained_error(
         qf.read_postgres(_with_password(scram_dsn, PASSWORD + "x"), schema=sample_schema)
     assert "password authentication failed" in str(info.value)
     assert_no_secret_in(info.value)
+    host = quote(unquote(Dsn.parse(scram_dsn).params["host"]), safe="")
     with pytest.raises(qf.SourceError) as info:  # the percent-encoded form, from a URI
-        host = quote(unquote(Dsn.parse(scram_dsn).params["host"]), safe="")
         qf.read_postgres(f"postgresql://{SCRAM_ROLE}:{quote(wrong, safe='')}@{host}/postgres")
     assert_no_secret_in(info.value)
 
@@ -218,7 +229,8 @@ def test_a_failed_read_after_login_holds_no_uri_in_any_frame(
     scram_dsn: str, sample_schema: str
 ) -> None:
     """Logged in (the right password), then connectorx fails: the URI it was given, with the
-    percent-encoded password, is in no frame local and no chained error."""
+    percent-encoded password, is in no frame local and no chained error.
+    """
     with pytest.raises(qf.SourceError, match="canceling statement") as info:
         qf.read_postgres(
             _with_password(scram_dsn, PASSWORD),

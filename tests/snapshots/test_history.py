@@ -42,7 +42,8 @@ def test_a_latest_link_and_a_copy_count_once(
     same = qf.bets_from_strategies(baseline, min_conviction=60)
     assert qf.backtest(bets)["profit"] == qf.backtest(same)["profit"]
     listed = qf.list_snapshots(folder)
-    assert listed.height == 4 and listed["problem"].is_null().all()
+    assert listed.height == 4
+    assert listed["problem"].is_null().all()
     assert listed["aliases"].to_list() == [None, "copy-of-october", None, "latest"]
     assert qf.read_snapshot(folder).source["snapshot"] == str(folder / "as-of-2026-02-01")
     assert qf.read_snapshot(folder / "latest").as_of == qf.read_snapshot(folder).as_of
@@ -72,7 +73,8 @@ def test_two_different_snapshots_with_one_as_of_raise_naming_both(
     code = main(["backtest", str(season / "fixtures.parquet"), "--snapshots", str(folder)])
     assert code == 1
     err = capsys.readouterr().err
-    assert "as-of-2025-10-01-rerun" in err and "season-as-of-2025-10-01" in err
+    assert "as-of-2025-10-01-rerun" in err
+    assert "season-as-of-2025-10-01" in err
 
 
 def test_a_link_leaving_the_folder_is_refused(
@@ -99,7 +101,9 @@ def test_both_docstrings_say_both_meanings_of_as_of() -> None:
     read_doc, pit_doc = (
         " ".join((f.__doc__ or "").split()) for f in (qf.read_snapshot, qf.point_in_time)
     )
-    assert "at or before" in read_doc and "strictly before" in read_doc
+    assert "at or before" in read_doc
+    assert "strictly before" in read_doc
     assert "point_in_time" in read_doc
-    assert "strictly before" in pit_doc and "at or before" in pit_doc
+    assert "strictly before" in pit_doc
+    assert "at or before" in pit_doc
     assert "read_snapshot" in pit_doc

@@ -5,15 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.cli import main
 from quantum_frames.errors import InvalidArgumentError
-from quantum_frames.frames import QuantumFrames
 from quantum_frames.snapshots import _swap
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from quantum_frames.frames import QuantumFrames
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +70,7 @@ def test_overwrite_replaces_a_snapshot_and_leaves_nothing_behind(
     tmp_path: Path, sample: QuantumFrames, monkeypatch: pytest.MonkeyPatch, atomic: bool
 ) -> None:
     if not atomic:
-        monkeypatch.setattr(_swap, "exchange", lambda a, b: False)
+        monkeypatch.setattr(_swap, "exchange", lambda _a, _b: False)
     path = sample.write_snapshot(tmp_path / "snap", as_of="2025-01-01")
     sample.write_snapshot(path, as_of="2025-02-01", overwrite=True)
     assert qf.read_snapshot(path).as_of == datetime(2025, 2, 1, tzinfo=UTC)
@@ -88,7 +92,8 @@ def test_a_half_done_replacement_is_undone_by_the_next_access(
 ) -> None:
     """A writer killed between its two renames left the old snapshot aside (the second name
     is the previous protocol's, which the next write used to delete): the next read, listing
-    or write puts it back."""
+    or write puts it back.
+    """
     path = sample.write_snapshot(tmp_path / "snap", as_of="2025-01-01")
     aside = tmp_path / name.format(pid=dead_pid())
     path.rename(aside)
@@ -105,7 +110,8 @@ def test_cli_snapshot_checks_out_and_as_of_before_loading(
     tmp_path: Path, sample: QuantumFrames, capsys: pytest.CaptureFixture[str], unused_port: int
 ) -> None:
     """The DSN points at a port that refuses: a load first would fail with a connection
-    error instead of these."""
+    error instead of these.
+    """
     dsn = f"postgresql://nobody@127.0.0.1:{unused_port}/none"
     existing = sample.write_snapshot(tmp_path / "snap")
     assert main(["snapshot", "--dsn", dsn, "--out", str(existing)]) == 1

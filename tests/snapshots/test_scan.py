@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.snapshots.manifest import manifest_digest, sha256_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +24,8 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def replace_teams(snap: Path, frame: pl.DataFrame) -> None:
     """Put another teams.parquet in place, size and hash updated in the manifest (a crafted
-    or a hand-patched snapshot: everything but the content agrees)."""
+    or a hand-patched snapshot: everything but the content agrees).
+    """
     path = snap / "teams.parquet"
     frame.write_parquet(path)
     data = json.loads((snap / "manifest.json").read_text())
@@ -32,11 +36,20 @@ def replace_teams(snap: Path, frame: pl.DataFrame) -> None:
 
 
 CASES: dict[str, tuple[Callable[[pl.DataFrame], pl.DataFrame], str]] = {
-    "fewer rows": (lambda t: t.head(10), r"teams table \(teams.parquet\) has 10 rows, the manifest says 96"),
-    "extra column": (lambda t: t.with_columns(extra=pl.lit(1)), r"teams.parquet .*column\(s\) extra not in the manifest"),
+    "fewer rows": (
+        lambda t: t.head(10),
+        r"teams table \(teams.parquet\) has 10 rows, the manifest says 96",
+    ),
+    "extra column": (
+        lambda t: t.with_columns(extra=pl.lit(1)),
+        r"teams.parquet .*column\(s\) extra not in the manifest",
+    ),
     "missing column": (lambda t: t.drop("tier"), r"teams.parquet .*column\(s\) tier missing"),
-    "other dtype": (lambda t: t.with_columns(pl.col("tier_rank").cast(pl.String)), r"column tier_rank is String, the manifest says Int32"),
-}  # fmt: skip
+    "other dtype": (
+        lambda t: t.with_columns(pl.col("tier_rank").cast(pl.String)),
+        r"column tier_rank is String, the manifest says Int32",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -66,5 +79,7 @@ def test_scan_snapshot_of_a_damaged_footer_is_a_snapshot_error(
 def test_lazy_snapshot_has_a_short_repr(original: Path) -> None:
     text = repr(qf.scan_snapshot(original))
     assert text.startswith(f"LazySnapshot({original}, as of ")
-    assert "teams 96 × " in text and "friction 1,752 × " in text
-    assert len(text) < 250 and "sha256" not in text
+    assert "teams 96 × " in text
+    assert "friction 1,752 × " in text
+    assert len(text) < 250
+    assert "sha256" not in text

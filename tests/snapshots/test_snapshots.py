@@ -7,15 +7,18 @@ import multiprocessing
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.frames import QuantumFrames
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,8 @@ def test_round_trip_from_postgres_is_equal_offline_and_verified(
         for c in manifest["tables"]["teams"]["flat"]["columns"]
         if c["name"] == "market_dna.best_strategy"
     )
-    assert col["path"] == ["best_strategy"] and col["dtype"] == "String"
+    assert col["path"] == ["best_strategy"]
+    assert col["dtype"] == "String"
 
 
 def test_manifest_and_files_never_hold_a_password(
@@ -71,11 +75,9 @@ def test_parquet_files_point_back_to_their_manifest(
     path = sample.write_snapshot(tmp_path / "snap")
     file = path / ("teams.parquet" if kind == "flat" else "raw/teams.parquet")
     pointer = json.loads(pl.read_parquet_metadata(file)["quantum_frames.snapshot"])
-    assert (
-        pointer["table"] == "teams"
-        and pointer["kind"] == kind
-        and pointer["manifest"] == "../manifest.json"
-    )
+    assert pointer["table"] == "teams"
+    assert pointer["kind"] == kind
+    assert pointer["manifest"] == "../manifest.json"
 
 
 def test_flat_files_dictionary_encode_repeated_doubles(
@@ -88,7 +90,8 @@ def test_flat_files_dictionary_encode_repeated_doubles(
     meta = pq.ParquetFile(path / "friction.parquet").metadata
     names = [meta.schema.column(i).name for i in range(meta.num_columns)]
     column = meta.row_group(0).column(names.index("friction_score"))
-    assert column.physical_type == "DOUBLE" and "RLE_DICTIONARY" in column.encodings
+    assert column.physical_type == "DOUBLE"
+    assert "RLE_DICTIONARY" in column.encodings
 
 
 def test_other_tools_read_the_flat_files_with_the_same_values(
@@ -102,7 +105,9 @@ def test_other_tools_read_the_flat_files_with_the_same_values(
     for name, frame in sample.tables():
         file = path / f"{name}.parquet"
         plain = frame.select(c for c, d in frame.schema.items() if d.is_numeric() or d == pl.String)
-        via_duckdb = duckdb.sql(f"SELECT * FROM read_parquet('{file}')").pl()
+        relation = duckdb.sql(f"SELECT * FROM read_parquet('{file}')")
+        assert relation is not None
+        via_duckdb = relation.pl()
         assert via_duckdb.select(plain.columns).equals(plain), name
         via_pandas = pd.read_parquet(file)
         assert list(via_pandas.columns) == frame.columns, name
@@ -228,7 +233,7 @@ def test_two_processes_writing_one_target_exactly_one_wins(tmp_path: Path) -> No
         p.start()
     for p in procs:
         p.join(120)
-    codes = sorted(p.exitcode for p in procs)
+    codes = sorted(-1 if p.exitcode is None else p.exitcode for p in procs)
     assert codes == [0, 3]
     qf.read_snapshot(target)  # the winner's snapshot is whole and verified
     assert [p.name for p in tmp_path.iterdir()] == ["snap"]
@@ -244,7 +249,8 @@ def test_two_processes_writing_one_target_exactly_one_wins(tmp_path: Path) -> No
         ("manifest_json", r"manifest.json is not valid JSON"),
         (
             "manifest_edit",
-            r"not a valid manifest: field tables\.teams\.rows: expected a whole number ≥ 0, got text",
+            r"not a valid manifest: field tables\.teams\.rows: "
+            r"expected a whole number ≥ 0, got text",
         ),
         (
             "manifest_as_of",
@@ -264,8 +270,8 @@ def test_damage_is_a_snapshot_error_naming_the_file(
         data[len(data) // 2] ^= 0xFF
         (path / "teams.parquet").write_bytes(bytes(data))
     elif damage == "truncate":
-        data = (path / "raw" / "teams.parquet").read_bytes()
-        (path / "raw" / "teams.parquet").write_bytes(data[: len(data) // 2])
+        whole = (path / "raw" / "teams.parquet").read_bytes()
+        (path / "raw" / "teams.parquet").write_bytes(whole[: len(whole) // 2])
     elif damage == "delete":
         (path / "friction.parquet").unlink()
     elif damage == "extra":
@@ -323,9 +329,11 @@ def test_partitioned_snapshot_reads_back_equal_and_other_tools_read_it(
     path = sample.write_snapshot(tmp_path / "snap", partition_by="league")
     assert (path / "teams" / "league=Premier%20League").is_dir()  # Hive escaping, as Spark does
     assert_same(sample, qf.read_snapshot(path))
-    count = duckdb.sql(
+    relation = duckdb.sql(
         f"SELECT count(*) FROM read_parquet('{path}/teams/*/*.parquet', hive_partitioning=true)"
-    ).fetchall()
+    )
+    assert relation is not None
+    count = relation.fetchall()
     assert count == [(96,)]
 
 
@@ -364,7 +372,8 @@ def test_sample_works_from_an_installed_wheel(tmp_path: Path, repo_root: Path) -
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); import quantum_frames as qf; "
         "assert qf.__file__.startswith(sys.argv[1]), qf.__file__; "
-        "from quantum_frames.synthetic.seed import schema_ddl; assert 'CREATE TABLE' in schema_ddl(); "
+        "from quantum_frames.synthetic.seed import schema_ddl; "
+        "assert 'CREATE TABLE' in schema_ddl(); "
         "print(qf.sample().teams.height)"
     )
     out = subprocess.run(

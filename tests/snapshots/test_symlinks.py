@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.frames import QuantumFrames
 from quantum_frames.snapshots.manifest import manifest_digest, sha256_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from quantum_frames.frames import QuantumFrames
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +24,7 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def other(tmp_path_factory: pytest.TempPathFactory) -> QuantumFrames:
+def other() -> QuantumFrames:
     """Outside data: the sample with one team fewer."""
     from dataclasses import replace
 

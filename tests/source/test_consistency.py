@@ -12,9 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import polars as pl
@@ -24,6 +22,10 @@ import pytest
 import quantum_frames as qf
 from quantum_frames.source import fetch_tables
 from quantum_frames.source._dsn import Dsn
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 TEAMS, OPPONENTS, STRATEGIES, MATCHES = 600, 20, 4, 10
 TOTAL = TEAMS * OPPONENTS * MATCHES
@@ -135,7 +137,8 @@ def writer(pg: psycopg.Connection, pg_dsn: str, schema: str) -> Iterator[str]:
         [sys.executable, "-c", _WRITER, pg_dsn, schema], stdout=subprocess.PIPE, text=True
     )
     try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
         yield schema
     finally:
         proc.terminate()
@@ -169,7 +172,8 @@ def test_every_load_is_one_moment_under_a_concurrent_writer(
 
 def test_without_one_moment_the_same_loads_break_the_invariants(pg_dsn: str, writer: str) -> None:
     """consistent=False reads each table and partition at its own moment: the invariants
-    break (this shows the check above can fail). The repr says it was not one moment."""
+    break (this shows the check above can fail). The repr says it was not one moment.
+    """
     results = _loads(pg_dsn, writer, 6, consistent=False)
     broken = [r for r in results if r]
     assert broken, "no load broke an invariant: the writer or the data is too small to tell"
@@ -179,9 +183,8 @@ def test_without_one_moment_the_same_loads_break_the_invariants(pg_dsn: str, wri
 
 
 @pytest.mark.slow
-def test_many_loads_under_a_concurrent_writer(
-    pg: psycopg.Connection, pg_dsn: str, writer: str
-) -> None:
+@pytest.mark.usefixtures("pg")
+def test_many_loads_under_a_concurrent_writer(pg_dsn: str, writer: str) -> None:
     for partition_num in (2, 3, 8):
         results = _loads(pg_dsn, writer, 15, partition_num=partition_num)
         assert results == [[]] * len(results), partition_num
@@ -192,7 +195,8 @@ def test_partitions_are_ranged_in_the_snapshot_rows_deleted_after_the_export_sti
 ) -> None:
     """As soon as the first table has arrived, a second session deletes the rows with the
     highest keys of the others and adds rows above them: the later tables still come back as
-    they were at the export (a range computed outside the snapshot would lose the rows)."""
+    they were at the export (a range computed outside the snapshot would lose the rows).
+    """
     seed(pg, schema)
     expected = {
         "friction": TEAMS * OPPONENTS, "teams": TEAMS, "strategies": TEAMS * STRATEGIES,
@@ -235,7 +239,8 @@ def test_partitions_are_ranged_in_the_snapshot_rows_deleted_after_the_export_sti
         key = keys[logical][1]
         assert frame.height == expected[logical], logical
         assert frame.get_column(key).to_list() == list(range(1, expected[logical] + 1)), logical
-    assert result.moment is not None and result.moment.consistent
+    assert result.moment is not None
+    assert result.moment.consistent
     assert result.moment.snapshot.count(":") == 2
 
 
@@ -244,7 +249,8 @@ def test_the_moment_is_recorded_in_the_source_the_repr_and_the_manifest(
 ) -> None:
     q = qf.read_postgres(pg_dsn, schema=sample_schema, progress=False)
     moment = q.source["moment"]
-    assert moment["consistent"] is True and moment["standby"] is False
+    assert moment["consistent"] is True
+    assert moment["standby"] is False
     xmin, xmax, _ = moment["snapshot"].split(":")
     assert int(xmin) <= int(xmax)
     assert (
@@ -265,7 +271,8 @@ def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
     pg_dsn: str, sample_schema: str
 ) -> None:
     """PostgreSQL refuses to export from a subtransaction (as a pooler or an old standby
-    refuses for its own reasons): the error says why and names the way out."""
+    refuses for its own reasons): the error says why and names the way out.
+    """
     from quantum_frames.source._postgres import DEFAULT_TABLES, _plan
 
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
@@ -274,14 +281,16 @@ def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
         with pytest.raises(qf.SourceError, match="cannot export a snapshot") as info:
             _plan(conn, Dsn.parse(pg_dsn), sample_schema, DEFAULT_TABLES, True, None, 1, 2)
     assert "consistent=False" in str(info.value).split("Hint:")[1]
-    assert info.value.__context__ is None and not info.value.retryable
+    assert info.value.__context__ is None
+    assert not info.value.retryable
 
 
 def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
     """An administrator ends the session holding the snapshot after the first table: the next
-    table cannot import it, and the load fails (never a load mixing two moments)."""
+    table cannot import it, and the load fails (never a load mixing two moments).
+    """
     seed(pg, schema)
     killed: list[int] = []
     idle = (
@@ -317,16 +326,19 @@ def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
             on_table=end_the_exporter,
         )
     assert killed == [1]
-    assert info.value.retryable and "session holding the load's snapshot" in str(info.value)
+    assert info.value.retryable
+    assert "session holding the load's snapshot" in str(info.value)
     hint = str(info.value).split("Hint:")[1]
-    assert "hot standby" in hint and "hot_standby_feedback" in hint
+    assert "hot standby" in hint
+    assert "hot_standby_feedback" in hint
 
 
 def test_a_server_idle_timeout_does_not_end_the_snapshot_session(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
     """A role whose sessions die after 20 ms idle in a transaction: the snapshot session
-    (idle while connectorx reads) turns the timeout off for itself, so the load completes."""
+    (idle while connectorx reads) turns the timeout off for itself, so the load completes.
+    """
     seed(pg, schema)
     role = f"{schema}_idle"
     pg.execute(
@@ -359,6 +371,7 @@ def test_a_server_idle_timeout_does_not_end_the_snapshot_session(
             partition_num=2,
             on_table=linger,
         )
-        assert slow["calls"] == 3 and result.frames["strategies"].height == TEAMS * STRATEGIES
+        assert slow["calls"] == 3
+        assert result.frames["strategies"].height == TEAMS * STRATEGIES
     finally:
         pg.execute(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import logging
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,25 +16,14 @@ import quantum_frames as qf
 from quantum_frames.source._dsn import Dsn
 from quantum_frames.synthetic.generator import TEAM_JSON_COLUMNS, generate
 from quantum_frames.synthetic.seed import seed_postgres
-from tests._leaves import assert_leaves_match
+from tests._helpers.leaves import assert_leaves_match
+from tests._helpers.pg import minimal_tables
+
+if TYPE_CHECKING:
+    import psycopg
 
 FRICTION_JSON = ["friction_vector", "style_matchup", "market_edges"]
 STRATEGY_JSON = ["context_filters", "parameters", "performance_by_context"]
-
-
-def minimal_tables(pg: psycopg.Connection, schema: str, *, extra_team_columns: str = "") -> None:
-    """The three tables with only their required columns (plus ``extra_team_columns``)."""
-    pg.execute(
-        f"""
-        SET search_path TO "{schema}";
-        CREATE TABLE team_quantum_dna_v3 (team_id int PRIMARY KEY, team_name text, league text,
-            tier text{extra_team_columns});
-        CREATE TABLE quantum_friction_matrix_v3 (team_home_id int, team_away_id int,
-            friction_score float8);
-        CREATE TABLE quantum_strategies_v3 (team_id int, strategy_name text, conviction float8);
-        RESET search_path;
-        """
-    )
 
 
 # --- the sample, end to end -----------------------------------------------------------------
@@ -98,7 +86,8 @@ def test_drift_in_the_sample_is_reported_not_fatal(loaded: qf.QuantumFrames) -> 
 def test_repr_and_source_hold_no_password(loaded: qf.QuantumFrames) -> None:
     text = repr(loaded)
     assert text.startswith("QuantumFrames from postgresql://")
-    assert "teams" in text and "96 rows" in text
+    assert "teams" in text
+    assert "96 rows" in text
     assert "password" not in json.dumps(dict(loaded.source), default=str)
 
 
@@ -120,10 +109,12 @@ def test_unseen_data_with_other_drift_and_extra_columns(
             budget = team_id * 1000.25, rating = team_id / 7.0, founded = '1900-01-01',
             ground_capacity = 3000000000, spell = '3 days', notes = '{{"a": 1,   "b": [true]}}';
         UPDATE {t} SET scouting = '"unknown"' WHERE team_id = 3;
-        UPDATE {t} SET market_dna = jsonb_set(market_dna, '{{empirical_profile,sample_size}}', '"24"')
+        UPDATE {t}
+            SET market_dna = jsonb_set(market_dna, '{{empirical_profile,sample_size}}', '"24"')
             WHERE team_id IN (5, 6);
         UPDATE {t} SET luck_dna = '[1, {{"x": null}}]' WHERE team_id = 7;
-        UPDATE {t} SET market_dna = market_dna || '{{"ключ": {{"ß": 1.5}}, "big": 123456789012345678901}}'
+        UPDATE {t}
+            SET market_dna = market_dna || '{{"ключ": {{"ß": 1.5}}, "big": 123456789012345678901}}'
             WHERE team_id = 8;
         UPDATE {t} SET narrative_fingerprint_tags = NULL WHERE team_id = 9;
         UPDATE {t} SET team_name = 'Brighton & Hove "Albion"; --' WHERE team_id = 10;
@@ -161,7 +152,8 @@ def test_table_with_only_the_required_columns(
 ) -> None:
     minimal_tables(pg, schema)
     pg.execute(
-        f"""INSERT INTO "{schema}".team_quantum_dna_v3 VALUES (1, '1. FC Köln', 'Bundesliga', 'MID'),
+        f"""INSERT INTO "{schema}".team_quantum_dna_v3 VALUES
+            (1, '1. FC Köln', 'Bundesliga', 'MID'),
             (2, 'Brighton & Hove Albion', 'Premier League', 'TOP6');
             INSERT INTO "{schema}".quantum_friction_matrix_v3 VALUES (1, 2, 0.5);
             INSERT INTO "{schema}".quantum_strategies_v3 VALUES (2, 'MONTE_CARLO_PURE', 80);"""
@@ -186,7 +178,8 @@ def test_null_json_null_empty_object_and_tag_arrays(
     pg.execute(
         f"""INSERT INTO "{schema}".team_quantum_dna_v3 VALUES
             (1, 'A', 'L', 'MID', NULL, NULL), (2, 'B', 'L', 'MID', 'null', '{{}}'),
-            (3, 'C', 'L', 'MID', '{{}}', '{{GK_*,"a b",NULL}}'), (4, 'D', 'L', 'MID', '{{"x": {{}}, "y": null}}', DEFAULT),
+            (3, 'C', 'L', 'MID', '{{}}', '{{GK_*,"a b",NULL}}'),
+            (4, 'D', 'L', 'MID', '{{"x": {{}}, "y": null}}', DEFAULT),
             (5, 'E', 'L', 'MID', '{{"x": {{"z": 1}}}}', '{{ÉLITE}}')"""
     )
     q = qf.read_postgres(pg_dsn, schema=schema)
@@ -305,7 +298,8 @@ def test_refused_connection_is_a_source_error_without_password(unused_port: int)
         qf.read_postgres(dsn, connect_timeout=2)
     message = str(info.value)
     assert f"127.0.0.1:{unused_port}/prod" in message
-    assert "s3cr" not in message and "s3cr@t" not in message
+    assert "s3cr" not in message
+    assert "s3cr@t" not in message
     assert info.value.target == f"analyst@127.0.0.1:{unused_port}/prod"
 
 
@@ -358,7 +352,8 @@ def test_partitions_of_a_table_stored_out_of_key_order_come_back_sorted(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
     """Partitions arrive in any order and are put back in key order without a sort when the
-    table lies in key order; a table that does not (rows inserted backwards) is sorted."""
+    table lies in key order; a table that does not (rows inserted backwards) is sorted.
+    """
     minimal_tables(pg, schema)
     pg.execute(
         f'INSERT INTO "{schema}".team_quantum_dna_v3 '
@@ -378,8 +373,9 @@ def test_load_logs_tables_without_password(
 
 
 def test_a_load_and_a_snapshot_read_never_import_pandas(pg_dsn: str, sample_schema: str) -> None:
-    """pandas takes ~0.4 s to import: a backtest script's first load must not pay for it
-    (``pyarrow.array`` on Python lists imports it when it is installed)."""
+    """Pandas takes ~0.4 s to import: a backtest script's first load must not pay for it
+    (``pyarrow.array`` on Python lists imports it when it is installed).
+    """
     import subprocess
     import sys
 

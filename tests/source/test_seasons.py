@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import psycopg
+from typing import TYPE_CHECKING
+
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.errors import InvalidArgumentError
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.pg import minimal_tables
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 @pytest.fixture

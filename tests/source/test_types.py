@@ -1,5 +1,6 @@
 """Column types met in the wild: each loads, kept exactly (as text where Polars has no type)
-and reported — never the connection hint, never a raw Polars error, never a wrong value."""
+and reported — never the connection hint, never a raw Polars error, never a wrong value.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import polars as pl
-import psycopg
 import pytest
 
 import quantum_frames as qf
 from quantum_frames.source import ColumnKeptAsTextWarning
 from quantum_frames.source._types import decimal_dtype
-from tests.source.test_read_postgres import minimal_tables
+from tests._helpers.pg import minimal_tables
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def _teams(pg: psycopg.Connection, schema: str, columns: str, rows: str) -> None:
@@ -176,15 +180,18 @@ def test_names_differing_only_by_unicode_normalisation_stay_distinct(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
     nfc, nfd = "caf\u00e9", "cafe\u0301"
-    assert unicodedata.normalize("NFC", nfd) == nfc and nfc != nfd
+    assert unicodedata.normalize("NFC", nfd) == nfc
+    assert nfc != nfd
     minimal_tables(pg, schema, extra_team_columns=f', "{nfc}" int, "{nfd}" int, j jsonb')
     pg.execute(
         f"INSERT INTO \"{schema}\".team_quantum_dna_v3 VALUES (1, 'a', 'L', 'ELITE', 1, 2, %s)",
         (f'{{"{nfc}": 10, "{nfd}": 20}}',),
     )
     q = _load(pg_dsn, schema)
-    assert q.teams[nfc].to_list() == [1] and q.teams[nfd].to_list() == [2]
-    assert q.teams[f"j.{nfc}"].to_list() == [10] and q.teams[f"j.{nfd}"].to_list() == [20]
+    assert q.teams[nfc].to_list() == [1]
+    assert q.teams[nfd].to_list() == [2]
+    assert q.teams[f"j.{nfc}"].to_list() == [10]
+    assert q.teams[f"j.{nfd}"].to_list() == [20]
     team = q.team("a")
     assert (team[nfc], team[nfd]) == (1, 2)
     assert team["j"] == {nfc: 10, nfd: 20}

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
-import psycopg
 import pytest
 
 from quantum_frames.synthetic.generator import LEAGUES, TEAM_JSON_COLUMNS, generate, normalize_name
 from quantum_frames.synthetic.seed import SeedError, schema_ddl, seed_postgres
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import psycopg
 
 
 def ddl_columns(ddl: str, table: str) -> list[str]:
@@ -60,7 +64,8 @@ def test_sample_shape_is_realistic() -> None:
     assert (tags == 0).sum() >= 1  # empty tag arrays exist
     assert s.friction.height == 3 * 20 * 19 + 2 * 18 * 17
     per_team = s.strategies.group_by("team_id").len()["len"]
-    assert per_team.min() == 3 and per_team.max() == 7  # type: ignore[operator]
+    assert per_team.min() == 3
+    assert per_team.max() == 7
     nulls = teams.select(pl.col(c).is_null().sum() for c in TEAM_JSON_COLUMNS).row(0)
     assert sum(nulls) > 0  # a few NULL vectors
     assert (

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 
 def _refuse_constant(name: str) -> Any:
@@ -22,7 +24,8 @@ def _refuse_constant(name: str) -> Any:
 
 def pg_loads(text: str) -> Any:
     """JSON as PostgreSQL reads it (``->>``, jsonb), the independent oracle: the last of
-    duplicate keys wins, NaN/Infinity are refused, numbers are exact (Decimal)."""
+    duplicate keys wins, NaN/Infinity are refused, numbers are exact (Decimal).
+    """
     return json.loads(
         text, object_pairs_hook=dict, parse_constant=_refuse_constant, parse_float=Decimal
     )
@@ -56,8 +59,9 @@ def _exact(value: Any) -> Any:
 
 def _equal(flat: Any, source: Any) -> bool:
     """Equal as decimal values: a float equals its source only if its shortest text is the
-    source's decimal value (no rounding), an integer only exactly."""
-    return _exact(_normalise(flat)) == _exact(_normalise(source))
+    source's decimal value (no rounding), an integer only exactly.
+    """
+    return bool(_exact(_normalise(flat)) == _exact(_normalise(source)))
 
 
 def assert_leaves_match(
@@ -69,7 +73,8 @@ def assert_leaves_match(
     separator: str = ".",
 ) -> int:
     """Assert every JSON leaf of ``raw[columns]`` equals its flat column, and nothing else is
-    in the flat columns. Returns how many non-null leaves were compared."""
+    in the flat columns. Returns how many non-null leaves were compared.
+    """
     cols = list(columns)
     mine = report.filter(pl.col("source").is_in(cols))
     conflict = {r["column"] for r in mine.iter_rows(named=True) if r["conflict"] is not None}

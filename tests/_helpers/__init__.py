@@ -1,0 +1,1 @@
+"""Helpers the test modules share (plain modules: conftest files hold only fixtures)."""
