@@ -68,8 +68,9 @@ class Advice:
 
 
 class Named(Advice):
-    """An argument and the value the caller gave it, inside a message: ``home='h'`` in
-    Python words, ``--home h`` (its flag and value) in the command line's.
+    """An argument and the value the caller gave it, inside a message.
+
+    ``home='h'`` in Python words, ``--home h`` (its flag and value) in the command line's.
     """
 
     __slots__ = ()
@@ -84,8 +85,9 @@ class Named(Advice):
 
 
 class Message(str):
-    """A message (a plain ``str`` in Python words) that remembers its parts, so the command
-    line can render the :class:`Advice` among them in CLI words.
+    """A message (a plain ``str`` in Python words) that remembers its parts.
+
+    The command line uses them to render the :class:`Advice` among them in CLI words.
     """
 
     parts: tuple[str | Advice, ...]
@@ -376,8 +378,9 @@ class SnapshotError(QuantumFramesError, OSError):
 
 
 class ManifestError(SnapshotError):
-    """A snapshot's ``manifest.json`` is malformed: a field is missing, of the wrong type, or
-    the content does not match its own digest.
+    """A snapshot's ``manifest.json`` is malformed.
+
+    A field is missing, of the wrong type, or the content does not match its own digest.
 
     Attributes:
         path: the manifest file.
@@ -398,8 +401,9 @@ class ManifestError(SnapshotError):
 
 
 class HistoryError(QuantumFramesError, OSError):
-    """A history (Delta Lake tables and their commit log) is missing, damaged, or cannot be
-    appended to as asked.
+    """A history is missing, damaged, or cannot be appended to as asked.
+
+    A history is its Delta Lake tables and their commit log.
 
     Attributes:
         path: the history, table or file that is wrong.

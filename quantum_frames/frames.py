@@ -69,8 +69,9 @@ class FrictionFrame:
         teams: pl.DataFrame | None = None,
         aliases: pl.DataFrame | None = None,
     ) -> None:
-        """Wrap ``frame``; ``teams`` and ``aliases`` resolve the names of a call
-        (QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``).
+        """Wrap ``frame``; ``teams`` and ``aliases`` resolve the names of a call.
+
+        QuantumFrames binds its own: ``QuantumFrames(friction=FrictionFrame(df), …)``.
         """
         self.frame: pl.DataFrame = frame.frame if isinstance(frame, FrictionFrame) else frame
         self.teams = teams
@@ -1104,8 +1105,9 @@ def _moment_line(moment: Any) -> str:
 
 
 class LazyFrames:
-    """``q.lazy()``: the operations on LazyFrames, with names checked against ``q``'s data
-    (its teams, leagues and tags are known up front: nothing is collected to check them).
+    """``q.lazy()``: the operations on LazyFrames, with names checked against ``q``'s data.
+
+    Its teams, leagues and tags are known up front: nothing is collected to check them.
 
     Attributes:
         teams: the teams as a LazyFrame.

@@ -222,8 +222,10 @@ def _fetch_and_flatten(
     progress: ProgressArg,
     **fetch_options: Any,
 ) -> tuple[FetchResult, dict[str, tuple[pl.DataFrame, pl.DataFrame]]]:
-    """Fetch table after table; each one is flattened in the background while the next is
-    fetched, so decoding overlaps the network and the server's work.
+    """Fetch table after table, flattening each in the background.
+
+    Each table is flattened while the next is fetched, so decoding overlaps the network and the
+    server's work.
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -353,9 +355,10 @@ def sample() -> QuantumFrames:
 
 
 def sample_season_path() -> Path:
-    """Where the bundled sample season lives inside the installed package: a folder of
-    SYNTHETIC snapshots (one per matchday) and ``fixtures.parquet`` (fixtures with goals and
-    odds), for backtests.
+    """Where the bundled sample season lives inside the installed package.
+
+    A folder of SYNTHETIC snapshots (one per matchday) and ``fixtures.parquet`` (fixtures with goals
+    and odds), for backtests.
 
     The wheel carries it as ``quantum_frames/synthetic/season`` (copied from the
     repository's ``data/season`` at build time); a checkout (editable install) reads

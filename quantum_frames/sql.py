@@ -80,8 +80,10 @@ def _connection(q: QuantumFrames, allow_files: bool) -> Any:
 
 
 def _one_statement(con: Any, query: str) -> None:
-    """Refuse several statements, and transaction control (which would end the rollback
-    that keeps one query from changing what the next one sees).
+    """Refuse several statements, and transaction control.
+
+    Transaction control would end the rollback that keeps one query from changing what the next one
+    sees.
     """
     import duckdb
 
@@ -101,8 +103,9 @@ def _one_statement(con: Any, query: str) -> None:
 
 
 def _one_line(error: BaseException) -> str:
-    """DuckDB's message on one line (it spreads a message, its candidates and a caret over
-    several).
+    """DuckDB's message on one line.
+
+    DuckDB spreads a message, its candidates and a caret over several.
     """
     lines = [line.strip() for line in str(error).splitlines()]
     kept = [line for line in lines if line and set(line) != {"^"} and not line.startswith("LINE ")]
@@ -219,9 +222,11 @@ def _utc(frame: Any) -> Any:
 def to_duckdb(
     q: QuantumFrames, path: str | os.PathLike[str], /, *, overwrite: bool = False
 ) -> Path:
-    """Write a DuckDB database file: tables ``teams``, ``friction``, ``strategies`` (flattened),
-    the lossless tables in schema ``lossless``, and views ``raw_*`` over them with the JSON
-    columns typed as JSON. Written to a temporary file and renamed into place.
+    """Write a DuckDB database file.
+
+    Tables ``teams``, ``friction``, ``strategies`` (flattened), the lossless tables in schema
+    ``lossless``, and views ``raw_*`` over them with the JSON columns typed as JSON. Written to a
+    temporary file and renamed into place.
 
     Args:
         q: the frames.

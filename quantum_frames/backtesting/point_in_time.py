@@ -51,10 +51,12 @@ def point_in_time(
     season: str | None = None,
     strict: bool = False,
 ) -> FrameT:
-    """Join each fixture with the data of the newest snapshot whose ``as_of`` is **strictly
-    before** the fixture's date-time (a snapshot taken on match day may hold the result).
-    Unlike ``read_snapshot(folder, as_of=day)`` ("at or before", the day included), a snapshot
-    as of the fixture's own day is never used; a folder whose moments are ambiguous raises.
+    """Join each fixture with the data of the newest snapshot strictly before its date-time.
+
+    The snapshot's ``as_of`` must be **strictly before** the fixture's date-time (a snapshot taken
+    on match day may hold the result). Unlike ``read_snapshot(folder, as_of=day)`` ("at or before",
+    the day included), a snapshot as of the fixture's own day is never used; a folder whose moments
+    are ambiguous raises.
 
     Adds ``snapshot_as_of`` (audit every decision), the home and away team's columns
     (``home_tier``, ``away_roi`` …), the pair's friction (``friction_score`` …) and each

@@ -81,8 +81,10 @@ def _flag(argument: str) -> str | None:
 
 
 def _advise(advice: Advice) -> str:
-    """An :class:`Advice` in CLI words: ``overwrite=True`` → ``use --overwrite``;
-    a :class:`Named` argument ``columns='x'`` → ``--columns x``.
+    """An :class:`Advice` in CLI words.
+
+    ``overwrite=True`` → ``use --overwrite``; a :class:`Named` argument ``columns='x'`` →
+    ``--columns x``.
     """
     flag = _flag(advice.argument)
     if flag is None:
@@ -100,8 +102,9 @@ def _advise(advice: Advice) -> str:
 
 
 def cli_message(exc: QuantumFramesError) -> str:
-    """The error's message in CLI words: advice rendered as flags, and — when the error
-    names a Python argument the CLI sets by a flag — that flag in front.
+    """The error's message in CLI words, advice rendered as flags.
+
+    When the error names a Python argument the CLI sets by a flag, that flag goes in front.
 
     Args:
         exc: the error.

@@ -1,5 +1,6 @@
-"""How the command line shows things: load summaries, snapshot accounts, frames as
-table / CSV / JSON / Parquet.
+"""How the command line shows things.
+
+Load summaries, snapshot accounts, and frames as table / CSV / JSON / Parquet.
 """
 
 from __future__ import annotations

@@ -46,8 +46,10 @@ REPORT_SCHEMA: Final = pl.Schema(
 
 
 def json_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[str]:
-    """The columns :func:`flatten` takes by default: Struct columns, and String columns whose
-    every non-null value is a JSON object (starts with ``{``).
+    """The columns :func:`flatten` takes by default.
+
+    Struct columns, and String columns whose every non-null value is a JSON object (starts with
+    ``{``).
 
     Args:
         frame: the frame (a lazy frame reads only its String columns' first characters).
@@ -138,8 +140,10 @@ def flatten_with_report(
     _engine: Engine = "auto",
     _window: int = WINDOW,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Like :func:`flatten`, also returning the report (see :data:`REPORT_SCHEMA`): per flat
-    column its source column, JSON path, dtype, null fraction and any type conflict.
+    """Like :func:`flatten`, also returning the report (see :data:`REPORT_SCHEMA`).
+
+    Per flat column the report gives its source column, JSON path, dtype, null fraction and any type
+    conflict.
 
     ``valid_json=True`` says every value is known to be valid JSON (it was read from a
     PostgreSQL json/jsonb column, which checks it on the way in): it spares a validation pass.

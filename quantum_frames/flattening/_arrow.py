@@ -76,8 +76,9 @@ _MAX_BLOCK: Final = 2**31 - 2
 def decode_objects(
     values: pl.Series, *, max_columns: int | None = None
 ) -> list[tuple[tuple[str, ...], pl.Series]] | None:
-    """The leaves of a column of JSON object text, as (path, values) in first-seen key
-    order, or None when the column must take the exact DuckDB path.
+    """The leaves of a column of JSON object text, as (path, values).
+
+    The leaves come in first-seen key order; None when the column must take the exact DuckDB path.
 
     Every non-null value must be valid JSON (the caller knows it, or checked it): the values
     are handed to Arrow back to back, as they lie in the column's buffer, and only valid
@@ -328,8 +329,10 @@ def _too_wide(schema: pa.Schema, max_columns: int | None) -> bool:
 
 
 def _width(dtype: pa.DataType, depth: int = 0) -> int:
-    """The leaf columns a type makes (a list of structs counts its fields: they take memory);
-    past ``_MAX_NESTING`` levels 1 (such a schema is declined by :func:`_supported`).
+    """The leaf columns a type makes.
+
+    A list of structs counts its fields: they take memory. Past ``_MAX_NESTING`` levels 1 (such a
+    schema is declined by :func:`_supported`).
     """
     if depth > _MAX_NESTING:
         return 1
@@ -342,8 +345,9 @@ def _width(dtype: pa.DataType, depth: int = 0) -> int:
 
 
 def _too_deep(values: pl.Series, longest: int) -> bool:
-    """Whether a row opens more than ``_MAX_BRACKETS`` arrays and objects (a regex count,
-    run only on the rows with more bytes than that).
+    """Whether a row opens more than ``_MAX_BRACKETS`` arrays and objects.
+
+    A regex count, run only on the rows with more bytes than that.
     """
     if longest <= _MAX_BRACKETS:
         return False
@@ -352,9 +356,10 @@ def _too_deep(values: pl.Series, longest: int) -> bool:
 
 
 def _unsafe_floats(expr: pl.Expr, dtype: pl.DataType | DataTypeClass) -> list[pl.Expr]:
-    """Expressions telling whether a decoded column holds doubles the DuckDB path must look
-    at: NaN or Infinity (Arrow accepts them, JSON does not) or values of ``_LARGE`` and beyond
-    (the literal may have had more digits than a Float64 holds; integers beyond Int64 come
+    """Expressions telling whether a decoded column holds doubles the DuckDB path must look at.
+
+    Such doubles are NaN or Infinity (Arrow accepts them, JSON does not) or values of ``_LARGE`` and
+    beyond (the literal may have had more digits than a Float64 holds; integers beyond Int64 come
     out as doubles). One expression per double leaf, all run in one ``select``.
     """
     if dtype == pl.Float64:
@@ -416,8 +421,10 @@ def _supported(dtype: pa.DataType, depth: int) -> bool:
 
 
 def _element_supported(dtype: pa.DataType, depth: int) -> bool:
-    """Array elements: the DuckDB path keeps as JSON text arrays of objects it cannot hold as
-    one STRUCT (``{}``, an empty key, keys differing only by case).
+    """Array elements the DuckDB path keeps as JSON text.
+
+    These are arrays of objects it cannot hold as one STRUCT (``{}``, an empty key, keys differing
+    only by case).
     """
     if depth > _MAX_NESTING:
         return False

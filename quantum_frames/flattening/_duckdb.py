@@ -116,9 +116,11 @@ class _Piece:
 
 
 def check_valid(df: pl.DataFrame, cols: Sequence[str]) -> None:
-    """Refuse text PostgreSQL's ``json`` input would reject: DuckDB's ``json_valid`` checks the
-    structure (one pass over all columns), :func:`lexically_invalid` what DuckDB accepts and
-    PostgreSQL does not (``NaN``, ``Infinity``, trailing commas).
+    """Refuse text PostgreSQL's ``json`` input would reject.
+
+    DuckDB's ``json_valid`` checks the structure (one pass over all columns),
+    :func:`lexically_invalid` what DuckDB accepts and PostgreSQL does not (``NaN``, ``Infinity``,
+    trailing commas).
 
     Args:
         df: the frame holding the columns.
@@ -244,9 +246,10 @@ def _decode_with_duckdb(
 
 
 def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[str, Tag]]:
-    """The columns as DuckDB is to read them: duplicate keys dropped but the last, numbers a
-    Float64 may not hold marked as tagged strings (see :mod:`._text`); each marked column's
-    tag.
+    """The columns as DuckDB is to read them, and each marked column's tag.
+
+    Duplicate keys are dropped but the last; numbers a Float64 may not hold are marked as tagged
+    strings (see :mod:`._text`).
     """
     out: list[pl.Series] = []
     marked: dict[str, Tag] = {}
@@ -260,9 +263,11 @@ def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[
 
 
 def _duckdb_cursor() -> Any:
-    """A cursor on the flattener's own in-memory DuckDB, opened once (a connection costs
-    tens of times what a cursor does). Each cursor is its own session (its registered tables are its
-    own), so the groups decoded in parallel threads do not see each other's.
+    """A cursor on the flattener's own in-memory DuckDB, opened once.
+
+    A connection costs tens of times what a cursor does. Each cursor is its own session (its
+    registered tables are its own), so the groups decoded in parallel threads do not see each
+    other's.
     """
     global _DB
     import duckdb
@@ -276,8 +281,10 @@ def _duckdb_cursor() -> Any:
 def _structures(
     con: Any, df: pl.DataFrame, cols: Sequence[str], window: int
 ) -> dict[str, Structure]:
-    """The merged structure of every row of each column, one column (and window) at a time:
-    several aggregates in one query keep every row's parsed JSON alive together.
+    """The merged structure of every row of each column.
+
+    One column (and window) at a time: several aggregates in one query keep every row's parsed JSON
+    alive together.
     """
     if _small(df, cols, window):  # one query for all columns: the memory peak is small anyway
         return _structure_query(con, df, cols, "qf_json")
@@ -320,8 +327,10 @@ def _structure_query(
 
 
 def _capped(structure: Structure, max_columns: int) -> Structure:
-    """The structure with its widest objects (most keys first) kept as JSON text (the type
-    ``_TOO_WIDE`` with their key count) until it makes at most ``max_columns`` leaf columns.
+    """The structure with its widest objects kept as JSON text.
+
+    The widest objects (most keys first) become the type ``_TOO_WIDE`` with their key count, until
+    the structure makes at most ``max_columns`` leaf columns.
 
     One walk collects every object with its key count and width; they are cut in order of key
     count (a cut inside one already cut is skipped; cutting an ancestor of cut ones takes
@@ -346,8 +355,10 @@ def _capped(structure: Structure, max_columns: int) -> Structure:
 
 
 def _collect(node: Structure, path: Path, out: list[tuple[int, int, Path, int]]) -> int:
-    """The leaf columns ``node`` makes (a list of objects counts their keys: they take
-    memory); appends every non-empty object as (-keys, order, path, width).
+    """The leaf columns ``node`` makes.
+
+    A list of objects counts their keys: they take memory. Appends every non-empty object as (-keys,
+    order, path, width).
     """
     if isinstance(node, dict):
         width = sum(_collect(v, (*path, k), out) for k, v in node.items()) or 1
@@ -379,9 +390,10 @@ def _wide_keys(node: Structure) -> int | None:
 
 
 def _truncated(structure: str) -> str:
-    """A structure's text with every subtree deeper than ``_MAX_DEPTH`` replaced by the type
-    ``_TOO_DEEP``: Python walks the structure recursively, and such subtrees stay JSON text.
-    A loop over the structure's tokens (one text per column, not per row).
+    """A structure's text with every subtree deeper than ``_MAX_DEPTH`` replaced.
+
+    Such a subtree becomes the type ``_TOO_DEEP``: Python walks the structure recursively, and such
+    subtrees stay JSON text. A loop over the structure's tokens (one text per column, not per row).
     """
     if structure.count("[") + structure.count("{") <= _MAX_DEPTH:
         return structure
@@ -461,8 +473,9 @@ def _invalid_json(con: Any, df: pl.DataFrame, cols: Sequence[str], exc: Exceptio
 def _transform(
     con: Any, pieces: Sequence[_Piece], max_depth: int | None, *, at_once: bool = False
 ) -> pl.DataFrame:
-    """One ``json_transform`` query per piece (like :func:`_structures`: lower memory peak),
-    or one for all pieces when the input is small.
+    """One ``json_transform`` query per piece, or one for all pieces when the input is small.
+
+    Per piece, like :func:`_structures`: a lower memory peak.
     """
     import duckdb
 
@@ -523,8 +536,10 @@ def _struct_safe(node: dict[str, Any]) -> bool:
 def _transform_structure(
     node: Structure, depth: int, max_depth: int | None, level: int = 0
 ) -> Structure:
-    """The structure handed to ``json_transform``: what each path is read as (``level``: how
-    deep in its piece; arrays nesting deeper than Arrow's types may are read as JSON text).
+    """The structure handed to ``json_transform``: what each path is read as.
+
+    ``level`` is how deep in its piece; arrays nesting deeper than Arrow's types may are read as
+    JSON text.
     """
     if isinstance(node, dict):
         if not node or (max_depth is not None and depth >= max_depth):
@@ -731,8 +746,10 @@ def _finish_json(leaf: Leaf, tag: Tag | None) -> None:
 
 
 def _finish_marked_strings(leaf: Leaf, tag: Tag) -> None:
-    """A String leaf of a marked column: numbers only (Float64 where every one is exact, or
-    their text), strings only (as they are), or both (each row's JSON text, read again).
+    """A String leaf of a marked column.
+
+    Numbers only (Float64 where every one is exact, or their text), strings only (as they are), or
+    both (each row's JSON text, read again).
     """
     values = leaf.values
     is_mark = values.str.starts_with(tag.decoded)
@@ -747,8 +764,10 @@ def _finish_marked_strings(leaf: Leaf, tag: Tag) -> None:
 
 
 def _finish_numbers(leaf: Leaf) -> None:
-    """Number texts: Float64 when each is the same decimal value as its Float64's shortest
-    text, else kept as the source's text and reported.
+    """Number texts as Float64 where exact, else as the source's text.
+
+    Float64 when each is the same decimal value as its Float64's shortest text, else kept as the
+    source's text and reported.
     """
     text = leaf.values
     if exact_float_texts(text.drop_nulls()).all():

@@ -41,8 +41,10 @@ def decode_text_columns(
     engine: Engine = "auto",
     window: int = _duckdb.WINDOW,
 ) -> list[Leaf]:
-    """Decode JSON text columns on up to ``_WORKERS`` threads (one for a single column or
-    fewer than 1,000 rows: a small table's object columns are read by Arrow all at once).
+    """Decode JSON text columns on up to ``_WORKERS`` threads.
+
+    One thread for a single column or fewer than 1,000 rows: a small table's object columns are read
+    by Arrow all at once.
 
     Each column of JSON objects first tries the Arrow fast path as its own task, largest
     first, so every thread stays busy to the end; the columns left are decoded by DuckDB in

@@ -61,8 +61,9 @@ _RISKY_NUMBER: Final = (
 
 
 def lexically_invalid(text: pl.Expr) -> pl.Expr:
-    """Whether each JSON text holds what PostgreSQL's ``json`` input rejects although DuckDB
-    accepts it (``NaN``, ``Infinity``, trailing commas, any bare word), strings aside.
+    """Whether each JSON text holds what PostgreSQL's ``json`` input rejects but DuckDB accepts.
+
+    That is ``NaN``, ``Infinity``, trailing commas, any bare word; strings aside.
 
     Args:
         text: JSON text (the structure itself is checked by DuckDB's ``json_valid``).
@@ -182,9 +183,10 @@ def _drop_duplicates(values: pl.Series) -> tuple[pl.Series, bool]:
 
 @dataclass(frozen=True)
 class Tag:
-    r"""The tag that marks a number's text carried as a JSON string: ``\u0001qf#<n>#``, with
-    the smallest ``n`` whose tag the column's text does not already hold (so no string of the
-    source can ever be taken for a marked number).
+    r"""The tag that marks a number's text carried as a JSON string.
+
+    The tag is ``\u0001qf#<n>#``, with the smallest ``n`` whose tag the column's text does not
+    already hold (so no string of the source can ever be taken for a marked number).
     """
 
     n: int
@@ -201,8 +203,9 @@ class Tag:
 
 
 def mark_numbers(values: pl.Series) -> tuple[pl.Series, Tag] | None:
-    """``values`` with each number a Float64 may not hold exactly written as a tagged JSON
-    string, and the tag; None when no row holds such a number.
+    """``values`` with each number a Float64 may not hold exactly tagged, and the tag.
+
+    Each such number is written as a tagged JSON string; None when no row holds such a number.
 
     Args:
         values: a String column of valid JSON text.
@@ -235,16 +238,18 @@ def has_marks(values: pl.Series, tag: Tag) -> bool:
 
 
 def unmark(values: pl.Series, tag: Tag) -> pl.Series:
-    """Marked numbers back to the source's number text: in JSON text (``"<tag>1.5"`` →
-    ``1.5``) and as decoded strings (the tag dropped).
+    """Marked numbers back to the source's number text.
+
+    In JSON text (``"<tag>1.5"`` → ``1.5``) and as decoded strings (the tag dropped).
     """
     escaped = '"' + tag.escaped.replace("\\", "\\\\") + '([-+0-9.eE]*)"'
     return values.str.replace_all(escaped, "${1}").str.replace_all(tag.decoded, "", literal=True)
 
 
 def exact_float_texts(text: pl.Series) -> pl.Series:
-    """Whether each JSON number text is the same decimal value as its Float64's shortest
-    text (``0.30000000000000004`` is; ``12345678901234.5678`` and ``1e-400`` are not).
+    """Whether each JSON number text is the same decimal value as its Float64's shortest text.
+
+    ``0.30000000000000004`` is; ``12345678901234.5678`` and ``1e-400`` are not.
 
     Args:
         text: JSON number texts (nulls stay null).
@@ -261,8 +266,10 @@ def exact_float_texts(text: pl.Series) -> pl.Series:
 
 
 def _canonical(text: pl.Expr) -> pl.Expr:
-    """A number text as ``<sign><digits>e<exponent>``, digits without leading or trailing
-    zeros (zero as ``0``): two texts are the same decimal value when these are equal.
+    """A number text as ``<sign><digits>e<exponent>``.
+
+    Digits come without leading or trailing zeros (zero as ``0``): two texts are the same decimal
+    value when these are equal.
     """
     parts = text.str.extract_groups(r"^(-?)([0-9]+)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$")
     sign, whole = parts.struct.field("1"), parts.struct.field("2")

@@ -47,8 +47,9 @@ DRIFT_SCHEMA: Final = pl.Schema(
 
 
 def shape_of(thing: QuantumFrames | Moment | str | os.PathLike[str]) -> Shape:
-    """The shape of frames, of a history moment, or of the history / snapshot at a path (a
-    history: its newest moment; a folder of snapshots: the newest snapshot).
+    """The shape of frames, of a history moment, or of the history / snapshot at a path.
+
+    For a history: its newest moment; for a folder of snapshots: the newest snapshot.
     """
     from quantum_frames.frames import QuantumFrames
 
@@ -84,8 +85,9 @@ def shape_of(thing: QuantumFrames | Moment | str | os.PathLike[str]) -> Shape:
 
 
 def drift(current: Shape, reference: Shape) -> pl.DataFrame:
-    """What changed from ``reference`` to ``current``: columns added, removed and retyped,
-    and new type conflicts, per table (:data:`DRIFT_SCHEMA`).
+    """What changed from ``reference`` to ``current``, per table (:data:`DRIFT_SCHEMA`).
+
+    Columns added, removed and retyped, and new type conflicts.
     """
     rows: list[tuple[str, str, str, str | None, str | None]] = []
     for table in FLAT_TABLES:

@@ -68,8 +68,10 @@ def storable_dtype(dtype: PolarsDataType) -> pl.DataType:
 
 
 def storable(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, pl.DataType]]:
-    """``frame`` with every column Delta cannot hold cast to its stand-in (a new frame), and
-    the real dtypes of those columns (empty when none needed one).
+    """``frame`` with its columns Delta cannot hold cast to stand-ins, and their real dtypes.
+
+    Each such column is cast to its stand-in (a new frame); the real dtypes of those columns are
+    empty when none needed one.
     """
     real = {}
     casts = {}
@@ -88,8 +90,9 @@ def restore(frame: pl.LazyFrame, real: dict[str, pl.DataType]) -> pl.LazyFrame:
 
 
 def encode_schema(dtypes: dict[str, pl.DataType]) -> str | None:
-    """The dtypes as text for the log: an empty Arrow IPC file, base64 (exact for every
-    Polars dtype, Enum categories included); None when there are none.
+    """The dtypes as text for the log; None when there are none.
+
+    An empty Arrow IPC file, base64 (exact for every Polars dtype, Enum categories included).
     """
     if not dtypes:
         return None

@@ -268,9 +268,10 @@ class Moment:
         )
 
     def commit_metadata(self, table: str) -> dict[str, str]:
-        """The custom metadata of this moment's Delta commit of ``table`` — what a reader
-        without quantum_frames sees in ``DeltaTable.history()`` (``userMetadata`` is what
-        Spark's ``DESCRIBE HISTORY`` shows).
+        """The custom metadata of this moment's Delta commit of ``table``.
+
+        It is what a reader without quantum_frames sees in ``DeltaTable.history()``
+        (``userMetadata`` is what Spark's ``DESCRIBE HISTORY`` shows).
         """
         summary = {
             "moment": self.version,
@@ -338,8 +339,9 @@ def load_moments(root: Path) -> list[Moment]:
 
 
 def publish(root: Path, moment: Moment) -> Path:
-    """Write ``moment`` as the log entry of its version: atomically, and refusing a version
-    another appender published first.
+    """Write ``moment`` as the log entry of its version.
+
+    The write is atomic, and refuses a version another appender published first.
 
     Raises:
         HistoryError: another appender published this version meanwhile.

@@ -115,8 +115,9 @@ def _raw_tables(root: Path, moment: Moment) -> dict[str, pl.DataFrame]:
 
 
 def _source_of(root: Path, moment: Moment) -> dict[str, Any]:
-    """The moment's source, naming the history and the moment (``moment``, when the source
-    has one, stays the database moment of the load).
+    """The moment's source, naming the history and the moment.
+
+    ``moment``, when the source has one, stays the database moment of the load.
     """
     return {**moment.source, "history": str(root), "history_moment": moment.version}
 
@@ -431,8 +432,9 @@ def changes(
 
 
 def history_frames(path: str | os.PathLike[str]) -> list[QuantumFrames]:
-    """Every moment of a history as QuantumFrames that read their tables on first use, for
-    ``point_in_time``: only the moments a fixture falls on are ever read.
+    """Every moment of a history as QuantumFrames that read their tables on first use.
+
+    For ``point_in_time``: only the moments a fixture falls on are ever read.
     """
     require_deltalake()
     root = Path(path)

@@ -243,9 +243,10 @@ def _report_of(q: QuantumFrames, name: str) -> pl.DataFrame:
 
 
 def _metadata(moment: Moment, name: str, state: TableState, changes: str) -> dict[str, str]:
-    """The custom metadata of table ``name``'s commit: the moment, the table's columns (as
-    the flatten report described them), the real dtypes of its stand-in columns, and the
-    moment's change counts — readable without quantum_frames.
+    """The custom metadata of table ``name``'s commit, readable without quantum_frames.
+
+    It holds the moment, the table's columns (as the flatten report described them), the real dtypes
+    of its stand-in columns, and the moment's change counts.
     """
     from quantum_frames.history._dtypes import decode_schema
 
@@ -315,8 +316,9 @@ def _commit_table(
 def _commit_changes(
     root: Path, rows: pl.DataFrame, moment: Moment, head: Moment | None
 ) -> TableState | None:
-    """Append this moment's change rows to the ``changes`` table (nothing when empty: the
-    state of the newest moment carries over).
+    """Append this moment's change rows to the ``changes`` table.
+
+    Nothing is appended when empty: the state of the newest moment carries over.
     """
     from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 
@@ -348,16 +350,19 @@ def _commit_changes(
 
 
 def _one_batch(frame: pl.DataFrame) -> Any:
-    """``frame`` as an Arrow table of one record batch: delta-rs's writer (used for the
-    ``changes`` table) writes the batches of a table in parallel and may put them into the
-    file out of order (a frame of three chunks came back reordered in most of five tries).
+    """``frame`` as an Arrow table of one record batch.
+
+    delta-rs's writer (used for the ``changes`` table) writes the batches of a table in parallel and
+    may put them into the file out of order (a frame of three chunks came back reordered in most of
+    five tries).
     """
     return frame.to_arrow().combine_chunks()
 
 
 def _version_of(table: Any, moment: Moment) -> int:
-    """The Delta version of this moment's commit (found by its snapshot id, not assumed to be
-    the newest: another process may have committed since).
+    """The Delta version of this moment's commit, found by its snapshot id.
+
+    It is not assumed to be the newest: another process may have committed since.
     """
     for entry in table.history(limit=50):
         if entry.get("quantum_frames.snapshot_id") == moment.snapshot_id:

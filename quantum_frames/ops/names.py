@@ -1,5 +1,7 @@
-"""Name matching, the same everywhere: teams, leagues and tiers tolerate case and accents
-(teams also their aliases, and a ``team_id`` where a name is taken); tags are exact.
+"""Name matching, the same everywhere.
+
+Teams, leagues and tiers tolerate case and accents (teams also their aliases, and a ``team_id``
+where a name is taken); tags are exact.
 
 The alias table of the 96 teams ships as data (``quantum_frames/data/aliases.csv``:
 ``team_name,alias``); callers extend it with ``aliases=`` or ``q.with_aliases(...)``.

@@ -1,5 +1,6 @@
-"""The ``.qf`` namespace on Polars frames: one-line delegations to the ``quantum_frames.ops``
-functions, on eager and lazy frames alike.
+"""The ``.qf`` namespace on Polars frames.
+
+One-line delegations to the ``quantum_frames.ops`` functions, on eager and lazy frames alike.
 
 The frame is the one the operation works on: a teams frame for the team filters, a friction
 frame for matchups, a strategies frame for conviction, a fixtures frame for

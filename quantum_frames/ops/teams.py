@@ -23,8 +23,10 @@ def team(
     json_columns: Collection[str],
     aliases: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """One team as a dict, its JSON vectors nested back as dicts (exactly as the source holds
-    them), matched ignoring case and accents, or by an alias ("Spurs") or its team_id.
+    """One team as a dict, its JSON vectors nested back as dicts.
+
+    The vectors come exactly as the source holds them. The team is matched ignoring case and
+    accents, or by an alias ("Spurs") or its team_id.
 
     Args:
         teams_raw: the lossless teams frame.

@@ -69,9 +69,10 @@ def is_elite(*, column: str = "tier") -> pl.Expr:
 def _vocabulary(
     teams: pl.DataFrame | pl.LazyFrame, column: str, known: Sequence[str] | None
 ) -> list[str]:
-    """The distinct values of ``column``: ``known`` when given (a lazy view carries them),
-    else read from the frame — for a LazyFrame only that column's distinct values are
-    collected, so a typo is caught on lazy frames exactly as on eager ones.
+    """The distinct values of ``column``: ``known`` when given, else read from the frame.
+
+    A lazy view carries ``known``. For a LazyFrame only that column's distinct values are collected,
+    so a typo is caught on lazy frames exactly as on eager ones.
     """
     if known is not None:
         return list(known)

@@ -1,5 +1,6 @@
-"""The snapshot manifest as typed records: what a snapshot holds, where it came from, how to
-check it.
+"""The snapshot manifest as typed records.
+
+What a snapshot holds, where it came from, how to check it.
 
 ``manifest.json`` is parsed once, strictly, into frozen dataclasses (:class:`Manifest`,
 :class:`TableEntry`, :class:`TablePart`, :class:`ColumnEntry`, :class:`FileEntry`, and the
@@ -332,8 +333,9 @@ _FLAT_COLUMN: Final = frozenset({"name", "dtype", "source", "path", "null_fracti
 
 
 def _column_quickly(data: object) -> ColumnEntry | None:
-    """A well-formed column entry, checked with a few type tests (a manifest holds
-    thousands); None for anything else, which the strict path then explains.
+    """A well-formed column entry, checked with a few type tests.
+
+    A manifest holds thousands. None for anything else, which the strict path then explains.
     """
     if type(data) is not dict:
         return None
@@ -730,8 +732,10 @@ class Manifest:
         self.check_digests(self.files())
 
     def check_listing(self) -> None:
-        """Check the snapshot's files without reading them: each present, a regular file
-        (no symbolic link anywhere inside the snapshot), of its size, and none extra.
+        """Check the snapshot's files without reading them.
+
+        Each must be present, a regular file (no symbolic link anywhere inside the snapshot), of its
+        size, and none extra.
 
         Raises:
             SnapshotError: naming the first file that is wrong.
@@ -822,8 +826,9 @@ def _object(
     required: Iterable[str] = (),
     optional: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """``value`` as an object with the ``required`` keys (and, when ``optional`` is given,
-    no keys but those).
+    """``value`` as an object with the ``required`` keys.
+
+    When ``optional`` is given, no keys but those.
     """
     if not isinstance(value, dict):
         _fail(where, f"expected an object, got {_kind(value)}")
@@ -870,8 +875,9 @@ def _moment(value: object, where: str) -> datetime:
 
 
 def _check_depth(data: object) -> None:
-    """Refuse containers nested deeper than :data:`MAX_MANIFEST_DEPTH` (iteratively: never
-    a recursion that a hostile manifest could exhaust).
+    """Refuse containers nested deeper than :data:`MAX_MANIFEST_DEPTH`.
+
+    The check is iterative: never a recursion that a hostile manifest could exhaust.
     """
     stack: list[tuple[object, int]] = [(data, 1)]
     while stack:

@@ -126,10 +126,11 @@ def _read(manifest: Manifest, *, verify: bool) -> QuantumFrames:
 
 
 def _verified_flat(manifest: Manifest) -> dict[str, pl.DataFrame]:
-    """The flat tables, every file of the snapshot verified. No file is decoded before its
-    SHA-256 matches (a damaged file can abort the Parquet reader itself); the lossless
-    files, decoded only on demand, are hashed on a second thread while the flat ones decode,
-    and the read fails if any of them is damaged.
+    """The flat tables, every file of the snapshot verified.
+
+    No file is decoded before its SHA-256 matches (a damaged file can abort the Parquet reader
+    itself); the lossless files, decoded only on demand, are hashed on a second thread while the
+    flat ones decode, and the read fails if any of them is damaged.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -291,8 +292,9 @@ def _check_footers(manifest: Manifest, name: str, kind: str, part: TablePart, ro
 
 
 def _check_partition_values(manifest: Manifest, part: TablePart) -> None:
-    """Each file's partition values must be of their column's dtype (else the LazyFrame
-    would fail later with a raw cast error).
+    """Each file's partition values must be of their column's dtype.
+
+    Else the LazyFrame would fail later with a raw cast error.
     """
     dtypes = {c.name: c.dtype for c in part.columns}
     root = manifest.snapshot
@@ -387,8 +389,10 @@ def resolve_snapshot(
 
 
 def _check_alias(snapshot: Path) -> None:
-    """A snapshot directory that is a symbolic link must point to a snapshot directory of
-    the same folder (an alias such as ``latest``), never elsewhere.
+    """A snapshot directory that is a symbolic link must point to one of the same folder.
+
+    It must point to a snapshot directory of the same folder (an alias such as ``latest``), never
+    elsewhere.
     """
     if not snapshot.is_symlink():
         return
@@ -421,8 +425,9 @@ class _Distinct:
 
 
 def _entries(root: Path) -> list[_Entry]:
-    """The snapshot directories of ``root`` (those with a manifest), each parsed or with the
-    reason it cannot be. Hidden entries (writes in progress) are never looked at.
+    """The snapshot directories of ``root``, each parsed or with the reason it cannot be.
+
+    Those are the ones with a manifest. Hidden entries (writes in progress) are never looked at.
     """
     recover(root)
     found = []
@@ -438,8 +443,9 @@ def _entries(root: Path) -> list[_Entry]:
 
 
 def _distinct(entries: list[_Entry]) -> list[_Distinct]:
-    """The distinct snapshots (by id and manifest digest), oldest first; of each, the real
-    directory rather than a link, the others as its aliases.
+    """The distinct snapshots (by id and manifest digest), oldest first.
+
+    Of each, the real directory rather than a link, the others as its aliases.
     """
     groups: dict[tuple[str, str], list[tuple[Path, Manifest]]] = {}
     for e in entries:
@@ -652,8 +658,9 @@ def _scan_part(manifest: Manifest, part: TablePart) -> pl.LazyFrame:
 
 
 def _scan_part_v1(root: Path, part: TablePart) -> pl.LazyFrame:
-    """Format 1: a partitioned table's files hold the partition column too, and the row
-    order in a hidden ``__qf_row`` column.
+    """Format 1: a partitioned table's files hold the partition column too.
+
+    They also hold the row order in a hidden ``__qf_row`` column.
     """
     files = [root / e.file for e in part.files]
     if len(files) == 1 and "=" not in part.files[0].file:

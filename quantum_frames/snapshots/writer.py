@@ -246,8 +246,9 @@ def check_target(path: str | os.PathLike[str], /, *, overwrite: bool = False) ->
 
 
 def _is_our_snapshot(path: Path) -> bool:
-    """Whether ``path`` is a directory with a manifest of ours (damaged or not: it declares
-    our format), not a link.
+    """Whether ``path`` is a directory with a manifest of ours, not a link.
+
+    Damaged or not: the manifest declares our format.
     """
     manifest = path / MANIFEST
     if path.is_symlink() or manifest.is_symlink() or not manifest.is_file():
@@ -322,9 +323,10 @@ def _write_table(
     partition_by: tuple[str, ...],
     write: Callable[[pl.DataFrame, Path, dict[str, str]], None],
 ) -> tuple[tuple[FileEntry, ...], str]:
-    """Write one table's file(s) with ``write``; return their manifest entries and a
-    progress line. Partitioned: one file per partition, the partition columns only in the
-    directory names (``<name>/<col>=<value>/part-0.parquet``, values escaped as Hive does).
+    """Write one table's file(s) with ``write``; return their manifest entries and a progress line.
+
+    Partitioned: one file per partition, the partition columns only in the directory names
+    (``<name>/<col>=<value>/part-0.parquet``, values escaped as Hive does).
     """
     meta = {PARQUET_KEY: json.dumps(pointer)}
     if not partition_by or frame.height == 0:
@@ -352,10 +354,12 @@ def _write_table(
 
 
 def _arrow(frame: pl.DataFrame, path: Path, meta: dict[str, str]) -> None:
-    """One flat Parquet file, written by Arrow's writer: it dictionary-encodes doubles that
-    repeat too (Polars' writer leaves them plain), so the flat tables of the synthetic data are
-    15% smaller and decode 1.5 × faster — it writes 2 × slower, and a snapshot is read more
-    often than written. Dtypes Arrow cannot hold (Int128) take Polars' writer.
+    """One flat Parquet file, written by Arrow's writer.
+
+    It dictionary-encodes doubles that repeat too (Polars' writer leaves them plain), so the flat
+    tables of the synthetic data are 15% smaller and decode 1.5 × faster — it writes 2 × slower, and
+    a snapshot is read more often than written. Dtypes Arrow cannot hold (Int128) take Polars'
+    writer.
     """
     try:
         table = frame.to_arrow()
@@ -439,8 +443,10 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _publish(tmp: Path, target: Path, *, overwrite: bool) -> None:
-    """Put the complete snapshot ``tmp`` under ``target``: a rename that refuses a target
-    that appeared meanwhile; with ``overwrite``, an atomic swap with the snapshot there.
+    """Put the complete snapshot ``tmp`` under ``target``.
+
+    A rename that refuses a target that appeared meanwhile; with ``overwrite``, an atomic swap with
+    the snapshot there.
     """
     if overwrite and os.path.lexists(target):
         check_target(target, overwrite=True)  # still a snapshot of ours

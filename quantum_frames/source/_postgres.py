@@ -479,8 +479,9 @@ def _plan(
     partition_rows: int,
     partition_num: int,
 ) -> _Plan:
-    """Inside one REPEATABLE READ READ ONLY transaction: the moment, the catalog, the exported
-    snapshot, the season filter and the partition ranges.
+    """The moment, the catalog, the exported snapshot, the season filter and the partition ranges.
+
+    All read inside one REPEATABLE READ READ ONLY transaction.
     """
     import psycopg
 
@@ -546,8 +547,9 @@ _PARTITION_BYTES: Final = 16 * 2**20
 def _ranges(
     conn: Any, info: TableInfo, where: str, partition_rows: int, partition_num: int
 ) -> list[tuple[int, int]]:
-    """The partitions of a large table: key ranges from MIN/MAX computed in the snapshot
-    (empty: read it whole).
+    """The partitions of a large table: key ranges from MIN/MAX computed in the snapshot.
+
+    Empty: read it whole.
     """
     pk = info.int_pk
     large = info.est_rows >= partition_rows or info.est_bytes >= _PARTITION_BYTES
@@ -570,8 +572,9 @@ def _read_table(
     where: str,
     ranges: list[tuple[int, int]],
 ) -> tuple[pl.DataFrame, list[TextNote]]:
-    """Read one table (in its partitions); a guarded column that flagged values is read again
-    as text, in the same snapshot.
+    """Read one table (in its partitions).
+
+    A guarded column that flagged values is read again as text, in the same snapshot.
     """
     text_columns: frozenset[str] = frozenset()
     counts: dict[str, int] = {}
@@ -641,9 +644,10 @@ def _fetch(
 
 
 def _batches_by_key(table: pa.Table, key: str) -> pa.Table:
-    """The table's record batches (one or more per partition, in the order the partitions
-    finished) ordered by their first ``key``: no copy, and a table stored in key order comes
-    out sorted without sorting it.
+    """The table's record batches ordered by their first ``key``.
+
+    One or more per partition, in the order the partitions finished. No copy, and a table stored in
+    key order comes out sorted without sorting it.
     """
     import pyarrow as pa
 

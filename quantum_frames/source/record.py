@@ -123,8 +123,9 @@ class Source:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Source:
-        """A record from a reader's ``source`` mapping, leniently: password keys are dropped,
-        values that are not scalars are kept as their text.
+        """A record from a reader's ``source`` mapping, leniently.
+
+        Password keys are dropped, values that are not scalars are kept as their text.
 
         Args:
             data: a ``QuantumFrames.source`` mapping (``moment``: a :class:`Moment` or its
@@ -215,8 +216,9 @@ class Source:
         return out
 
     def to_mapping(self) -> dict[str, Any]:
-        """The mapping ``QuantumFrames.source`` holds (as ``read_postgres`` makes it: the
-        moment as its JSON object, lists as lists).
+        """The mapping ``QuantumFrames.source`` holds.
+
+        As ``read_postgres`` makes it: the moment as its JSON object, lists as lists.
 
         Returns:
             A new dict.
@@ -243,9 +245,10 @@ class Source:
 
 
 def _scalar(value: object) -> Detail:
-    """A value as a detail: scalars as they are (a NaN or an infinity as text: JSON has
-    none), lists of texts as tuples, other objects and arrays as their JSON text, anything
-    else as its text.
+    """A value as a detail.
+
+    Scalars as they are (a NaN or an infinity as text: JSON has none), lists of texts as tuples,
+    other objects and arrays as their JSON text, anything else as its text.
     """
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)

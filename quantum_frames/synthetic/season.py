@@ -1,5 +1,7 @@
-"""A SYNTHETIC season for backtests: fixtures with results and odds, and a drifting history of
-snapshots. Nothing here is real; every value is generated, deterministically.
+"""A SYNTHETIC season for backtests.
+
+Fixtures with results and odds, and a drifting history of snapshots. Nothing here is real; every
+value is generated, deterministically.
 
 ``python -m quantum_frames.synthetic.season data/season`` (``make season``) writes
 ``fixtures.parquet`` and ``snapshots/`` (four snapshots, as of Aug, Oct, Dec 2025 and Feb 2026,
