@@ -46,8 +46,9 @@ START = datetime(2025, 8, 1, tzinfo=UTC)
 
 
 def nudged(q: QuantumFrames, i: int, *, tables: tuple[str, ...]) -> QuantumFrames:
-    """``q`` with one row of each of ``tables`` changed (number ``i``), flat and lossless
-    alike (plain columns, so no flattening is needed).
+    """``q`` with one row of each of ``tables`` changed (number ``i``).
+
+    Flat and lossless alike (plain columns, so no flattening is needed).
     """
     column = {"teams": "roi", "friction": "friction_score", "strategies": "conviction"}
     key = {"teams": "team_id", "friction": "friction_id", "strategies": "strategy_id"}

@@ -165,8 +165,9 @@ JSON_BY_TABLE = {
 
 
 def case_polars_by_hand(dsn: str, schema: str) -> Callable[[], None]:
-    """What an analyst writes with Polars alone: read_database_uri, then json_decode (which
-    infers a schema) and unnest, level after level. It fails on drifted data.
+    """What an analyst writes with Polars alone. It fails on drifted data.
+
+    read_database_uri, then json_decode (which infers a schema) and unnest, level after level.
     """
     uri = Dsn.parse(dsn).connectorx_uri()
 
@@ -306,8 +307,9 @@ def report(scale: int, repeat: int, times: dict[str, list[float]], where: str) -
 
 
 def peak_memory(dsn: str, schema: str) -> tuple[float, float]:
-    """(peak RSS growth during read_postgres, in-memory size of the frames), MiB, in a fresh
-    process so nothing else inflates the peak.
+    """(peak RSS growth during read_postgres, in-memory size of the frames), MiB.
+
+    Measured in a fresh process so nothing else inflates the peak.
     """
     code = (
         "import sys, quantum_frames as qf\n"

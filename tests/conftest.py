@@ -94,8 +94,9 @@ def unused_port() -> int:
 
 @pytest.fixture
 def disk_full_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
-    """``disk_full_at(n)``: the n-th Parquet file written from now on (by Polars' writer or
-    Arrow's) fails with ENOSPC.
+    """``disk_full_at(n)``: the n-th Parquet file written from now on fails with ENOSPC.
+
+    That file may be written by Polars' writer or Arrow's.
     """
     import threading
 

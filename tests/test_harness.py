@@ -17,8 +17,10 @@ if TYPE_CHECKING:
 def test_the_throwaway_server_keeps_its_data_outside_pytests_temp_dirs(
     pg: psycopg.Connection, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Other pytest sessions running at the same time prune the ``pytest-N`` directories:
-    a data directory there vanished mid-run. The server's own ``mkdtemp`` directory is safe.
+    """The test server's data directory must survive other pytest sessions.
+
+    Other pytest sessions running at the same time prune the ``pytest-N`` directories: a data
+    directory there vanished mid-run. The server's own ``mkdtemp`` directory is safe.
     """
     if os.environ.get("QF_TEST_DSN"):  # pragma: no cover - an external server
         pytest.skip("QF_TEST_DSN names an external server; its data directory is its own")

@@ -1,5 +1,7 @@
-"""The wheel carries what the API promises without a checkout: the sample season and the
-team aliases (``qf.sample()`` itself is tested in tests/snapshots).
+"""The wheel carries what the API promises without a checkout.
+
+That is the sample season and the team aliases (``qf.sample()`` itself is tested in
+tests/snapshots).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Checks that a flattened frame holds exactly the JSON leaves of its source (test helper),
-as PostgreSQL reads them (:func:`pg_loads`: last duplicate wins, numbers exact).
+"""Checks that a flattened frame holds exactly the JSON leaves of its source (test helper).
+
+The leaves are as PostgreSQL reads them (:func:`pg_loads`: last duplicate wins, numbers
+exact).
 
 Walking the JSON in Python row by row is fine here: this is the independent oracle the
 vectorised flattener is checked against.
@@ -23,8 +25,9 @@ def _refuse_constant(name: str) -> Any:
 
 
 def pg_loads(text: str) -> Any:
-    """JSON as PostgreSQL reads it (``->>``, jsonb), the independent oracle: the last of
-    duplicate keys wins, NaN/Infinity are refused, numbers are exact (Decimal).
+    """JSON as PostgreSQL reads it (``->>``, jsonb), the independent oracle.
+
+    The last of duplicate keys wins, NaN/Infinity are refused, numbers are exact (Decimal).
     """
     return json.loads(
         text, object_pairs_hook=dict, parse_constant=_refuse_constant, parse_float=Decimal
@@ -58,8 +61,10 @@ def _exact(value: Any) -> Any:
 
 
 def _equal(flat: Any, source: Any) -> bool:
-    """Equal as decimal values: a float equals its source only if its shortest text is the
-    source's decimal value (no rounding), an integer only exactly.
+    """Equal as decimal values.
+
+    A float equals its source only if its shortest text is the source's decimal value (no
+    rounding), an integer only exactly.
     """
     return bool(_exact(_normalise(flat)) == _exact(_normalise(source)))
 
@@ -72,8 +77,9 @@ def assert_leaves_match(
     *,
     separator: str = ".",
 ) -> int:
-    """Assert every JSON leaf of ``raw[columns]`` equals its flat column, and nothing else is
-    in the flat columns. Returns how many non-null leaves were compared.
+    """Assert every JSON leaf of ``raw[columns]`` equals its flat column.
+
+    Nothing else is in the flat columns. Returns how many non-null leaves were compared.
     """
     cols = list(columns)
     mine = report.filter(pl.col("source").is_in(cols))

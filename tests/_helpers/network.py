@@ -49,8 +49,10 @@ def silent_listener() -> Iterator[int]:
 
 @contextmanager
 def delayed_proxy(pg_dsn: str, *, delay: float) -> Iterator[int]:
-    """A loopback TCP port that refuses connections for ``delay`` seconds, then forwards
-    each connection to the test server's Unix socket: a server that comes back.
+    """A loopback TCP port that refuses connections for ``delay`` seconds, then comes back.
+
+    After the delay it forwards each connection to the test server's Unix socket: a server that
+    comes back.
     """
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))

@@ -1,6 +1,8 @@
-"""Conformance: a corpus of valid and invalid JSON texts of every kind, both engines held to an
-independent oracle (:func:`tests._helpers.leaves.pg_loads`: Python's json with the last duplicate
-winning, NaN/Infinity refused, exact Decimal numbers), and the oracle held to PostgreSQL.
+"""Conformance: a corpus of valid and invalid JSON texts of every kind.
+
+Both engines are held to an independent oracle (:func:`tests._helpers.leaves.pg_loads`:
+Python's json with the last duplicate winning, NaN/Infinity refused, exact Decimal numbers),
+and the oracle held to PostgreSQL.
 
 Plus a property: arbitrary nested JSON text (duplicate keys, wide dicts, long numbers) →
 flatten → unflatten gives back the values PostgreSQL's jsonb holds.
@@ -92,8 +94,9 @@ def deep_recursion() -> Iterator[None]:
 
 @pytest.mark.usefixtures("deep_recursion")
 def test_the_oracle_agrees_with_postgresql(pg: psycopg.Connection) -> None:
-    """Each valid text is accepted by PostgreSQL's json input and its jsonb holds the values
-    the oracle reads; each invalid text is refused by both.
+    """Each valid text is accepted by PostgreSQL's json input; each invalid text is refused by both.
+
+    The jsonb of each valid text holds the values the oracle reads.
     """
     for text in VALID:
         try:
@@ -115,8 +118,9 @@ def test_the_oracle_agrees_with_postgresql(pg: psycopg.Connection) -> None:
 
 @ENGINES
 def test_each_valid_text_flattens_to_the_oracles_values(engine: Engine) -> None:
-    """Each text in its own column (one flatten for all): alone at the root, and as a member
-    beside a row where it is missing.
+    """Each text in its own column (one flatten for all).
+
+    Alone at the root, and as a member beside a row where it is missing.
     """
     names = [f"t{i}" for i in range(len(SHALLOW))]
     alone = pl.DataFrame({n: [t] for n, t in zip(names, SHALLOW, strict=True)})
@@ -231,8 +235,10 @@ def test_flatten_unflatten_gives_back_what_postgresql_holds(
 
 
 def _merge_texts(got: Any, want: Any) -> Any:
-    """``got`` with each string that stands for a JSON subtree of ``want`` (a conflict or a cut
-    object kept as text) read back; plain strings of ``want`` are left as they are.
+    """``got`` with each string that stands for a JSON subtree of ``want`` read back.
+
+    Such a string is a conflict or a cut object kept as text; plain strings of ``want`` are left
+    as they are.
     """
     if isinstance(got, dict) and isinstance(want, dict):
         return {k: _merge_texts(v, want.get(k)) for k, v in got.items()}

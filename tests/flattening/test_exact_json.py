@@ -1,5 +1,6 @@
-"""SPEC §3, JSON as PostgreSQL reads it: the five defects of issue 14, on both engines and
-through ``read_postgres`` (a json and a jsonb column).
+"""SPEC §3, JSON as PostgreSQL reads it: the five defects of issue 14.
+
+Checked on both engines and through ``read_postgres`` (a json and a jsonb column).
 
 1. duplicate keys: the last value wins, on every path and in conflict columns;
 2. and 3. text PostgreSQL's json input rejects (trailing commas, NaN, Infinity, …):

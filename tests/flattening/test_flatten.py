@@ -453,8 +453,9 @@ def test_root_json_null_and_scalars_never_reach_the_arrow_reader(valid_json: boo
 
 
 def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
-    """Pyarrow 26 overflows its stack somewhere below 100,000 levels (the process dies):
-    such rows never reach it.
+    """Pyarrow 26 overflows its stack somewhere below 100,000 levels: such rows never reach it.
+
+    When it overflows, the process dies.
     """
     deep = "[" * 100_000 + "]" * 100_000
     out, report = qf.flatten_with_report(
@@ -466,8 +467,9 @@ def test_nesting_deep_enough_to_crash_arrow_takes_the_duckdb_path() -> None:
 
 @pytest.mark.parametrize("depth", [900, 3_000])
 def test_absurd_nesting_keeps_the_subtree_as_json_text(depth: int) -> None:
-    """Deeper than Python can walk the structure: the deep subtree stays JSON text, and is
-    reported; its siblings and the other columns are flattened.
+    """Deeper than Python can walk the structure: the deep subtree stays JSON text.
+
+    It is reported; its siblings and the other columns are flattened.
     """
     deep = "[" * depth + "]" * depth
     df = pl.DataFrame({"j": ['{"a": ' + deep + ', "b": 1}', None], "k": ['{"x": 1}', '{"x": 2}']})

@@ -1,6 +1,7 @@
-"""The small-table path: all JSON object columns of a small frame read by Arrow in one batch
-(:func:`decode_small_objects`) give, column for column, what :func:`decode_objects` gives
-alone, and the flattened frame is the exact DuckDB engine's.
+"""The small-table path: all JSON object columns of a small frame read by Arrow in one batch.
+
+Read that way (:func:`decode_small_objects`), they give, column for column, what
+:func:`decode_objects` gives alone, and the flattened frame is the exact DuckDB engine's.
 """
 
 from __future__ import annotations

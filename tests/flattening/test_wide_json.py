@@ -1,6 +1,8 @@
-"""SPEC §3, any width with bounded memory: past ``max_columns`` leaf columns per JSON column
-the widest objects stay JSON text, reported with their key count (time and memory of the
-10,000-row case are measured by benchmarks/bench_flatten.py, not here).
+"""SPEC §3, any width with bounded memory.
+
+Past ``max_columns`` leaf columns per JSON column the widest objects stay JSON text, reported
+with their key count (time and memory of the 10,000-row case are measured by
+benchmarks/bench_flatten.py, not here).
 """
 
 from __future__ import annotations
@@ -78,8 +80,10 @@ def test_wide_objects_inside_arrays_keep_the_array_as_text(engine: Engine) -> No
 def test_a_key_or_type_first_seen_after_the_rows_arrow_infers_from_is_not_lost(
     late: dict[str, Any],
 ) -> None:
-    """Arrow infers the schema from the first rows only (memory): a later new key, or a later
-    type change, sends the column to DuckDB instead of being dropped or misread.
+    """Arrow infers the schema from the first rows only (memory).
+
+    A later new key, or a later type change, sends the column to DuckDB instead of being dropped
+    or misread.
     """
     rows: list[Any] = [{"a": i, "pad": "p" * 60} for i in range(6_000)]  # > 64 KiB, 500 rows
     rows[5_999] = late

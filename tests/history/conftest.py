@@ -24,8 +24,9 @@ def rebuilt(
     friction: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     strategies: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
 ) -> QuantumFrames:
-    """``q`` loaded again from its lossless tables, each changed by its function first (the
-    flat frames come from the flattener, as after a real load).
+    """``q`` loaded again from its lossless tables, each changed by its function first.
+
+    The flat frames come from the flattener, as after a real load.
     """
     raw = SourceTables(
         teams=teams(q.raw.teams) if teams else q.raw.teams,

@@ -1,5 +1,6 @@
-"""Fixtures for the operations: the bundled sample and the same data through PostgreSQL
-(small hand-made frames for edge cases: ``tests._helpers.frames.tiny``).
+"""Fixtures for the operations: the bundled sample and the same data through PostgreSQL.
+
+Small hand-made frames for edge cases are in ``tests._helpers.frames.tiny``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""``quantum_frames.ops`` re-exports the operation functions, and no public name anywhere in
-the package shadows a module.
+"""``quantum_frames.ops`` re-exports the operation functions.
+
+No public name anywhere in the package shadows a module.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Friction with several seasons: each pair's newest season by default, ``season=`` to name
-one, never two rows for one fixture, never an older season silently (eager and lazy alike).
+"""Friction with several seasons: each pair's newest season by default, ``season=`` to name one.
+
+Never two rows for one fixture, never an older season silently (eager and lazy alike).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ OLD, NEW = "2024-2025", "2025-2026"
 
 @pytest.fixture(scope="module")
 def two_seasons() -> QuantumFrames:
-    """The sample with an older season of every pair placed *before* the newer rows, each
-    older score 1 - the newer one (so a wrong pick shows).
+    """The sample with an older season of every pair placed *before* the newer rows.
+
+    Each older score is 1 - the newer one (so a wrong pick shows).
     """
     q = qf.sample()
     assert set(q.friction["season"].unique()) == {NEW}

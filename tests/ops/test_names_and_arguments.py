@@ -1,5 +1,6 @@
-"""Issue 16: wrong arguments, typos and names — one error family, lists, aliases, ids, and
-the same checks on eager and lazy frames.
+"""Issue 16: wrong arguments, typos and names — one error family.
+
+Lists, aliases, ids, and the same checks on eager and lazy frames.
 """
 
 from __future__ import annotations

@@ -221,8 +221,9 @@ def _reference_best(strategies: list[dict[str, Any]], team: str, context: dict[s
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_best_strategies_equals_a_reference_on_random_strategies(data: st.DataObject) -> None:
-    """Random strategies (ties, null conviction/roi, inactive ones, list and scalar filters)
-    and random fixtures: every row gets what the obvious per-row rule gives.
+    """Random strategies and random fixtures: every row gets what the obvious per-row rule gives.
+
+    The strategies have ties, null conviction/roi, inactive ones, list and scalar filters.
     """
     venues, tiers = ["home", "away"], ["ELITE", "TOP6", "MID"]
     filters = st.one_of(

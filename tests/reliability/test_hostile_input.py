@@ -90,8 +90,9 @@ def test_keys_holding_the_separator(pg: psycopg.Connection, pg_dsn: str, schema:
 
 
 def test_nan_and_infinity_in_a_json_text_column() -> None:
-    """Not JSON: PostgreSQL's json input rejects them, so does the flattener (they were read as
-    NaN / inf floats before).
+    """Not JSON: PostgreSQL's json input rejects them, so does the flattener.
+
+    They were read as NaN / inf floats before.
     """
     for text in ['{"x": NaN, "y": 1.5}', '{"x": 1, "y": -Infinity}', "[NaN]"]:
         df = pl.DataFrame({"j": ['{"x": 2}', text]})

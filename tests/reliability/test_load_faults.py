@@ -13,8 +13,9 @@ from tests._helpers.network import delayed_proxy, silent_listener
 
 
 def _load_while_killing(pg_dsn: str, schema: str) -> tuple[int, dict[str, object], float]:
-    """Load ``schema`` on a thread while a second connection terminates its active backends;
-    return (backends killed, the load's result or error, seconds taken).
+    """Load ``schema`` on a thread while a second connection terminates its active backends.
+
+    Return (backends killed, the load's result or error, seconds taken).
     """
     result: dict[str, object] = {}
 
@@ -43,8 +44,10 @@ def _load_while_killing(pg_dsn: str, schema: str) -> tuple[int, dict[str, object
 
 
 def test_backend_killed_mid_load(pg_dsn: str, scale50: str) -> None:
-    """pg_terminate_backend from a second connection while a scale-50 load reads. On a fast
-    machine a load can end between two polls: the scenario is run again (at most 5 times).
+    """pg_terminate_backend from a second connection while a scale-50 load reads.
+
+    On a fast machine a load can end between two polls: the scenario is run again (at most 5
+    times).
     """
     for _ in range(5):
         killed, result, elapsed = _load_while_killing(pg_dsn, scale50)
@@ -96,8 +99,9 @@ def test_statement_timeout_bounds_a_slow_read(pg_dsn: str, scale50: str) -> None
 def test_a_timeout_in_one_partition_names_the_timeout_in_its_hint(
     pg_dsn: str, scale50: str
 ) -> None:
-    """With partitions, whichever error connectorx reports — the timed-out partition's, or a
-    sibling's cancelled 'due to user request' — the hint names statement_timeout.
+    """With partitions, whichever error connectorx reports, the hint names statement_timeout.
+
+    The error may be the timed-out partition's, or a sibling's cancelled 'due to user request'.
     """
     with pytest.raises(qf.SourceError, match="canceling statement") as info:
         qf.read_postgres(pg_dsn, schema=scale50, statement_timeout=0.001, partition_rows=1)

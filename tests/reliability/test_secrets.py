@@ -124,8 +124,10 @@ SCRAM_ROLE = "qf_scram_reader"
 
 @pytest.fixture(scope="module")
 def scram_dsn(pg_dsn: str, sample_schema: str) -> Iterator[str]:
-    """A keyword DSN (without password) of a read-only role that must authenticate with
-    scram-sha-256: the test server's pg_hba.conf gets a rule for that role only, reloaded.
+    """A keyword DSN (without password) of a read-only role that must use scram-sha-256.
+
+    The role must authenticate with scram-sha-256: the test server's pg_hba.conf gets a rule for
+    that role only, reloaded.
     """
     with psycopg.connect(pg_dsn, autocommit=True) as admin:
         row = admin.execute("SHOW hba_file").fetchone()
@@ -176,8 +178,9 @@ def _leaks(value: object, depth: int = 0) -> bool:
 
 
 def assert_no_secret_in(error: BaseException) -> None:
-    """No frame of the traceback (outside this test file) holds the password in a local, and
-    no exception of the chain holds it (nor a driver's error object that carries it).
+    """No frame of the traceback (outside this test file) holds the password in a local.
+
+    No exception of the chain holds it either (nor a driver's error object that carries it).
     """
     tb = error.__traceback__
     frames = 0
@@ -228,8 +231,10 @@ def test_a_failed_login_holds_the_password_in_no_frame_and_no_chained_error(
 def test_a_failed_read_after_login_holds_no_uri_in_any_frame(
     scram_dsn: str, sample_schema: str
 ) -> None:
-    """Logged in (the right password), then connectorx fails: the URI it was given, with the
-    percent-encoded password, is in no frame local and no chained error.
+    """Logged in (the right password), then connectorx fails: its URI leaks nowhere.
+
+    The URI it was given, with the percent-encoded password, is in no frame local and no chained
+    error.
     """
     with pytest.raises(qf.SourceError, match="canceling statement") as info:
         qf.read_postgres(

@@ -161,8 +161,9 @@ def test_sigkill_at_any_step_of_an_overwrite_leaves_the_old_or_the_new_snapshot(
 
 @pytest.mark.parametrize("mode", ["exchange"])
 def test_a_reader_always_finds_the_target_during_overwrites(tmp_path: Path, mode: str) -> None:
-    """While another process overwrites a snapshot again and again, the target is never
-    missing (the swap is one step); every read of it is a whole snapshot, old or new.
+    """While another process overwrites a snapshot again and again, the target is never missing.
+
+    The swap is one step; every read of it is a whole snapshot, old or new.
     """
     target = qf.sample().write_snapshot(tmp_path / "snap", as_of="2025-01-01")
     script = (
@@ -281,8 +282,10 @@ def test_disk_full_mid_write_keeps_earlier_snapshots(
 
 @pytest.mark.slow
 def test_long_corruption_fuzz(tmp_path: Path) -> None:
-    """``pytest -m slow``: 300 random multi-byte corruptions per file: each is a SnapshotError
-    naming the file — or, for whitespace in the manifest (same JSON), an unchanged read.
+    """``pytest -m slow``: 300 random multi-byte corruptions per file.
+
+    Each is a SnapshotError naming the file — or, for whitespace in the manifest (same JSON), an
+    unchanged read.
     """
     sample = qf.sample()
     path = sample.write_snapshot(tmp_path / "snap")

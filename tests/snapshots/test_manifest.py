@@ -78,8 +78,10 @@ def test_to_json_reads_back_equal(written: Path) -> None:
 
 
 def test_every_field_of_the_wrong_type_is_a_manifest_error_naming_it(written: Path) -> None:
-    """Each field in turn given another JSON type (hash recomputed): a ManifestError naming
-    that field (or the array holding it) — except free-form scalars, which stay valid.
+    """Each field in turn given another JSON type (hash recomputed): a ManifestError naming it.
+
+    The error names that field (or the array holding it) — except free-form scalars, which stay
+    valid.
     """
     original = json.loads((written / "manifest.json").read_text())
     free_form: tuple[str, ...] = (
@@ -231,8 +233,9 @@ def sample_frames() -> QuantumFrames:
 def test_a_source_with_nan_and_nested_values_writes_a_snapshot_that_reads(
     tmp_path: Path, sample_frames: QuantumFrames
 ) -> None:
-    """JSON has no NaN: a detail holding one is kept as text, nested ones as their JSON text
-    (written as they came, the snapshot would fail its own read).
+    """JSON has no NaN: a detail holding one is kept as text, nested ones as their JSON text.
+
+    Written as they came, the snapshot would fail its own read.
     """
     from dataclasses import replace
 

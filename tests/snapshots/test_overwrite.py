@@ -90,9 +90,10 @@ def test_a_damaged_snapshot_of_ours_may_be_overwritten(
 def test_a_half_done_replacement_is_undone_by_the_next_access(
     tmp_path: Path, sample: QuantumFrames, name: str
 ) -> None:
-    """A writer killed between its two renames left the old snapshot aside (the second name
-    is the previous protocol's, which the next write used to delete): the next read, listing
-    or write puts it back.
+    """A writer killed between its two renames left the old snapshot aside.
+
+    The second name is the previous protocol's, which the next write used to delete: the next
+    read, listing or write puts it back.
     """
     path = sample.write_snapshot(tmp_path / "snap", as_of="2025-01-01")
     aside = tmp_path / name.format(pid=dead_pid())
@@ -109,8 +110,9 @@ def test_a_half_done_replacement_is_undone_by_the_next_access(
 def test_cli_snapshot_checks_out_and_as_of_before_loading(
     tmp_path: Path, sample: QuantumFrames, capsys: pytest.CaptureFixture[str], unused_port: int
 ) -> None:
-    """The DSN points at a port that refuses: a load first would fail with a connection
-    error instead of these.
+    """The DSN points at a port that refuses.
+
+    A load first would fail with a connection error instead of these.
     """
     dsn = f"postgresql://nobody@127.0.0.1:{unused_port}/none"
     existing = sample.write_snapshot(tmp_path / "snap")

@@ -187,8 +187,9 @@ def test_a_format_1_partitioned_snapshot_still_reads(tmp_path: Path, sample: Qua
 def test_partition_values_must_agree_with_the_directory_names(
     tmp_path: Path, partitioned: Path, value: str | None, message: str
 ) -> None:
-    """Other tools read the values from the directory names, we from the manifest: a
-    manifest saying otherwise is refused, not read two ways.
+    """A manifest that disagrees with the directory names is refused, not read two ways.
+
+    Other tools read the values from the directory names, we from the manifest.
     """
     import shutil
 

@@ -23,8 +23,9 @@ def original(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def replace_teams(snap: Path, frame: pl.DataFrame) -> None:
-    """Put another teams.parquet in place, size and hash updated in the manifest (a crafted
-    or a hand-patched snapshot: everything but the content agrees).
+    """Put another teams.parquet in place, size and hash updated in the manifest.
+
+    A crafted or a hand-patched snapshot: everything but the content agrees.
     """
     path = snap / "teams.parquet"
     frame.write_parquet(path)

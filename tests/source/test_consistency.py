@@ -171,8 +171,9 @@ def test_every_load_is_one_moment_under_a_concurrent_writer(
 
 
 def test_without_one_moment_the_same_loads_break_the_invariants(pg_dsn: str, writer: str) -> None:
-    """consistent=False reads each table and partition at its own moment: the invariants
-    break (this shows the check above can fail). The repr says it was not one moment.
+    """consistent=False reads each table and partition at its own moment: the invariants break.
+
+    This shows the check above can fail. The repr says it was not one moment.
     """
     results = _loads(pg_dsn, writer, 6, consistent=False)
     broken = [r for r in results if r]
@@ -193,9 +194,11 @@ def test_many_loads_under_a_concurrent_writer(pg_dsn: str, writer: str) -> None:
 def test_partitions_are_ranged_in_the_snapshot_rows_deleted_after_the_export_still_load(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
-    """As soon as the first table has arrived, a second session deletes the rows with the
-    highest keys of the others and adds rows above them: the later tables still come back as
-    they were at the export (a range computed outside the snapshot would lose the rows).
+    """The later tables come back as they were at the export, despite a concurrent change.
+
+    As soon as the first table has arrived, a second session deletes the rows with the highest
+    keys of the others and adds rows above them: the later tables still come back as they were
+    at the export (a range computed outside the snapshot would lose the rows).
     """
     seed(pg, schema)
     expected = {
@@ -270,8 +273,9 @@ def test_the_moment_is_recorded_in_the_source_the_repr_and_the_manifest(
 def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
     pg_dsn: str, sample_schema: str
 ) -> None:
-    """PostgreSQL refuses to export from a subtransaction (as a pooler or an old standby
-    refuses for its own reasons): the error says why and names the way out.
+    """PostgreSQL refuses to export from a subtransaction: the error says why and names the way out.
+
+    A pooler or an old standby refuses the same way, for its own reasons.
     """
     from quantum_frames.source._postgres import DEFAULT_TABLES, _plan
 
@@ -288,8 +292,9 @@ def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
 def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
-    """An administrator ends the session holding the snapshot after the first table: the next
-    table cannot import it, and the load fails (never a load mixing two moments).
+    """An administrator ends the session holding the snapshot after the first table.
+
+    The next table cannot import it, and the load fails (never a load mixing two moments).
     """
     seed(pg, schema)
     killed: list[int] = []
@@ -336,8 +341,10 @@ def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
 def test_a_server_idle_timeout_does_not_end_the_snapshot_session(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
-    """A role whose sessions die after 20 ms idle in a transaction: the snapshot session
-    (idle while connectorx reads) turns the timeout off for itself, so the load completes.
+    """A role whose sessions die after 20 ms idle in a transaction: the load still completes.
+
+    The snapshot session (idle while connectorx reads) turns the timeout off for itself, so the
+    load completes.
     """
     seed(pg, schema)
     role = f"{schema}_idle"

@@ -351,8 +351,10 @@ def test_large_tables_are_read_in_partitions_and_sorted(pg_dsn: str, sample_sche
 def test_partitions_of_a_table_stored_out_of_key_order_come_back_sorted(
     pg: psycopg.Connection, pg_dsn: str, schema: str
 ) -> None:
-    """Partitions arrive in any order and are put back in key order without a sort when the
-    table lies in key order; a table that does not (rows inserted backwards) is sorted.
+    """Partitions arrive in any order and are put back in key order.
+
+    No sort is needed when the table lies in key order; a table that does not (rows inserted
+    backwards) is sorted.
     """
     minimal_tables(pg, schema)
     pg.execute(
@@ -373,8 +375,9 @@ def test_load_logs_tables_without_password(
 
 
 def test_a_load_and_a_snapshot_read_never_import_pandas(pg_dsn: str, sample_schema: str) -> None:
-    """Pandas takes ~0.4 s to import: a backtest script's first load must not pay for it
-    (``pyarrow.array`` on Python lists imports it when it is installed).
+    """Pandas takes ~0.4 s to import: a backtest script's first load must not pay for it.
+
+    ``pyarrow.array`` on Python lists imports it when it is installed.
     """
     import subprocess
     import sys

@@ -1,5 +1,7 @@
-"""Column types met in the wild: each loads, kept exactly (as text where Polars has no type)
-and reported — never the connection hint, never a raw Polars error, never a wrong value.
+"""Column types met in the wild: each loads, kept exactly, and reported.
+
+Kept as text where Polars has no type — never the connection hint, never a raw Polars error,
+never a wrong value.
 """
 
 from __future__ import annotations
