@@ -22,7 +22,7 @@ from quantum_frames.history._log import (
     iso,
     load_moments,
 )
-from quantum_frames.snapshots.manifest import parse_when
+from quantum_frames.snapshots.manifest import newest_at_or_before, parse_when
 
 if TYPE_CHECKING:
     import os
@@ -215,16 +215,15 @@ def resolve_moment(
         return root, moments[version]
     if as_of is None:
         return root, moments[-1]
-    cutoff = parse_when(as_of, end_of_day=True)
-    eligible = [m for m in moments if m.as_of <= cutoff]
-    if not eligible:
+    newest = newest_at_or_before(moments, as_of)
+    if newest is None:
         first = moments[0].as_of
         msg = (
             f"no moment of history {root} is as of {as_of} or earlier; the first is as of "
             f"{first:%Y-%m-%d %H:%M:%S} UTC. Hint: pass a later date."
         )
         raise HistoryError(msg, path=root)
-    return root, eligible[-1]
+    return root, newest
 
 
 def open_table(root: Path, name: str, state: TableState) -> DeltaTable:

@@ -23,7 +23,7 @@ import stat
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeVar
 from urllib.parse import quote
 
 from quantum_frames.errors import (
@@ -36,7 +36,7 @@ from quantum_frames.frames import TABLES
 from quantum_frames.source.record import Moment, Scalar, Source, SourceFieldError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "FORMAT",
@@ -100,6 +100,39 @@ def sha256_of(path: Path) -> str:
     """
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+class _HasAsOf(Protocol):
+    @property
+    def as_of(self) -> datetime: ...
+
+
+_M = TypeVar("_M", bound=_HasAsOf)
+
+
+def newest_at_or_before(moments: Sequence[_M], as_of: date | datetime | str) -> _M | None:
+    """The last of ``moments`` (oldest first) whose ``as_of`` is at or before the given day.
+
+    The rule of ``read_snapshot`` and ``read_history``: a bare date means the end of that day.
+
+    Args:
+        moments: snapshots or history moments, oldest first.
+        as_of: the day (or moment) asked for.
+
+    Returns:
+        The newest such moment, or None when every moment is later.
+
+    Examples:
+        >>> from types import SimpleNamespace as S
+        >>> ms = [S(as_of=parse_when("2025-08-01")), S(as_of=parse_when("2025-10-01"))]
+        >>> newest_at_or_before(ms, "2025-09-30").as_of.month
+        8
+        >>> newest_at_or_before(ms, "2025-07-01") is None
+        True
+    """
+    cutoff = parse_when(as_of, end_of_day=True)
+    eligible = [m for m in moments if m.as_of <= cutoff]
+    return eligible[-1] if eligible else None
 
 
 def parse_when(value: date | datetime | str, *, end_of_day: bool = False) -> datetime:

@@ -27,7 +27,14 @@ from quantum_frames.errors import SnapshotError
 from quantum_frames.flattening import report_frame
 from quantum_frames.frames import TABLES, FrictionFrame, LazySourceTables, QuantumFrames
 from quantum_frames.snapshots._swap import recover
-from quantum_frames.snapshots.manifest import MANIFEST, ColumnEntry, Manifest, TablePart, parse_when
+from quantum_frames.snapshots.manifest import (
+    MANIFEST,
+    ColumnEntry,
+    Manifest,
+    TablePart,
+    newest_at_or_before,
+    parse_when,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -376,16 +383,15 @@ def resolve_snapshot(
     found = resolve_history(root)
     if as_of is None:
         return found[-1]
-    cutoff = parse_when(as_of, end_of_day=True)
-    eligible = [m for m in found if m.as_of <= cutoff]
-    if not eligible:
+    newest = newest_at_or_before(found, as_of)
+    if newest is None:
         first = found[0].as_of
         msg = (
             f"no snapshot in {root} is as of {as_of} or earlier; the first is as of "
             f"{first:%Y-%m-%d %H:%M:%S} UTC. Hint: pass a later date."
         )
         raise SnapshotError(msg, path=root)
-    return eligible[-1]
+    return newest
 
 
 def _check_alias(snapshot: Path) -> None:
