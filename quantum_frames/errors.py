@@ -126,40 +126,38 @@ class QuantumFramesError(Exception):
         return (_rebuild, (type(self), self.args, self.__dict__))
 
 
-class InvalidArgumentError(QuantumFramesError, ValueError):
+class _ArgumentError(QuantumFramesError):
+    """An argument the call cannot use (the two public kinds below share this constructor).
+
+    Attributes:
+        argument: the argument's name, as the caller wrote it.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        """Build the error.
+
+        Args:
+            message: what was wrong and what to do, ending in a hint.
+            argument: the argument's name, as the caller wrote it.
+        """
+        super().__init__(message)
+        self.argument = argument
+
+
+class InvalidArgumentError(_ArgumentError, ValueError):
     """An argument has a value the call cannot use.
 
     Attributes:
         argument: the argument's name, as the caller wrote it.
     """
 
-    def __init__(self, message: str, *, argument: str | None = None) -> None:
-        """Build the error.
 
-        Args:
-            message: what was wrong and what to do, ending in a hint.
-            argument: the argument's name, as the caller wrote it.
-        """
-        super().__init__(message)
-        self.argument = argument
-
-
-class InvalidArgumentTypeError(QuantumFramesError, TypeError):
+class InvalidArgumentTypeError(_ArgumentError, TypeError):
     """An argument has a type the call cannot use.
 
     Attributes:
         argument: the argument's name, as the caller wrote it.
     """
-
-    def __init__(self, message: str, *, argument: str | None = None) -> None:
-        """Build the error.
-
-        Args:
-            message: what was wrong and what to do, ending in a hint.
-            argument: the argument's name, as the caller wrote it.
-        """
-        super().__init__(message)
-        self.argument = argument
 
 
 class SourceError(QuantumFramesError, ConnectionError):
