@@ -233,9 +233,10 @@ def _fetch_and_flatten(
     flatten_s: dict[str, float] = {}
 
     def flatten_one(
-        name: str, frame: pl.DataFrame, json_cols: list[str]
+        name: str, frame: pl.DataFrame, info: TableInfo
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         t = time.perf_counter()
+        json_cols = info.json_columns
         result = flatten_with_report(  # PostgreSQL checked every json/jsonb value
             frame,
             json_cols,
@@ -243,6 +244,7 @@ def _fetch_and_flatten(
             max_depth=max_depth,
             max_columns=max_columns,
             valid_json=True,
+            _unique_keys=info.jsonb_columns,  # jsonb keeps one member per key
         )
         flatten_s[name] = time.perf_counter() - t
         bar.step(
@@ -259,7 +261,7 @@ def _fetch_and_flatten(
 
         def on_table(info: TableInfo, frame: pl.DataFrame, seconds: float) -> None:
             bar.step(f"fetched {info.display}: {frame.height:,} rows in {seconds:.2f}s")
-            futures[info.logical] = pool.submit(flatten_one, info.logical, frame, info.json_columns)
+            futures[info.logical] = pool.submit(flatten_one, info.logical, frame, info)
 
         fetched = fetch_tables(dsn, on_table=on_table, **fetch_options)
         t = time.perf_counter()

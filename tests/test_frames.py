@@ -40,8 +40,8 @@ def test_timings_total_covers_the_whole_call(
     q = qf.read_postgres(pg_dsn, schema=sample_schema)
     waited = time.perf_counter() - t0
     t = q.timings
-    fetch = sum(t[k] for k in ("catalog", "teams", "friction", "strategies"))
-    assert fetch + t["flatten_wait"] + 0.9 <= t["total"] <= waited  # all of it inside
+    assert all(t[k] <= t["fetch"] for k in ("teams", "friction", "strategies"))  # maybe at once
+    assert t["catalog"] + t["fetch"] + t["flatten_wait"] + 0.9 <= t["total"] <= waited  # all in
     assert "(alongside the fetch)" in summary(q)
     assert "total" in summary(q)
 

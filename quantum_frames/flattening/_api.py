@@ -23,7 +23,7 @@ from quantum_frames.flattening._leaf import Leaf, struct_leaves
 from quantum_frames.flattening._route import decode_text_columns
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
     from quantum_frames.flattening._route import Engine
 
@@ -139,6 +139,7 @@ def flatten_with_report(
     valid_json: bool = False,
     _engine: Engine = "auto",
     _window: int = WINDOW,
+    _unique_keys: Collection[str] = (),
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Like :func:`flatten`, also returning the report (see :data:`REPORT_SCHEMA`).
 
@@ -151,7 +152,9 @@ def flatten_with_report(
     only if the promise holds, so leave it False for text of unknown origin.
 
     ``_engine`` and ``_window`` are for tests: ``_engine="duckdb"`` turns the Arrow fast path
-    off, ``_window`` sets the rows per DuckDB structure query.
+    off, ``_window`` sets the rows per DuckDB structure query. ``_unique_keys`` names the
+    columns known to hold no object with a repeated key (``jsonb`` text, as the loader reads it):
+    the DuckDB path skips looking for one there.
 
     Args:
         frame: the frame; it is not modified.
@@ -162,6 +165,7 @@ def flatten_with_report(
         valid_json: every value is known to be valid JSON.
         _engine: for tests (see above).
         _window: for tests (see above).
+        _unique_keys: for the loader (see above).
 
     Returns:
         ``(flat frame, report)``: the report has one row per flat column.
@@ -215,6 +219,7 @@ def flatten_with_report(
         max_columns=max_columns,
         engine=_engine,
         window=_window,
+        unique_keys=_unique_keys,
     ):
         leaves[leaf.source].append(leaf)
     for c in struct_cols:

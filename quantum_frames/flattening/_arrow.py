@@ -152,9 +152,12 @@ def decode_small_objects(
     cost of one Arrow read, one Polars import and one check query per column. Here the
     columns of each row are joined into one object, ``{"0": <col 0>, "1": <col 1>, …}``,
     read once and split back. Only a column whose every step succeeds in the batch takes its
-    result from it; any other (a check that declines, more than ``_PREFIX_BYTES`` of text,
-    a read error naming it, a schema Arrow's path would decline) is handed to
-    :func:`decode_objects` on its own, so the result is that function's, column for column.
+    result from it; a column a batch read raised on (Arrow names it: a type conflict, a
+    duplicate key) takes the exact DuckDB path, as it would from :func:`decode_objects` (the
+    same reader raises on it alone); any other (a check that declines, more than
+    ``_PREFIX_BYTES`` of text, a schema Arrow's path would decline) is handed to
+    :func:`decode_objects` on its own. Both engines give the same leaves (the tests hold them
+    equal), so the result is column for column what decoding one column at a time gives.
 
     Args:
         df: the frame holding the columns.
@@ -170,33 +173,75 @@ def decode_small_objects(
         text.str.starts_with("{").all().name.prefix("objects:"),
         text.str.len_bytes().sum().name.prefix("size:"),
         text.str.len_bytes().max().name.prefix("longest:"),
-        text.str.contains("\\u", literal=True).any().name.prefix("escapes:"),
-        text.str.contains(RISKY_NUMBER_SCREEN).any().name.prefix("risky:"),
-        text.str.contains(_FLOAT_SCREEN).any().name.prefix("floats:"),
     ).row(0, named=True)
-    batch = [  # the columns decode_objects would read in one block, with nothing to decline
+    shaped = [  # the columns decode_objects would read in one block, by their shape
         c
         for c in cols
         if stats[f"some:{c}"]
         and stats[f"objects:{c}"]
-        and not stats[f"risky:{c}"]
-        and not stats[f"escapes:{c}"]
         and (stats[f"longest:{c}"] or 0) <= _MAX_BRACKETS
         and (stats[f"size:{c}"] or 0) + 2 * df.height <= _PREFIX_BYTES  # nulls read as {}
     ]
-    floats = {c for c in batch if stats[f"floats:{c}"]}
+    screens = _screens(df, shaped)
+    # ... and with nothing in their text to decline
+    batch = [c for c in shaped if not screens[c]["escapes"] and not screens[c]["risky"]]
+    floats = {c for c in batch if screens[c]["floats"]}
     done: dict[str, list[tuple[tuple[str, ...], pl.Series]]] = {}
+    declined: set[str] = set()  # a batch read failed on them: Arrow raises on them alone too
     for _ in range(_BATCH_READS):
         if len(batch) < 2:
             break
         failed = _read_batch(df, batch, max_columns, floats, done)
         if failed is None:
             break
+        if len(failed) == 1:
+            declined |= failed
         batch = [c for c in batch if c not in failed]
     return {
-        c: done[c] if c in done else decode_objects(df.get_column(c), max_columns=max_columns)
+        c: done[c]
+        if c in done
+        else None
+        if c in declined
+        else decode_objects(df.get_column(c), max_columns=max_columns)
         for c in cols
     }
+
+
+#: Either screen below: text without a match holds neither a risky number nor a double to check.
+_NUMBER_SCREENS: Final = "(?-u)" + "|".join(
+    p.removeprefix("(?-u)") for p in (RISKY_NUMBER_SCREEN, _FLOAT_SCREEN)
+)
+
+
+def _screens(df: pl.DataFrame, cols: list[str]) -> dict[str, dict[str, bool]]:
+    r"""Per column, whether its text holds ``\u``, a risky number or a double to check.
+
+    Risky: a number a Float64 may not hold exactly (:data:`RISKY_NUMBER_SCREEN`); a double to
+    check: :data:`_FLOAT_SCREEN`. The two number screens run as one regex (their union) over
+    every column; only the columns it matches (few, in the usual data) run each screen on its
+    own: one scan of the text instead of two.
+    """
+    if not cols:
+        return {}
+    text = pl.col(cols)
+    first = df.select(
+        text.str.contains("\\u", literal=True).any().name.prefix("escapes:"),
+        text.str.contains(_NUMBER_SCREENS).any().name.prefix("numbers:"),
+    ).row(0, named=True)
+    out = {
+        c: {"escapes": bool(first[f"escapes:{c}"]), "risky": False, "floats": False} for c in cols
+    }
+    numeric = [c for c in cols if first[f"numbers:{c}"]]
+    if numeric:
+        text = pl.col(numeric)
+        second = df.select(
+            text.str.contains(RISKY_NUMBER_SCREEN).any().name.prefix("risky:"),
+            text.str.contains(_FLOAT_SCREEN).any().name.prefix("floats:"),
+        ).row(0, named=True)
+        for c in numeric:
+            out[c]["risky"] = bool(second[f"risky:{c}"])
+            out[c]["floats"] = bool(second[f"floats:{c}"])
+    return out
 
 
 def _read_batch(

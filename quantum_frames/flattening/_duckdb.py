@@ -39,7 +39,7 @@ from quantum_frames.flattening._text import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Collection, Iterator, Sequence
 
 __all__ = ["WINDOW", "check_valid", "decode"]
 
@@ -167,6 +167,7 @@ def decode(
     *,
     max_columns: int | None = None,
     window: int = WINDOW,
+    unique_keys: Collection[str] = (),
 ) -> list[Leaf]:
     """The leaves of JSON text columns ``cols`` of ``df``, decoded exactly.
 
@@ -180,6 +181,8 @@ def decode(
         max_depth: objects nested deeper than this many keys stay JSON text.
         max_columns: leaf columns per JSON column; past it the widest objects stay JSON text.
         window: rows per structure query (tests make it tiny to exercise the merge).
+        unique_keys: columns known to hold no object with a repeated key (jsonb text): no
+            duplicate-key pass over them.
 
     Returns:
         The leaves of every column, in column then first-seen key order.
@@ -188,13 +191,20 @@ def decode(
         FlattenError: a value is not valid JSON.
     """
     try:
-        return _decode_with_duckdb(df, cols, max_depth, max_columns, window)
+        return _decode_with_duckdb(df, cols, max_depth, max_columns, window, unique_keys)
     except RecursionError:
         if len(cols) > 1:
             return [
                 leaf
                 for c in cols
-                for leaf in decode(df, [c], max_depth, max_columns=max_columns, window=window)
+                for leaf in decode(
+                    df,
+                    [c],
+                    max_depth,
+                    max_columns=max_columns,
+                    window=window,
+                    unique_keys=unique_keys,
+                )
             ]
         why = "nested too deep to flatten (hundreds of levels); kept as JSON text"
         return [Leaf(cols[0], (), "JSON", json_nulls(df.get_column(cols[0])), conflict=why)]
@@ -206,8 +216,9 @@ def _decode_with_duckdb(
     max_depth: int | None,
     max_columns: int | None,
     window: int,
+    unique_keys: Collection[str],
 ) -> list[Leaf]:
-    prepared, marked = _prepare(df, cols)
+    prepared, marked = _prepare(df, cols, unique_keys)
     table = prepared.to_arrow(compat_level=pl.CompatLevel.newest())  # string views: no copy
     con = _duckdb_cursor()
     try:
@@ -245,16 +256,19 @@ def _decode_with_duckdb(
         con.close()
 
 
-def _prepare(df: pl.DataFrame, cols: Sequence[str]) -> tuple[pl.DataFrame, dict[str, Tag]]:
+def _prepare(
+    df: pl.DataFrame, cols: Sequence[str], unique_keys: Collection[str] = ()
+) -> tuple[pl.DataFrame, dict[str, Tag]]:
     """The columns as DuckDB is to read them, and each marked column's tag.
 
-    Duplicate keys are dropped but the last; numbers a Float64 may not hold are marked as tagged
-    strings (see :mod:`._text`).
+    Duplicate keys are dropped but the last (not looked for in ``unique_keys``: jsonb keeps one
+    member per key); numbers a Float64 may not hold are marked as tagged strings (see
+    :mod:`._text`).
     """
     out: list[pl.Series] = []
     marked: dict[str, Tag] = {}
     for c in cols:
-        text = last_wins(df.get_column(c))
+        text = df.get_column(c) if c in unique_keys else last_wins(df.get_column(c))
         tagged = mark_numbers(text)
         if tagged is not None:
             text, marked[c] = tagged

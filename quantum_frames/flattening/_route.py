@@ -18,7 +18,7 @@ from quantum_frames.flattening import _duckdb
 from quantum_frames.flattening._leaf import Leaf
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Sequence
 
 __all__ = ["Engine", "decode_text_columns"]
 
@@ -40,6 +40,7 @@ def decode_text_columns(
     max_columns: int | None = None,
     engine: Engine = "auto",
     window: int = _duckdb.WINDOW,
+    unique_keys: Collection[str] = (),
 ) -> list[Leaf]:
     """Decode JSON text columns on up to ``_WORKERS`` threads.
 
@@ -59,6 +60,7 @@ def decode_text_columns(
         max_columns: leaf columns per JSON column; past it the widest objects stay JSON text.
         engine: ``"duckdb"`` sends every column to the DuckDB engine.
         window: rows per DuckDB structure query.
+        unique_keys: columns known to hold no object with a repeated key (jsonb text).
 
     Returns:
         The leaves of every column, in column then first-seen key order.
@@ -83,7 +85,9 @@ def decode_text_columns(
         return decode_objects(df.get_column(c), max_columns=max_columns)
 
     def exactly(group: list[str]) -> list[Leaf]:
-        return _duckdb.decode(df, group, max_depth, max_columns=max_columns, window=window)
+        return _duckdb.decode(
+            df, group, max_depth, max_columns=max_columns, window=window, unique_keys=unique_keys
+        )
 
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="qf-flatten")

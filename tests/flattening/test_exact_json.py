@@ -232,6 +232,22 @@ def test_read_postgres_duplicate_keys(pg: psycopg.Connection, pg_dsn: str, schem
     assert json.loads(q.raw.teams["dj"].item(), object_pairs_hook=list)[0] == ("a", "b")
 
 
+def test_read_postgres_duplicate_keys_in_conflict_columns(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """A type conflict sends both columns to the DuckDB engine.
+
+    There the jsonb column skips the duplicate-key pass (jsonb keeps one member per key);
+    the json column must not: its last member wins, as PostgreSQL's ``->>`` says.
+    """
+    q = load(pg, pg_dsn, schema, '{"a": "b", "a": "c", "p": 1}', '{"a": "d", "p": "x"}')
+    for col in ("dj", "db"):
+        assert q.teams[f"{col}.a"].to_list() == ["c", "d"], col
+        assert q.teams[f"{col}.p"].to_list() == ["1", '"x"'], col
+    assert q.report.filter(pl.col("column") == "dj.p")["conflict"].item() is not None
+    assert json.loads(q.raw.teams["dj"][0], object_pairs_hook=list)[0] == ("a", "b")
+
+
 @pytest.mark.usefixtures("schema")
 def test_read_postgres_never_receives_invalid_json(pg: psycopg.Connection) -> None:
     """PostgreSQL's own json input is the reference: it refuses what the flattener refuses."""

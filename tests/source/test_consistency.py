@@ -161,21 +161,33 @@ def _teams_now(pg: psycopg.Connection, schema: str) -> int:
     return int(row[0]) if row else 0
 
 
+@pytest.mark.parametrize(
+    "partition_rows",
+    [1, 10**9],
+    ids=["partitions, one table after the other", "small tables, read at once"],
+)
 def test_every_load_is_one_moment_under_a_concurrent_writer(
-    pg: psycopg.Connection, pg_dsn: str, writer: str
+    pg: psycopg.Connection, pg_dsn: str, writer: str, partition_rows: int
 ) -> None:
     before = _teams_now(pg, writer)
-    results = _loads(pg_dsn, writer, 6)
+    results = _loads(pg_dsn, writer, 6, partition_rows=partition_rows)
     assert _teams_now(pg, writer) > before + 6, "the writer did not write during the loads"
     assert results == [[]] * len(results)
 
 
-def test_without_one_moment_the_same_loads_break_the_invariants(pg_dsn: str, writer: str) -> None:
+@pytest.mark.parametrize(
+    ("partition_rows", "loads"),
+    [(1, 6), (10**9, 12)],  # read at once, the tables' moments lie closer: more loads to tell
+    ids=["partitions, one table after the other", "small tables, read at once"],
+)
+def test_without_one_moment_the_same_loads_break_the_invariants(
+    pg_dsn: str, writer: str, partition_rows: int, loads: int
+) -> None:
     """consistent=False reads each table and partition at its own moment: the invariants break.
 
     This shows the check above can fail. The repr says it was not one moment.
     """
-    results = _loads(pg_dsn, writer, 6, consistent=False)
+    results = _loads(pg_dsn, writer, loads, consistent=False, partition_rows=partition_rows)
     broken = [r for r in results if r]
     assert broken, "no load broke an invariant: the writer or the data is too small to tell"
     q = qf.read_postgres(pg_dsn, schema=writer, consistent=False, progress=False)
@@ -382,3 +394,41 @@ def test_a_server_idle_timeout_does_not_end_the_snapshot_session(
         assert result.frames["strategies"].height == TEAMS * STRATEGIES
     finally:
         pg.execute(f'DROP OWNED BY "{role}"; DROP ROLE "{role}"')
+
+
+def test_a_failing_read_among_tables_read_at_once_fails_the_load_and_leaves_no_session(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """Small tables are read at once; one failing read is the load's error, naming its table.
+
+    The other reads end before the snapshot session closes, and no session of the load is left.
+    """
+    seed(pg, schema)
+    pg.execute(
+        f'CREATE VIEW "{schema}".strategies_boom AS SELECT s.*, '
+        "CASE WHEN s.strategy_id = 7 THEN 1 / 0 ELSE 0 END AS boom "
+        f'FROM "{schema}".quantum_strategies_v3 s'
+    )
+    with pytest.raises(qf.SourceError, match="strategies_boom") as info:
+        qf.read_postgres(
+            pg_dsn,
+            schema=schema,
+            tables={"strategies": "strategies_boom"},
+            partition_rows=10**9,
+            progress=False,
+        )
+    assert "division by zero" in str(info.value)
+    left = pg.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'quantum_frames' "
+        "AND datname = current_database() AND state <> 'idle'"
+    ).fetchone()
+    deadline = time.monotonic() + 10
+    while left and left[0] and time.monotonic() < deadline:  # a backend may still be exiting
+        time.sleep(0.1)
+        left = pg.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'quantum_frames' "
+            "AND datname = current_database() AND state <> 'idle'"
+        ).fetchone()
+    assert left == (0,)
+    q = qf.read_postgres(pg_dsn, schema=schema, partition_rows=10**9, progress=False)
+    assert q.raw.strategies.height == TEAMS * STRATEGIES  # the same load without the view
