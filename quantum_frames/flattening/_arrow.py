@@ -139,7 +139,7 @@ def decode_objects(
         return None
     leaves: list[tuple[tuple[str, ...], pl.Series]] = []
     for key, column in zip(table.column_names, frame.get_columns(), strict=True):
-        _leaves((key,), column, leaves)
+        _leaves((key,), column.alias(key), leaves)  # Polars names a "" column column_0
     return leaves
 
 

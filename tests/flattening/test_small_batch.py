@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import quantum_frames as qf
@@ -53,6 +53,7 @@ OBJECT = st.lists(st.tuples(KEYS, JSON_TEXT), max_size=5).map(_object_text)
     ),
     max_columns=st.sampled_from([8, 1000]),
 )
+@example(data=[["{}"], ['{"": []}']], max_columns=1000)  # an empty key: Polars' "column_0"
 def test_batch_equals_each_column_alone(data: list[list[str | None]], max_columns: int) -> None:
     df = pl.DataFrame(
         {f"c{i}": col for i, col in enumerate(data)},
