@@ -163,16 +163,31 @@ def check_alias_teams(teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame)
 #: key → team_id, the team ids, the team names, the ``(key, team_id, team_name)`` frame.
 _Lookup: TypeAlias = "tuple[dict[str, int], set[int], list[str], pl.DataFrame]"
 
+#: The columns a lookup is built from: the teams' (by identity of the frame), then the
+#: aliases' (the shipped table's when None).
+_KEY_COLUMNS = ("team_id", "team_name", "team_name_normalized")
+
 #: Lookups of eager teams frames, by identity of (teams, aliases): a warm ``q.friction(a, b)``
-#: must not rebuild the keys. Checked against a fingerprint of the key columns, so a frame
-#: changed in place (``df[0, "team_name"] = …``) is never looked up stale.
-_LOOKUPS: dict[tuple[int, int], tuple[Any, Any, int, _Lookup]] = {}
+#: must not rebuild the keys. Each entry holds the very columns it was built from and is used
+#: only while the frames still hold equal ones (``Series.equals``: exact, a few µs), so a
+#: frame changed in place (``df[0, "team_name"] = …``) is never looked up stale.
+_LOOKUPS: dict[tuple[int, int], tuple[Any, Any, tuple[pl.Series, ...], _Lookup]] = {}
 _LOOKUPS_LOCK = threading.Lock()
 
 
-def _fingerprint(teams: pl.DataFrame) -> int:
-    cols = [c for c in ("team_id", "team_name", "team_name_normalized") if c in teams.columns]
-    return hash((teams.height, int(teams.select(cols).hash_rows().sum())))
+def _built_from(teams: pl.DataFrame, aliases: pl.DataFrame | None) -> tuple[pl.Series, ...]:
+    """The columns a lookup of ``teams`` and ``aliases`` depends on (never copied)."""
+    table = default_aliases() if aliases is None else aliases
+    names = teams.columns
+    mine = [teams.get_column(c) for c in _KEY_COLUMNS if c in names]
+    return (*mine, *table.get_columns())
+
+
+def _same_columns(held: tuple[pl.Series, ...], now: tuple[pl.Series, ...]) -> bool:
+    return len(held) == len(now) and all(
+        a.name == b.name and a.equals(b, check_dtypes=True, null_equal=True)
+        for a, b in zip(held, now, strict=True)
+    )
 
 
 def _lookup(teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame | None) -> _Lookup:
@@ -180,20 +195,20 @@ def _lookup(teams: pl.DataFrame | pl.LazyFrame, aliases: pl.DataFrame | None) ->
     if isinstance(teams, pl.LazyFrame):
         return _build_lookup(teams, aliases)
     slot = (id(teams), id(aliases))
-    mark = _fingerprint(teams)
+    columns = _built_from(teams, aliases)
     with _LOOKUPS_LOCK:
         hit = _LOOKUPS.get(slot)
     same_aliases = hit is not None and (
         (hit[1] is None and aliases is None) or (hit[1] is not None and hit[1]() is aliases)
     )
-    if hit is not None and same_aliases and hit[0]() is teams and hit[2] == mark:
+    if hit is not None and same_aliases and hit[0]() is teams and _same_columns(hit[2], columns):
         return hit[3]
     built = _build_lookup(teams, aliases)
     with _LOOKUPS_LOCK:
         _LOOKUPS[slot] = (
             weakref.ref(teams),
             None if aliases is None else weakref.ref(aliases),
-            mark,
+            columns,
             built,
         )
     weakref.finalize(teams, _LOOKUPS.pop, slot, None)

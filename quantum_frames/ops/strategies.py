@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
 from quantum_frames.errors import InvalidArgumentError, InvalidArgumentTypeError, MissingColumnError
-from quantum_frames.ops._frames import as_polars
+from quantum_frames.ops._frames import as_polars, derived, equal_to
 from quantum_frames.ops.friction import check_scale, report_unknown_teams
 from quantum_frames.ops.names import closest, name_ids, resolve_team_ids
 
@@ -163,14 +163,98 @@ def best_strategy(
     flat_context = _flatten_context(context or {}, separator)
     check_context(strategies, flat_context, separator=separator, strict=strict)
     fixture = pl.DataFrame([{"team": team_id, **flat_context}])
-    chosen = best_strategies(strategies, teams, fixture, separator=separator, aliases=aliases)
-    strategy_id = chosen.get_column("strategy_id").item()
+    strategy_id = _best_of_one_team(strategies, teams, fixture, team_id, separator)
+    if strategy_id is _UNSURE:
+        chosen = best_strategies(strategies, teams, fixture, separator=separator, aliases=aliases)
+        strategy_id = chosen.get_column("strategy_id").item()
     if strategy_id is None:
         return None
-    row = strategies_raw.filter(pl.col("strategy_id") == strategy_id).row(0, named=True)
+    row = _raw_row(strategies_raw, strategy_id)
     return {
         k: json.loads(v) if k in json_columns and isinstance(v, str) else v for k, v in row.items()
     }
+
+
+def _raw_row(strategies_raw: pl.DataFrame, strategy_id: Any) -> dict[str, Any]:
+    """The first row of ``strategies_raw`` whose strategy_id is ``strategy_id``, as a dict."""
+    if isinstance(strategies_raw, pl.DataFrame) and "strategy_id" in strategies_raw.columns:
+        mask = equal_to(strategies_raw.get_column("strategy_id"), strategy_id)
+        if mask is not None:
+            at = mask.arg_true()
+            if at.len():
+                return strategies_raw.row(int(at[0]), named=True)
+    return strategies_raw.filter(pl.col("strategy_id") == strategy_id).row(0, named=True)
+
+
+#: :func:`_best_of_one_team` cannot say: the general query decides.
+_UNSURE: Final = object()
+
+
+def _best_of_one_team(
+    strategies: pl.DataFrame | pl.LazyFrame,
+    teams: pl.DataFrame | pl.LazyFrame,
+    fixture: pl.DataFrame,
+    team_id: int,
+    separator: str,
+) -> Any:
+    """The strategy_id :func:`best_strategies` picks for ``fixture`` (one row), in one query.
+
+    ``fixture`` is the one row of a known ``team_id``: no names to match, so the team's own
+    few strategies stand in for the join of every fixture row with every team's candidates
+    (same filters, same conditions, same order, the first that applies). :data:`_UNSURE`
+    where the general query could differ: lazy frames, team ids of different dtypes (its
+    join would refuse them), a column name of its own (``__…``) or a ``team`` filter.
+    """
+    if not isinstance(strategies, pl.DataFrame) or not isinstance(teams, pl.DataFrame):
+        return _UNSURE
+    st_schema = strategies.schema
+    fx_schema = fixture.schema
+    if (
+        "team_id" not in st_schema
+        or "team_id" not in teams.columns
+        or st_schema["team_id"] != teams.get_column("team_id").dtype
+        or "strategy_id" not in st_schema
+        or any(c.startswith("__") for c in fx_schema)
+    ):
+        return _UNSURE
+    prefix = FILTERS + separator
+    filter_cols: list[str] = [c for c in st_schema if c.startswith(prefix)]
+    if any(c[len(prefix) :] == "team" for c in filter_cols):
+        return _UNSURE
+    mine = equal_to(strategies.get_column("team_id"), team_id)
+    if mine is None:
+        return _UNSURE
+    if "is_active" in st_schema:
+        if st_schema["is_active"] != pl.Boolean:
+            return _UNSURE
+        mine = mine & strategies.get_column("is_active")  # a null drops the row, as False
+    conditions = [_applies(c, st_schema[c], c[len(prefix) :], fx_schema) for c in filter_cols]
+    order: list[str] = [c for c in _ORDER if c in st_schema]
+    # the team's few candidates, each beside the fixture's row (what the join gives)
+    mine_cols = [
+        strategies.get_column(c).filter(mine).alias(f"__s_{c}")
+        for c in dict.fromkeys(["strategy_id", *order, *filter_cols])
+    ]
+    height = mine_cols[0].len()
+    if not height:
+        return None
+    if conditions:
+        beside = pl.DataFrame(
+            [*mine_cols, *(fixture.get_column(c).new_from_index(0, height) for c in fx_schema)]
+        )
+        applies = beside.select(pl.all_horizontal(conditions)).to_series()
+        mine_cols = [s.filter(applies) for s in mine_cols]
+        if not mine_cols[0].len():
+            return None
+    # the best of those that apply: a stable sort (sorting all, then keeping those that
+    # apply, as the general query does, leaves them in this order)
+    ranked = pl.DataFrame(mine_cols).sort(
+        [f"__s_{c}" for c in order],
+        descending=[c != "strategy_id" for c in order],
+        nulls_last=True,
+        maintain_order=True,
+    )
+    return ranked.get_column("__s_strategy_id").item(0)
 
 
 def check_context(
@@ -206,13 +290,9 @@ def check_context(
         )
     asked = {k: v for k, v in context.items() if k in keys and v is not None}
     if asked:
-        columns = [
-            pl.col(keys[k]).explode() if isinstance(schema[keys[k]], pl.List) else pl.col(keys[k])
-            for k in asked
-        ]
-        used = lf.select(c.drop_nulls().unique().implode() for c in columns).collect()
+        used = _used_values(strategies, [keys[k] for k in asked], schema)
         for key, value in asked.items():
-            values = used.get_column(keys[key]).item().to_list()
+            values = list(used[keys[key]])
             if value in values or str(value) in map(str, values):
                 continue
             # a value no filter names is a legitimate context ("MID" when the filters name
@@ -228,6 +308,33 @@ def check_context(
         raise InvalidArgumentError(msg, argument="context")
     msg = head + " Hint: use the keys and values listed, or pass strict=True to refuse."
     warnings.warn(msg, ContextWarning, stacklevel=4)
+
+
+def _used_values(
+    strategies: pl.DataFrame | pl.LazyFrame, columns: list[str], schema: pl.Schema
+) -> dict[str, tuple[Any, ...]]:
+    """The distinct non-null values of each filter column (a list column's items).
+
+    For an eager frame, derived once per content of each column (:func:`derived`).
+    """
+
+    def expr(c: str) -> pl.Expr:
+        col = pl.col(c).explode() if isinstance(schema[c], pl.List) else pl.col(c)
+        return col.drop_nulls().unique().implode()
+
+    if isinstance(strategies, pl.DataFrame):
+        frame = strategies
+        return {
+            c: derived(
+                frame,
+                "filter values",
+                [c],
+                lambda c=c: tuple(frame.select(expr(c)).item().to_list()),  # type: ignore[misc]
+            )
+            for c in columns
+        }
+    used = strategies.select(expr(c) for c in columns).collect()
+    return {c: tuple(used.get_column(c).item().to_list()) for c in columns}
 
 
 def best_strategies(

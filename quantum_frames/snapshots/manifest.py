@@ -20,6 +20,7 @@ import json
 import os
 import re
 import stat
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path, PurePosixPath
@@ -72,6 +73,11 @@ MAX_MANIFEST_BYTES: Final = 64 * 2**20
 MAX_MANIFEST_DEPTH: Final = 32
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+#: :meth:`Manifest.load_shared`: by manifest path, its bytes and the manifest parsed from them.
+_SHARED: dict[Path, tuple[bytes, Manifest]] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX: Final = 16
 _KINDS: Final = ("flat", "raw")
 
 
@@ -592,6 +598,44 @@ class Manifest:
             SnapshotError: no manifest, or one that is a link, too large, not JSON.
             ManifestError: a field is missing or wrong (it names the field).
         """
+        path, text = cls._read_text(snapshot)
+        return cls.from_json(text, path=path)
+
+    @classmethod
+    def load_shared(cls, snapshot: Path) -> Manifest:
+        """:meth:`load`, the parse shared with earlier loads of the very same bytes.
+
+        The file is read (and checked to be a regular file) every time; only when its bytes
+        equal those of an earlier load of the same path is that load's manifest — parsed,
+        validated and digest-checked from exactly these bytes — given again. For readers that
+        never hand the manifest out (it holds dicts: a caller could change them).
+
+        Args:
+            snapshot: the snapshot directory.
+
+        Returns:
+            The manifest.
+
+        Raises:
+            SnapshotError: as :meth:`load`.
+            ManifestError: as :meth:`load`.
+        """
+        path, text = cls._read_text(snapshot)
+        with _SHARED_LOCK:
+            hit = _SHARED.get(path)
+        if hit is not None and hit[0] == text:
+            return hit[1]
+        manifest = cls.from_json(text, path=path)
+        with _SHARED_LOCK:
+            _SHARED.pop(path, None)
+            _SHARED[path] = (text, manifest)
+            while len(_SHARED) > _SHARED_MAX:
+                del _SHARED[next(iter(_SHARED))]  # the oldest
+        return manifest
+
+    @staticmethod
+    def _read_text(snapshot: Path) -> tuple[Path, bytes]:
+        """The manifest's path and bytes; never through a link, never more than the limit."""
         path = snapshot / MANIFEST
         try:
             fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -613,7 +657,7 @@ class Manifest:
                 msg = f"{path} is not a regular file. Hint: restore the snapshot or write it again."
                 raise SnapshotError(msg, path=path)
             text = fh.read(MAX_MANIFEST_BYTES + 1)
-        return cls.from_json(text, path=path)
+        return path, text
 
     @classmethod
     def from_json(cls, text: str | bytes, *, path: Path | None = None) -> Manifest:
@@ -829,11 +873,14 @@ class Manifest:
         Raises:
             SnapshotError: naming the first file whose bytes changed.
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         root = self.snapshot
-        with ThreadPoolExecutor(threads) as pool:
-            digests = list(pool.map(lambda e: sha256_of(root / e.file), entries))
+        if threads <= 1 or len(entries) <= 1:
+            digests = [sha256_of(root / e.file) for e in entries]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(threads) as pool:
+                digests = list(pool.map(lambda e: sha256_of(root / e.file), entries))
         for entry, digest in zip(entries, digests, strict=True):
             if digest != entry.sha256:
                 problem = "fails its SHA-256 check (its bytes changed)"

@@ -19,7 +19,7 @@ import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -37,7 +37,7 @@ from quantum_frames.snapshots.manifest import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import date, datetime
 
     from polars._typing import PolarsDataType
@@ -54,6 +54,11 @@ __all__ = [
 
 
 _V1_ROW = "__qf_row"  # format 1 kept the row order of partitioned tables in this column
+
+#: A snapshot of at most this many bytes is hashed on the reading thread, one file after
+#: the other (SHA-256 runs at ~1-2 GB/s: a few milliseconds); a larger one on threads, the
+#: lossless files while the flat ones decode.
+SERIAL_HASH_BYTES: Final = 8 * 2**20
 
 
 def read_snapshot(
@@ -92,7 +97,7 @@ def read_snapshot(
         >>> q.teams.height
         96
     """
-    return _read(resolve_snapshot(path, as_of=as_of), verify=verify)
+    return _read(_resolve(path, as_of=as_of, shared=True), verify=verify)
 
 
 def read_snapshot_history(
@@ -117,13 +122,13 @@ def read_snapshot_history(
 def _read(manifest: Manifest, *, verify: bool) -> QuantumFrames:
     flat = _verified_flat(manifest) if verify else _unverified_flat(manifest)
     raw = LazySourceTables(functools.partial(_read_kind, manifest, "raw"))  # picklable
-    reports = [_report(manifest.tables[name].flat.columns) for name in TABLES]
+    report = _report([c for name in TABLES for c in manifest.tables[name].flat.columns])
     return QuantumFrames(
         teams=flat["teams"],
         friction=FrictionFrame(flat["friction"]),
         strategies=flat["strategies"],
         raw=raw,
-        report=pl.concat(reports),
+        report=report,
         source={**manifest.source.to_mapping(), "snapshot": str(manifest.snapshot)},
         options=dict(manifest.flatten),
         timings={},
@@ -139,11 +144,19 @@ def _verified_flat(manifest: Manifest) -> dict[str, pl.DataFrame]:
     itself); the lossless files, decoded only on demand, are hashed on a second thread while the
     flat ones decode, and the read fails if any of them is damaged.
     """
+    manifest.check_listing()
+    raw = manifest.files(("raw",))
+    if sum(e.bytes for e in manifest.files()) <= SERIAL_HASH_BYTES:
+        # small: threads cost more than they save (starting them, and waiting for the GIL
+        # while the other thread holds it: ~5 ms on the 0.6 MB sample); same order of checks
+        manifest.check_digests(manifest.files(("flat",)), 1)
+        flat = _read_kind(manifest, "flat")
+        manifest.check_digests(raw, 1)
+        return flat
     from concurrent.futures import ThreadPoolExecutor
 
-    manifest.check_listing()
     with ThreadPoolExecutor(1, thread_name_prefix="qf-verify") as pool:
-        raw_checked = pool.submit(manifest.check_digests, manifest.files(("raw",)), 1)
+        raw_checked = pool.submit(manifest.check_digests, raw, 1)
         manifest.check_digests(manifest.files(("flat",)))
         flat = _read_kind(manifest, "flat")
         raw_checked.result()
@@ -355,6 +368,17 @@ def resolve_snapshot(
     Raises:
         SnapshotError: see :func:`read_snapshot`.
     """
+    return _resolve(path, as_of=as_of, shared=False)
+
+
+def _resolve(
+    path: str | os.PathLike[str], *, as_of: date | datetime | str | None, shared: bool
+) -> Manifest:
+    """:func:`resolve_snapshot`, the manifest parse shared with earlier ones when ``shared``.
+
+    ``shared``: a snapshot directory's manifest may be one parsed before from the same bytes
+    (:meth:`Manifest.load_shared`); never for a manifest handed out.
+    """
     root = Path(path)
     if not os.path.lexists(root):
         recover(root.parent)  # a replacement cut short is undone
@@ -372,7 +396,7 @@ def resolve_snapshot(
         raise SnapshotError(msg, path=root)
     if os.path.lexists(root / MANIFEST):
         _check_alias(root)
-        manifest = Manifest.load(root)
+        manifest = Manifest.load_shared(root) if shared else Manifest.load(root)
         if as_of is not None and manifest.as_of > parse_when(as_of, end_of_day=True):
             msg = (
                 f"snapshot {root} is as of {manifest.as_of:%Y-%m-%d %H:%M:%S} UTC, after {as_of}. "
@@ -678,7 +702,7 @@ def _scan_part_v1(root: Path, part: TablePart) -> pl.LazyFrame:
     )
 
 
-def _report(columns: tuple[ColumnEntry, ...]) -> pl.DataFrame:
+def _report(columns: Sequence[ColumnEntry]) -> pl.DataFrame:
     flat = [c for c in columns if c.source is not None]
     return report_frame(
         {

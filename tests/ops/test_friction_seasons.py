@@ -10,6 +10,8 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import quantum_frames as qf
 from quantum_frames.errors import InvalidArgumentError
@@ -111,3 +113,43 @@ def test_point_in_time_joins_one_friction_row_per_fixture(two_seasons: QuantumFr
     assert out["friction_score"].to_list() == [score, score]
     older = qf.point_in_time(fixtures, history, season=OLD)
     assert older["friction_score"].to_list() == pytest.approx([1 - score] * 2)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_an_eager_lookup_equals_the_query_on_random_frames(data: st.DataObject) -> None:
+    """``friction`` on an eager frame (read from its columns) gives what the query gives.
+
+    Random rows: several seasons per pair (unordered, null, odd names), duplicate rows,
+    null and NaN scores, null team ids, each id dtype.
+    """
+    from quantum_frames.ops.friction import friction
+
+    seasons = [OLD, NEW, "2025", "x", "2023-24", None]
+    dtype = data.draw(st.sampled_from([pl.Int16, pl.Int32, pl.Int64]))
+    n = data.draw(st.integers(0, 14))
+    frame = pl.DataFrame(
+        {
+            "team_home_id": data.draw(
+                st.lists(st.sampled_from([1, 2, None]), min_size=n, max_size=n)
+            ),
+            "team_away_id": data.draw(st.lists(st.sampled_from([1, 2, 3]), min_size=n, max_size=n)),
+            "season": data.draw(st.lists(st.sampled_from(seasons), min_size=n, max_size=n)),
+            "friction_score": data.draw(
+                st.lists(st.sampled_from([0.1, 0.9, None, float("nan")]), min_size=n, max_size=n)
+            ),
+        },
+        schema={
+            "team_home_id": dtype,
+            "team_away_id": pl.Int32,
+            "season": pl.String,
+            "friction_score": pl.Float64,
+        },
+    )
+    if data.draw(st.booleans()):
+        frame = frame.drop("season")
+    teams = pl.DataFrame({"team_id": [1, 2, 3], "team_name": ["A", "B", "C"]})
+    for home, away in [(1, 1), (1, 3), (2, 1), (2, 3)]:
+        got = friction(frame, teams, home, away)
+        want = friction(frame.lazy(), teams, home, away)  # type: ignore[arg-type]  # the query
+        assert got == want or (got != got and want != want)  # NaN is NaN

@@ -373,3 +373,14 @@ def test_cached_team_lookups_never_go_stale() -> None:
         resolve_team_ids(teams, ["Alpha"])
     other = pl.DataFrame({"team_id": [7], "team_name": ["Alpha"]})
     assert resolve_team_ids(other, ["alpha"]) == [7]
+
+
+def test_cached_team_lookups_follow_aliases_changed_in_place() -> None:
+    from quantum_frames.ops.names import resolve_team_ids
+
+    teams = pl.DataFrame({"team_id": [1, 2], "team_name": ["Alpha", "Beta"]})
+    aliases = pl.DataFrame({"team_name": ["Alpha"], "alias": ["The A"]})
+    assert resolve_team_ids(teams, ["the a"], aliases=aliases) == [1]
+    assert resolve_team_ids(teams, ["the a"], aliases=aliases) == [1]  # warm
+    aliases[0, "team_name"] = "Beta"  # changed in place: same object
+    assert resolve_team_ids(teams, ["the a"], aliases=aliases) == [2]

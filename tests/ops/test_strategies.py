@@ -273,3 +273,66 @@ def test_best_strategies_equals_a_reference_on_random_strategies(data: st.DataOb
         for team, venue, tier in rows
     ]
     assert got == want
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_best_strategy_of_one_team_equals_the_general_query(data: st.DataObject) -> None:
+    """``best_strategy`` (the one-team path) picks what ``best_strategies`` picks for its row.
+
+    Random strategies (ties, nulls, inactive ones, list and scalar filters) and random
+    contexts, typos and nulls included.
+    """
+    venues, tiers = ["home", "away"], ["ELITE", "TOP6", "MID"]
+    filters = st.one_of(
+        st.just("NULL"),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "venue": st.sampled_from(venues),
+                "opponent_tier": st.one_of(
+                    st.sampled_from(tiers), st.lists(st.sampled_from(tiers), min_size=1)
+                ),
+            },
+        ),
+    )
+    n = data.draw(st.integers(1, 12))
+    strategies = [
+        {
+            "strategy_id": i + 1,
+            "team_id": data.draw(st.integers(1, 3)),
+            "filters": data.draw(filters),
+            "conviction": data.draw(st.one_of(st.none(), st.sampled_from([40.0, 70.0, 90.0]))),
+            "roi": data.draw(st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 2.5]))),
+            "is_active": data.draw(st.one_of(st.none(), st.booleans())),
+        }
+        for i in range(n)
+    ]
+    q = tiny(strategies)
+    team = data.draw(st.sampled_from(_TEAMS[:3]))
+    context = data.draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "venue": st.one_of(st.none(), st.sampled_from([*venues, "Home", "neutral"])),
+                "opponent_tier": st.one_of(st.none(), st.sampled_from([*tiers, "BOTTOM"])),
+            },
+        )
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", qf.ContextWarning)
+        got = q.best_strategy(team, context)
+    fixture = pl.DataFrame([{"team": team, **context}])
+    want = q.best_strategies(fixture)["strategy_id"].item()
+    assert (None if got is None else got["strategy_id"]) == want
+
+
+def test_context_values_are_never_stale_after_an_in_place_change() -> None:
+    """The filter values a context is checked against follow a frame changed in place."""
+    q = tiny([{"strategy_id": 1, "filters": {"venue": "home"}, "conviction": 40}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", qf.ContextWarning)
+        assert q.best_strategy("1. FC Köln", {"venue": "home"}) is not None  # warm
+    q.strategies[0, "context_filters.venue"] = "homes"  # the same frame, changed in place
+    with pytest.warns(qf.ContextWarning, match="'home'"):
+        q.best_strategy("1. FC Köln", {"venue": "home"})

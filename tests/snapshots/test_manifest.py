@@ -300,3 +300,20 @@ def test_the_cli_names_the_field_and_lists_a_bad_snapshot(
     assert "1 with a problem" in out
     assert "bad: " in out
     assert main(["info", str(good)]) == 0
+
+
+def test_a_warm_read_parses_a_manifest_changed_since(tmp_path: Path, written: Path) -> None:
+    """The parse a warm ``read_snapshot`` reuses is that of the very same bytes, never older."""
+    snap = tmp_path / "snap"
+    shutil.copytree(written, snap)
+    assert qf.read_snapshot(snap).as_of is not None  # warm: the parse is kept
+    path = snap / "manifest.json"
+    data = json.loads(path.read_text())
+    data["snapshot_id"] = "edited"  # no digest recomputed: the manifest is damaged
+    path.write_text(json.dumps(data))
+    with pytest.raises(ManifestError, match="manifest_sha256"):
+        qf.read_snapshot(snap)
+    rewrite(snap, {**data, "as_of": "2020-01-01T00:00:00Z"})  # a valid manifest again
+    as_of = qf.read_snapshot(snap).as_of
+    assert as_of is not None
+    assert as_of.year == 2020
