@@ -12,12 +12,16 @@ the same data, measured side by side (interleaved) in one run, medians of ``--re
   CLI    ``quantum-frames friction Liverpool Everton`` on the bundled sample vs
          ``python -c "import polars"`` + reading the sample's Parquet with Polars.
 
+The fresh processes run with quantum_frames' modules compiled to bytecode first, as an
+installed wheel has them (pip compiles at install; polars' are), not recompiled per process.
+
 Usage: python benchmarks/bench_small.py [--repeat 7] [--quick] [--no-write] [--dsn DSN]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
@@ -84,6 +88,10 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args, _ = parser.parse_known_args()  # make bench passes bench_load's ARGS too
     repeat = 3 if args.quick else args.repeat
+    # As installed: pip compiles a wheel's modules at install time (polars' are), but an
+    # editable install under PYTHONDONTWRITEBYTECODE=1 (set on these machines) would recompile
+    # every quantum_frames module in every fresh process (~40 ms of an import, not of the code).
+    compileall.compile_dir(Path(qf.__file__).parent, quiet=1)
     with server(args.dsn) as (dsn, _psql):
         where = machine(dsn)
         schema = "qf_bench_s1"
