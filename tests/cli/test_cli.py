@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -408,3 +409,36 @@ def test_friction_season_looks_in_that_season(capsys: pytest.CaptureFixture[str]
     assert run_json(capsys, ["friction", "Liverpool", "Everton", "--season", "2025-2026"])
     assert main(["friction", "Liverpool", "Everton", "--season", "1999-2000"]) == 1
     assert "unknown season '1999-2000'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["friction", "Liverpool", "Everton", "--season", "2025-2026"],
+        ["--debug", "teams", "--tier", "ELITE"],
+        ["strategy", "Liverpool", "--context", "venue=home", "--format", "json"],
+        ["sql", "select 1"],
+        ["history", "list", "/tmp/h"],
+        ["info", "--debug", "/tmp/s"],
+    ],
+)
+def test_a_command_parses_the_same_with_only_its_parser_built(argv: list[str]) -> None:
+    from quantum_frames.cli import _parser
+
+    one, every = _parser(argv), _parser(None)
+    (commands,) = [a for a in one._actions if isinstance(a, argparse._SubParsersAction)]
+    assert list(commands.choices) == [argv[argv[0] == "--debug"]]  # only the one command built
+    assert vars(one.parse_args(argv)) == vars(every.parse_args(argv))
+
+
+def test_help_and_a_mistyped_command_list_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    for command in ("load", "snapshot", "friction", "backtest", "history", "seed-db"):
+        assert command in shown
+    with pytest.raises(SystemExit):
+        main(["frictoin", "Liverpool", "Everton"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'frictoin'" in err
+    assert "friction" in err.split("invalid choice")[1]
