@@ -51,7 +51,6 @@ from quantum_frames.readers import (
     sample_season,
     sample_season_path,
 )
-from quantum_frames.source import ColumnKeptAsTextWarning
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): they pull in pyarrow and numpy
     from quantum_frames.backtesting import (
@@ -78,6 +77,7 @@ if TYPE_CHECKING:  # imported on first use (PEP 562 below): they pull in pyarrow
         scan_snapshot,
         write_snapshot,
     )
+    from quantum_frames.source import ColumnKeptAsTextWarning
 
 #: The names imported on first use, by the module that holds them: ``import quantum_frames``
 #: stays as light as ``import polars`` (pyarrow and numpy cost ~0.2 s more).
@@ -110,6 +110,8 @@ _LAZY: dict[str, str] = {
         ("LazySnapshot", "list_snapshots", "read_snapshot", "scan_snapshot", "write_snapshot"),
         "quantum_frames.snapshots",
     ),
+    # the source stage (psycopg and connectorx are imported on the first load anyway)
+    "ColumnKeptAsTextWarning": "quantum_frames.source",
 }
 
 __all__ = [

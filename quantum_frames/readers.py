@@ -23,13 +23,13 @@ from quantum_frames.frames import (
     SourceTables,
     flatten_tables,
 )
-from quantum_frames.source import DEFAULT_TABLES, FetchResult, TableInfo, fetch_tables
-from quantum_frames.source._dsn import Dsn
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from quantum_frames.ops.names import AliasesArg
+    from quantum_frames.source import FetchResult, TableInfo
+    from quantum_frames.source._dsn import Dsn
 
 __all__ = [
     "build_frames",
@@ -124,6 +124,9 @@ def read_postgres(
     if not isinstance(consistent, bool):
         msg = f"consistent must be True or False, got {consistent!r}."
         raise InvalidArgumentTypeError(msg, argument="consistent")
+    from quantum_frames.source import DEFAULT_TABLES  # the source stage, on the first load
+    from quantum_frames.source._dsn import Dsn
+
     mapping = {**DEFAULT_TABLES, **(tables or {})}
     unknown = sorted(set(mapping) - set(TABLES))
     if unknown:
@@ -262,6 +265,8 @@ def _fetch_and_flatten(
         def on_table(info: TableInfo, frame: pl.DataFrame, seconds: float) -> None:
             bar.step(f"fetched {info.display}: {frame.height:,} rows in {seconds:.2f}s")
             futures[info.logical] = pool.submit(flatten_one, info.logical, frame, info)
+
+        from quantum_frames.source import fetch_tables
 
         fetched = fetch_tables(dsn, on_table=on_table, **fetch_options)
         t = time.perf_counter()

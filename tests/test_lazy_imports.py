@@ -13,7 +13,8 @@ import quantum_frames as qf
 def test_import_does_not_load_pyarrow_numpy_or_duckdb() -> None:
     code = (
         "import sys, quantum_frames\n"
-        "heavy = [m for m in ('pyarrow', 'numpy', 'duckdb', 'connectorx', 'psycopg', 'deltalake')"
+        "heavy = [m for m in ('pyarrow', 'numpy', 'duckdb', 'connectorx', 'psycopg', 'deltalake',"
+        " 'quantum_frames.source', 'quantum_frames.snapshots', 'quantum_frames.history')"
         " if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
