@@ -352,7 +352,8 @@ def goals(results: dict[int, dict[str, float]], memory: dict[int, tuple[float, f
             )
         for case, need, label in (
             ("(d) pandas read_sql + json_normalize", 10, "≥ 10 × faster than pandas"),
-            ("(g) SQLAlchemy ORM objects", 20, "≥ 20 × faster than the ORM"),
+            # restated in issue 18 (20 x was impossible: the ORM alone takes 9.6 x the floor)
+            ("(g) SQLAlchemy ORM objects", 8, "≥ 8 × faster than the ORM"),
         ):
             if case in med:
                 r = med[case] / c
