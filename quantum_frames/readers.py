@@ -270,7 +270,8 @@ def _fetch_and_flatten(
 
         fetched = fetch_tables(dsn, on_table=on_table, **fetch_options)
         t = time.perf_counter()
-        flat = {name: future.result() for name, future in futures.items()}
+        # in the tables' order, not the order they arrived: the same error if two fail
+        flat = {name: futures[name].result() for name in fetched.tables}
     fetched.timings["flatten"] = sum(flatten_s.values())
     fetched.timings["flatten_wait"] = time.perf_counter() - t
     return fetched, flat

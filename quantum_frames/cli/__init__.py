@@ -7,6 +7,7 @@ non-zero exit code (no traceback unless ``--debug``).
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -146,7 +147,10 @@ def _parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         "sql": _add_sql, "backtest": _add_backtest, "seed-db": _add_seed_db,
         "history": _history.add_parser,
     }  # fmt: skip
-    named = next((a for a in argv or () if not a.startswith("-")), None)
+    # the shortcut only for COMMAND or --debug COMMAND: -h, --version, "-", "--" or anything else
+    # before the command are the top-level parser's to read, with every command built
+    lead = list(itertools.takewhile(lambda a: a == "--debug", argv or ()))
+    named = (argv or [])[len(lead)] if argv and len(lead) < len(argv) else None
     for add in [commands[named]] if named in commands else commands.values():
         add(sub, common)
     return parser

@@ -48,7 +48,8 @@ from quantum_frames.source._types import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator, Mapping
+    from collections.abc import Callable, Generator, Iterable, Mapping
+    from concurrent.futures import Future
     from datetime import datetime
 
     import pyarrow as pa
@@ -99,7 +100,11 @@ WITH rel AS (
 )
 SELECT rel.relname AS table_name, a.attname AS column_name, t.typname AS type_name,
        pg_catalog.format_type(a.atttypid, a.atttypmod) AS type_sql,
-       COALESCE(pk.is_pk, false) AS is_pk, rel.est_rows, rel.est_bytes
+       COALESCE(pk.is_pk, false) AS is_pk, rel.est_rows, rel.est_bytes,
+       CASE COALESCE(NULLIF(t.typbasetype, 0), t.oid)  -- a domain: the type it is over
+           WHEN 'pg_catalog.json'::pg_catalog.regtype THEN 'json'
+           WHEN 'pg_catalog.jsonb'::pg_catalog.regtype THEN 'jsonb'
+       END AS json_kind
 FROM rel
 JOIN pg_catalog.pg_attribute a ON a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -127,17 +132,21 @@ class ColumnInfo:
         type_name: ``pg_type.typname``, e.g. ``jsonb``, ``_text``, ``numeric``.
         type_sql: ``format_type()``, e.g. ``numeric(10,2)``, ``text[]``.
         is_pk: the column is the table's single-column primary key.
+        json_kind: ``"json"`` or ``"jsonb"`` when the column is of PostgreSQL's json or jsonb
+            type (or of a domain over it), by the type's identity, not its name: a type of
+            another schema named ``jsonb`` is not jsonb.
     """
 
     name: str
     type_name: str
     type_sql: str
     is_pk: bool = False
+    json_kind: str | None = None
 
     @property
     def is_json(self) -> bool:
-        """The column holds JSON or JSONB."""
-        return self.type_name in _JSON_TYPES
+        """The column holds JSON or JSONB (PostgreSQL checked every value on the way in)."""
+        return self.json_kind in _JSON_TYPES
 
     @property
     def guard(self) -> str | None:
@@ -194,7 +203,7 @@ class TableInfo:
     @property
     def jsonb_columns(self) -> frozenset[str]:
         """The JSONB columns (their text never repeats a key in an object)."""
-        return frozenset(c.name for c in self.columns if c.type_name == "jsonb")
+        return frozenset(c.name for c in self.columns if c.json_kind == "jsonb")
 
     @property
     def int_pk(self) -> str | None:
@@ -306,7 +315,7 @@ def discover(conn: Any, schema: str, tables: Mapping[str, str]) -> dict[str, Tab
     infos: dict[str, TableInfo] = {}
     for logical, name in tables.items():
         cols = tuple(
-            ColumnInfo(name=r[1], type_name=r[2], type_sql=r[3], is_pk=bool(r[4]))
+            ColumnInfo(name=r[1], type_name=r[2], type_sql=r[3], is_pk=bool(r[4]), json_kind=r[7])
             for r in by_table[name]
         )
         present = {c.name for c in cols}
@@ -355,6 +364,7 @@ class _Plan:
     pre: list[str] | None
     where: dict[str, str]
     ranges: dict[str, list[tuple[int, int]]]
+    small: bool = False  # every table below the partitioning thresholds: read them at once
 
 
 def fetch_tables(
@@ -403,7 +413,8 @@ def fetch_tables(
         timings = {"catalog": time.perf_counter() - t0}
         uri = _Uri(live, _session_params(connect_timeout, statement_timeout))
         frames: dict[str, pl.DataFrame] = {}
-        notes: list[TextNote] = []
+        table_notes_of: dict[str, list[TextNote]] = {}
+        seconds_of: dict[str, float] = {}
         # The largest table first, the smallest last: whatever the caller does with each table
         # as it arrives (the loader flattens it) overlaps with fetching the next, and the work
         # left after the last fetch is the smallest.
@@ -414,17 +425,21 @@ def fetch_tables(
         with contextlib.closing(_read_tables(uri, plan, by_size)) as reads:
             for logical, info, frame, table_notes, seconds in reads:
                 frames[logical] = frame
-                notes += table_notes
-                timings[logical] = seconds
+                table_notes_of[logical] = table_notes
+                seconds_of[logical] = seconds
                 logger.info("fetched %s: %d rows in %.2fs", info.display, frame.height, seconds)
                 if on_table is not None:
                     on_table(info, frame, seconds)
         # the reads' wall time: less than the tables' times added when they were read at once
-        timings["fetch"] = time.perf_counter() - t0 - timings["catalog"]
+        fetch_s = time.perf_counter() - t0 - timings["catalog"]
     finally:
         with contextlib.suppress(psycopg.Error):
             conn.close()  # ends the snapshot's transaction: every read has imported it
         del conn
+    # notes, warnings and timings in one order whatever order the reads finished in
+    notes = [note for logical, _ in by_size for note in table_notes_of[logical]]
+    timings |= {logical: seconds_of[logical] for logical, _ in by_size}
+    timings["fetch"] = fetch_s
     for note in notes:
         msg = (
             f"{note.describe()}; the column is kept exactly, as PostgreSQL's text. Hint: "
@@ -518,7 +533,8 @@ def _plan(
     if failure is not None:
         raise failure
     moment = Moment(consistent, str(current), now, str(version), bool(standby))
-    return _Plan(infos, moment, pre, where, ranges)
+    small = not any(_large(info, partition_rows) for info in infos.values())
+    return _Plan(infos, moment, pre, where, ranges, small)
 
 
 def _season_where(conn: Any, infos: Mapping[str, TableInfo], season: str) -> str:
@@ -552,6 +568,11 @@ def _season_where(conn: Any, infos: Mapping[str, TableInfo], season: str) -> str
 _PARTITION_BYTES: Final = 16 * 2**20
 
 
+def _large(info: TableInfo, partition_rows: int) -> bool:
+    """Whether the table is large enough to read in partitions (when it has an integer key)."""
+    return info.est_rows >= partition_rows or info.est_bytes >= _PARTITION_BYTES
+
+
 def _ranges(
     conn: Any, info: TableInfo, where: str, partition_rows: int, partition_num: int
 ) -> list[tuple[int, int]]:
@@ -560,8 +581,7 @@ def _ranges(
     Empty: read it whole.
     """
     pk = info.int_pk
-    large = info.est_rows >= partition_rows or info.est_bytes >= _PARTITION_BYTES
-    if pk is None or not large or partition_num < 2:
+    if pk is None or not _large(info, partition_rows) or partition_num < 2:
         return []
     key = quote_ident(pk)
     cond = f" WHERE {where}" if where else ""
@@ -578,7 +598,7 @@ def _read_tables(
 ) -> Generator[tuple[str, TableInfo, pl.DataFrame, list[TextNote], float]]:
     """Read the tables, yielding each as it arrives: ``(logical, info, frame, notes, seconds)``.
 
-    When no table is read in partitions (every table small), the tables are read at once, one
+    When every table is small (below the partitioning thresholds), they are read at once, one
     connection each: at this size a read is mostly round trips and connection set-up, not
     decoding, so three reads overlap instead of adding up (a scale-1 fetch: 1.24 × three
     sequential Polars reads read one after the other, 1.02 × read at once; BENCHMARKS.md). The
@@ -594,7 +614,7 @@ def _read_tables(
         )
         return frame, notes, time.perf_counter() - t
 
-    if len(order) < 2 or any(plan.ranges.values()):
+    if len(order) < 2 or not plan.small:
         for logical, info in order:
             yield (logical, info, *read(logical, info))
         return
@@ -605,14 +625,24 @@ def _read_tables(
         pending = set(futures)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            failed = [f for f in futures if f in done and f.exception() is not None]
-            if failed:  # the other reads end (or never start) before the error is raised
+            if any(f.exception() is not None for f in done):
                 for f in pending:
                     f.cancel()
-                wait(pending)
-                failed[0].result()
+                wait(pending)  # the other reads end before the snapshot session does
+                _raise_first(f for f in futures if not f.cancelled())
             for future in (f for f in futures if f in done):
                 yield (*futures[future], *future.result())
+
+
+def _raise_first(futures: Iterable[Future[Any]]) -> None:
+    """Raise the first failure of ``futures`` (in the tables' order), the others as its notes.
+
+    The same error whichever read failed first in time.
+    """
+    errors = [e for e in (f.exception() for f in futures) if e is not None]
+    for other in errors[1:]:
+        errors[0].add_note(f"another table failed too: {other}")
+    raise errors[0]
 
 
 def _read_table(

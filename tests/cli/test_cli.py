@@ -431,9 +431,12 @@ def test_a_command_parses_the_same_with_only_its_parser_built(argv: list[str]) -
     assert vars(one.parse_args(argv)) == vars(every.parse_args(argv))
 
 
-def test_help_and_a_mistyped_command_list_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("argv", [["--help"], ["-h", "teams"], ["--help", "history", "list"]])
+def test_help_and_a_mistyped_command_list_every_command(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
     with pytest.raises(SystemExit):
-        main(["--help"])
+        main(argv)
     shown = capsys.readouterr().out
     for command in ("load", "snapshot", "friction", "backtest", "history", "seed-db"):
         assert command in shown
@@ -442,3 +445,13 @@ def test_help_and_a_mistyped_command_list_every_command(capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "invalid choice: 'frictoin'" in err
     assert "friction" in err.split("invalid choice")[1]
+
+
+@pytest.mark.parametrize("argv", [["-", "teams"], ["--", "teams"], ["--debug", "-h", "teams"]])
+def test_anything_before_the_command_is_read_with_every_command_built(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(argv)
+    out = capsys.readouterr()
+    assert "seed-db" in out.out + out.err  # the choices (or the help) list every command

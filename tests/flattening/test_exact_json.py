@@ -248,6 +248,35 @@ def test_read_postgres_duplicate_keys_in_conflict_columns(
     assert json.loads(q.raw.teams["dj"][0], object_pairs_hook=list)[0] == ("a", "b")
 
 
+def test_json_and_jsonb_are_known_by_their_type_not_its_name(
+    pg: psycopg.Connection, pg_dsn: str, schema: str
+) -> None:
+    """A domain named ``jsonb`` over json holds json text (its duplicate keys, last one wins).
+
+    A domain named ``json`` over text holds any text (not flattened, kept exactly); a domain of
+    another name over jsonb is jsonb (flattened).
+    """
+    pg.execute(
+        f'CREATE DOMAIN "{schema}".jsonb AS json; CREATE DOMAIN "{schema}".json AS text; '
+        f'CREATE DOMAIN "{schema}".dna AS pg_catalog.jsonb'
+    )
+    columns = f', fake_b "{schema}".jsonb, fake_j "{schema}".json, dna "{schema}".dna'
+    minimal_tables(pg, schema, extra_team_columns=columns)
+    rows = [
+        (0, '{"k": 1, "k": 2, "p": 1}', "not json {", '{"a": 1}'),
+        (1, '{"k": 3, "p": "x"}', '{"a": 2}', '{"a": 2}'),  # a conflict: the DuckDB engine
+    ]
+    with pg.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO \"{schema}\".team_quantum_dna_v3 VALUES (%s, %s, 'L', 'MID', %s, %s, %s)",
+            [(i, f"t{i}", b, j, d) for i, b, j, d in rows],
+        )
+    q = qf.read_postgres(pg_dsn, schema=schema, progress=False)
+    assert q.teams["fake_b.k"].to_list() == [2, 3]  # as PostgreSQL's ->> reads json
+    assert q.teams["fake_j"].to_list() == ["not json {", '{"a": 2}']  # text, kept as it is
+    assert q.teams["dna.a"].to_list() == [1, 2]
+
+
 @pytest.mark.usefixtures("schema")
 def test_read_postgres_never_receives_invalid_json(pg: psycopg.Connection) -> None:
     """PostgreSQL's own json input is the reference: it refuses what the flattener refuses."""

@@ -432,3 +432,63 @@ def test_a_failing_read_among_tables_read_at_once_fails_the_load_and_leaves_no_s
     assert left == (0,)
     q = qf.read_postgres(pg_dsn, schema=schema, partition_rows=10**9, progress=False)
     assert q.raw.strategies.height == TEAMS * STRATEGIES  # the same load without the view
+
+
+def _slow_views(pg: psycopg.Connection, schema: str, slow: str, *, fail: bool = False) -> None:
+    """Views over teams and strategies, each with a column kept as text, one of them slow."""
+    for name, table in (("teams", "team_quantum_dna_v3"), ("strategies", "quantum_strategies_v3")):
+        delay = 0.6 if name == slow else 0.0
+        broken = "1 / 0" if fail else "0"
+        pg.execute(
+            f'CREATE OR REPLACE VIEW "{schema}".{name}_v AS SELECT t.*, '
+            # an InitPlan: the delay once per read, not once per row
+            f"timestamp 'infinity' + ((SELECT pg_sleep({delay})) IS NULL)::int * interval '0' "
+            "AS ts, "
+            f'{broken} AS boom FROM "{schema}".{table} t'
+        )
+
+
+@pytest.mark.parametrize("slow", ["teams", "strategies"])
+def test_tables_read_at_once_give_their_notes_in_one_order(
+    pg: psycopg.Connection, pg_dsn: str, schema: str, slow: str
+) -> None:
+    """Whichever read finishes first, the columns kept as text come in one order.
+
+    ``q.source["text_columns"]`` goes into every manifest: one moment, one manifest.
+    """
+    seed(pg, schema)
+    _slow_views(pg, schema, slow)
+    with pytest.warns(qf.ColumnKeptAsTextWarning) as caught:
+        q = qf.read_postgres(
+            pg_dsn,
+            schema=schema,
+            tables={"teams": "teams_v", "strategies": "strategies_v"},
+            partition_rows=10**9,
+            progress=False,
+        )
+    notes = q.source["text_columns"]
+    assert [n.split(".")[1] for n in notes] == ["teams_v", "strategies_v"], notes
+    shown = [str(w.message) for w in caught if issubclass(w.category, qf.ColumnKeptAsTextWarning)]
+    assert [m.split(".")[1].split(" ")[0] for m in shown] == ["teams_v", "strategies_v"]
+
+
+@pytest.mark.parametrize("slow", ["teams", "strategies"])
+def test_tables_read_at_once_fail_with_the_first_tables_error(
+    pg: psycopg.Connection, pg_dsn: str, schema: str, slow: str
+) -> None:
+    """Two reads fail: the error names the first table, the other's is a note.
+
+    Whichever read ended first.
+    """
+    seed(pg, schema)
+    _slow_views(pg, schema, slow, fail=True)
+    with pytest.raises(qf.SourceError) as info:
+        qf.read_postgres(
+            pg_dsn,
+            schema=schema,
+            tables={"teams": "teams_v", "strategies": "strategies_v"},
+            partition_rows=10**9,
+            progress=False,
+        )
+    assert "teams_v" in str(info.value)
+    assert any("strategies_v" in note for note in getattr(info.value, "__notes__", []))
