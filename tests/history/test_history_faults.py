@@ -200,3 +200,30 @@ def test_two_appenders_at_once_one_wins_the_other_is_told(
     assert back.raw.teams.filter(pl.col("team_id") == 1)["roi"].item() == winner_roi
     got = qf.changes(history, since="2025-09-01")
     assert got.select("key", "change").rows() == [('{"team_id":1}', "updated")]
+
+
+def test_a_failed_append_leaves_no_file_that_no_commit_refers_to(
+    sample: QuantumFrames, history: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deltalake import DeltaTable
+
+    from quantum_frames.history import _writer
+
+    sample.write_history(history, as_of="2025-09-01")
+
+    def fail(*_: object) -> int:
+        msg = "the commit failed (simulated)"
+        raise OSError(msg)
+
+    monkeypatch.setattr(_writer, "_commit_table", fail)
+    with pytest.raises(qf.HistoryError, match="simulated"):
+        changed(sample).write_history(history, as_of="2025-09-10")
+    tables = ["teams", "friction", "strategies", "raw/teams", "raw/friction", "raw/strategies"]
+    referenced = {
+        Path(uri.removeprefix("file://")).name
+        for name in tables
+        for uri in DeltaTable(history / name).file_uris()
+    }
+    on_disk = {p.name for p in history.rglob("*.parquet") if "_delta_log" not in p.parts}
+    assert len(on_disk) == len(tables)
+    assert on_disk == referenced
