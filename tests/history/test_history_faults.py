@@ -219,6 +219,7 @@ def test_a_failed_append_leaves_no_file_that_no_commit_refers_to(
     with pytest.raises(qf.HistoryError, match="simulated"):
         changed(sample).write_history(history, as_of="2025-09-10")
     tables = ["teams", "friction", "strategies", "raw/teams", "raw/friction", "raw/strategies"]
+    tables.append("changes")
     referenced = {
         Path(uri.removeprefix("file://")).name
         for name in tables
