@@ -447,7 +447,8 @@ def changes(
 def history_frames(path: str | os.PathLike[str]) -> list[QuantumFrames]:
     """Every moment of a history as QuantumFrames that read their tables on first use.
 
-    For ``point_in_time``: only the moments a fixture falls on are ever read.
+    Only the moments whose tables are used are ever read (each then stays with its object);
+    ``point_in_time`` does not need them: it scans the moments its fixtures use lazily.
     """
     require_deltalake()
     root = Path(path)
