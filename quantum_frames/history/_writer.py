@@ -164,7 +164,7 @@ def write_history(
     # change counts, wait for them). A file never committed is removed when the append fails.
     pool = ThreadPoolExecutor(2, thread_name_prefix="qf-history")
     files: dict[str, Future[_File]] = {}
-    committed: set[str] = set()
+    commits: dict[str, Future[int]] = {}  # each table's commit, once its file is written
 
     def write(names: list[str]) -> None:
         if names:
@@ -216,20 +216,24 @@ def write_history(
         }
         changes_json = json.dumps({n: c and c.to_json() for n, c in change_counts.items()})
         try:
-            delta_versions = {}  # a table unchanged since the newest moment keeps its version
-            for job in as_completed(files.values()):  # each as soon as its file is there
-                written = job.result()
-                name = written.table
-                metadata = _metadata(moment, name, drafts[name], changes_json)
-                delta_versions[name] = _commit_table(
-                    root, name, written, moment, metadata, opened.get(name)
-                )
-                committed.add(name)
+            # the commits (a Delta log replay and a commit file each) run on two more threads:
+            # each table's as soon as its file is there, the changes table's once all are
+            with ThreadPoolExecutor(2, thread_name_prefix="qf-commit") as committer:
+                for job in as_completed(files.values()):
+                    written = job.result()
+                    name = written.table
+                    metadata = _metadata(moment, name, drafts[name], changes_json)
+                    commits[name] = committer.submit(
+                        _commit_table, root, name, written, moment, metadata, opened.get(name)
+                    )
+                rows = pl.concat(list(change_frames.values()))  # every file written
+                changes_job = committer.submit(_commit_changes, root, rows, moment, head)
+                # a table unchanged since the newest moment keeps its version
+                delta_versions = {name: commit.result() for name, commit in commits.items()}
+                changes_state = changes_job.result()
             if head is not None:
                 delta_versions |= {name: head.tables[name].version for name in unchanged}
             states = {n: replace(d, version=delta_versions[n]) for n, d in drafts.items()}
-            rows = pl.concat(list(change_frames.values()))
-            changes_state = _commit_changes(root, rows, moment, head)
             if changes_state is not None:
                 states[CHANGES_TABLE] = changes_state
             moment = replace(moment, tables=states)
@@ -245,7 +249,7 @@ def write_history(
             raise HistoryError(msg, path=root) from exc
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
-        _remove_uncommitted(root, files, committed)
+        _remove_uncommitted(root, files, commits, moment)
         raise
     finally:
         pool.shutdown(wait=True)
@@ -307,31 +311,60 @@ def _write_file(root: Path, name: str, frame: pl.DataFrame, moment: Moment) -> _
     uri = root / name
     uri.mkdir(parents=True, exist_ok=True)
     file = f"part-{moment.version:05d}-{uuid.uuid4().hex}.zstd.parquet"
-    if name in RAW_TABLES:
-        schema = data.head(0).to_arrow().schema
-        data.write_parquet(uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
-    else:
-        table = _one_batch(data)
-        schema = table.schema
-        pq.write_table(table, uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
-    fd = os.open(uri / file, os.O_RDONLY)
     try:
-        os.fsync(fd)
-        size, mtime = os.fstat(fd).st_size, os.fstat(fd).st_mtime_ns // 1_000_000
-    finally:
-        os.close(fd)
+        if name in RAW_TABLES:
+            schema = data.head(0).to_arrow().schema
+            data.write_parquet(uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        else:
+            table = _one_batch(data)
+            schema = table.schema
+            pq.write_table(table, uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        fd = os.open(uri / file, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            size, mtime = os.fstat(fd).st_size, os.fstat(fd).st_mtime_ns // 1_000_000
+        finally:
+            os.close(fd)
+    except BaseException:  # a part-written file (a full disk …) is no file of the table
+        with contextlib.suppress(OSError):
+            (uri / file).unlink()
+        raise
     return _File(name, file, size, mtime, data.height, schema)
 
 
 def _remove_uncommitted(
-    root: Path, files: Mapping[str, Future[_File]], committed: set[str]
+    root: Path,
+    files: Mapping[str, Future[_File]],
+    commits: Mapping[str, Future[int]],
+    moment: Moment,
 ) -> None:
-    """Remove the Parquet files of a failed append that no Delta commit refers to."""
+    """Remove the Parquet files of a failed append that no Delta commit refers to.
+
+    A file whose commit succeeded is kept (a Delta version refers to it, even if no log entry
+    does); one whose commit failed is kept too if the table's log holds this moment's commit
+    after all (the failure came after the commit).
+    """
     for name, job in files.items():
-        if name in committed or job.cancelled() or job.exception() is not None:
+        if job.cancelled() or job.exception() is not None:
+            continue  # nothing written (a failed write removes its own file)
+        commit = commits.get(name)
+        if commit is not None and (commit.exception() is None or _committed(root, name, moment)):
             continue
         with contextlib.suppress(OSError):
             (root / name / job.result().name).unlink()
+
+
+def _committed(root: Path, name: str, moment: Moment) -> bool:
+    """Whether table ``name`` holds this moment's commit (True when that cannot be told)."""
+    from deltalake import DeltaTable
+
+    try:
+        _version_of(DeltaTable(root / name), moment)
+    except HistoryError:  # not among the newest 50 commits: not committed
+        return False
+    except Exception:  # the table cannot be read: keep the file
+        return True
+    return True
 
 
 def _commit_table(
