@@ -445,6 +445,8 @@ def test_point_in_time_over_a_drifting_history_equals_the_snapshots(
         alone = qf.point_in_time(early, history)
     with pytest.warns(qf.NoSnapshotWarning):
         assert alone.equals(qf.point_in_time(early, folder))
+    none = qf.point_in_time(fixtures.head(0), history)
+    assert none.schema == qf.point_in_time(fixtures.head(0), folder).schema
     with pytest.raises(qf.UnknownTeamError):
         qf.point_in_time(fixtures.slice(2, 1), history, strict=True)
 
