@@ -375,23 +375,34 @@ def _over_history(
         )
     )
     moment = pl.col("__m")
-    ids, team_data, friction = [], [], []
+    lookups = []
     for v in used:
         rows = base.lazy().filter(moment == v)
         names = pl.concat([rows.select(pl.col(c).alias("name")) for c in (home, away)])
-        ids.append(name_ids(teams[v], names).with_columns(pl.lit(v, pl.Int64).alias("__m")))
+        lookups.append(name_ids(teams[v], names).with_columns(pl.lit(v, pl.Int64).alias("__m")))
+    ids = dict(zip(used, pl.collect_all(lookups), strict=True))
+    all_ids = pl.concat(ids.values(), how="diagonal_relaxed")
+    team_data, friction = [], []
+    for v in used:
         team_data.append(
             teams[v].lazy().select("team_id", *cols[v], pl.lit(v, pl.Int64).alias("__m"))
         )
+        # only the pairs of teams the moment's fixtures name can match: the rest is dropped
+        # as it is read (after the season rule, which looks at the whole table)
+        found = ids[v].get_column("team_id").drop_nulls().unique().cast(pl.Int64)
         friction.append(
-            one_season(scans[v]["friction"], season).select(
+            one_season(scans[v]["friction"], season)
+            .filter(
+                pl.col("team_home_id").cast(pl.Int64, strict=False).is_in(found.implode())
+                & pl.col("team_away_id").cast(pl.Int64, strict=False).is_in(found.implode())
+            )
+            .select(
                 pl.col("team_home_id").alias("home_team_id"),
                 pl.col("team_away_id").alias("away_team_id"),
                 *fr_cols[v],
                 pl.lit(v, pl.Int64).alias("__m"),
             )
         )
-    all_ids = pl.concat(pl.collect_all(ids), how="diagonal_relaxed")
     all_teams = pl.concat(team_data, how="diagonal_relaxed")
     all_cols = list(dict.fromkeys(c for v in used for c in cols[v]))
     out = base.lazy()
