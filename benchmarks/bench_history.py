@@ -12,6 +12,7 @@ Cases (interleaved, ``--repeat`` times, medians shown):
   scale ``--pit-scale`` (10), 20 moments:
     (e) point_in_time over the 20-moment history;
     (f) point_in_time over a folder of the same 20 snapshots;
+    and the peak memory of one call of each (a fresh process);
   and how appends, reads and the disk grow with the number of moments (1 … 20).
 
 Usage: python benchmarks/bench_history.py [--scale 50] [--pit-scale 10] [--repeat 3]
@@ -25,6 +26,7 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -166,6 +168,37 @@ def fixtures_over(q: QuantumFrames, days: int, per_day: int) -> pl.DataFrame:
     )
 
 
+# VmHWM (the peak RSS of this address space) and not ru_maxrss, which Linux keeps across
+# execve: a child of this (large) process would inherit its peak
+_PEAK = """
+import sys
+import polars as pl
+import quantum_frames as qf
+import deltalake  # imported before the baseline, as the snapshot path's pyarrow is
+
+def peak_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+fixtures = pl.read_parquet(sys.argv[2])
+pl.DataFrame({"a": [1]}).lazy().collect()
+before = peak_kib()
+qf.point_in_time(fixtures, sys.argv[1])
+print((peak_kib() - before) / 1024)
+"""
+
+
+def peak_rss_mib(source: Path, fixtures: Path) -> float:
+    """The peak RSS growth (MiB) of one ``point_in_time(fixtures, source)`` in a new process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(source), str(fixtures)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def point_in_time_cases(scale: int, repeat: int, moments: int) -> tuple[str, dict[str, float]]:
     q = replace(qf.build_frames(generate(scale), json_columns=JSON_COLUMNS), as_of=None)
     root = Path(tempfile.mkdtemp(prefix="qf-bench-pit-"))
@@ -184,6 +217,11 @@ def point_in_time_cases(scale: int, repeat: int, moments: int) -> tuple[str, dic
         growth.append((i + 1, appended, read, size_mib(history), size_mib(folder)))
     fixtures = fixtures_over(q, moments, 50)
     assert qf.point_in_time(fixtures, history).equals(qf.point_in_time(fixtures, folder))
+    fixtures.write_parquet(root / "fixtures.parquet")
+    memory = {
+        kind: peak_rss_mib(root / kind, root / "fixtures.parquet")
+        for kind in ("history", "snapshots")
+    }
     cases = {
         f"(e) point_in_time over a {moments}-moment history": lambda: qf.point_in_time(
             fixtures, history
@@ -204,6 +242,9 @@ def point_in_time_cases(scale: int, repeat: int, moments: int) -> tuple[str, dic
     ]
     lines += [f"| {k} | {v:.3f} |" for k, v in med.items()]
     lines += [
+        "",
+        f"Peak memory of one point_in_time call (a fresh process, RSS growth): over the history "
+        f"{memory['history']:.0f} MiB, over the folder of snapshots {memory['snapshots']:.0f} MiB.",
         "",
         f"Growth with the number of moments (scale {scale}; each moment changes one row of "
         "each table, so all six Delta tables are committed):",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
     from quantum_frames._typing import FrameT
     from quantum_frames.frames import QuantumFrames
+    from quantum_frames.history._log import Moment
 
 __all__ = ["NoSnapshotWarning", "point_in_time"]
 
@@ -118,11 +120,12 @@ def point_in_time(
                 f"Hint: pass {argument}= naming the fixtures' {argument} column."
             )
             raise InvalidArgumentError(msg, argument=argument)
-    history = _history(snapshots)
+    delta = _delta_history(snapshots)
+    history = [] if delta is not None else _history(snapshots)
+    when = [m.as_of for m in delta[1]] if delta is not None else [q.as_of for q in history]
     moments = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), _moment(df, on))
     stamps = pl.DataFrame(
-        {"snapshot_as_of": [q.as_of for q in history]},
-        schema={"snapshot_as_of": pl.Datetime("us", "UTC")},
+        {"snapshot_as_of": when}, schema={"snapshot_as_of": pl.Datetime("us", "UTC")}
     )
     assigned = (
         moments.sort("__moment")
@@ -142,12 +145,15 @@ def point_in_time(
     )
     orphans = base.get_column("snapshot_as_of").null_count()
     if orphans:
-        first = history[0].as_of
+        first = delta[1][0].as_of if delta is not None else history[0].as_of
         msg = (
             f"{orphans} fixture(s) are not after any snapshot (the first is as of "
             f"{first:%Y-%m-%d %H:%M} UTC); they got nulls, never later data."
         )
         warnings.warn(msg, NoSnapshotWarning, stacklevel=2)
+    if delta is not None:
+        done = _over_history(base, *delta, home, away, team_columns, season, strict)
+        return done.lazy() if lazy else done  # type: ignore[return-value]
     parts = [base.filter(pl.col("snapshot_as_of").is_null())]
     unknown: dict[str, None] = {}
     for q in history:
@@ -173,15 +179,36 @@ def point_in_time(
     return out.lazy() if lazy else out  # type: ignore[return-value]
 
 
+def _delta_history(
+    snapshots: str | os.PathLike[str] | Sequence[QuantumFrames],
+) -> tuple[Path, list[Moment]] | None:
+    """The root and moments of a Delta history (None: ``snapshots`` is not one)."""
+    if not isinstance(snapshots, str | os.PathLike):
+        return None
+    from quantum_frames.history import is_history
+
+    if not is_history(snapshots):
+        return None
+    from quantum_frames.history._log import load_moments
+    from quantum_frames.history._reader import require_deltalake
+
+    require_deltalake()
+    root = Path(snapshots)
+    moments = load_moments(root)
+    if not moments:
+        msg = (
+            f"history {root} holds no moment yet: point-in-time data needs at least one. Hint: "
+            "append one with q.write_history(path)."
+        )
+        raise InvalidArgumentError(msg, argument="snapshots")
+    return root, moments
+
+
 def _history(snapshots: str | os.PathLike[str] | Sequence[QuantumFrames]) -> list[QuantumFrames]:
     if isinstance(snapshots, str | os.PathLike):
-        from quantum_frames.history import history_frames, is_history
         from quantum_frames.snapshots.reader import read_snapshot_history
 
-        if is_history(snapshots):  # a Delta history: only the moments fixtures use are read
-            history = history_frames(snapshots)
-        else:  # one per moment; ambiguous moments raise
-            history = read_snapshot_history(Path(snapshots))
+        history = read_snapshot_history(Path(snapshots))  # one per moment; ambiguous ones raise
     else:
         history = list(snapshots)
     if not history:
@@ -283,3 +310,198 @@ def _enrich(
         )
         out = pl.concat([out, picked], how="horizontal")
     return out
+
+
+#: The teams columns the name lookups read (``name_ids``: names, normalized names, ids).
+_LOOKUP_COLUMNS: Final = ("team_id", "team_name", "team_name_normalized")
+
+
+def _over_history(
+    base: pl.DataFrame,
+    root: Path,
+    moments: list[Moment],
+    home: str,
+    away: str,
+    team_columns: Sequence[str],
+    season: str | None,
+    strict: bool,
+) -> pl.DataFrame:
+    """:func:`_enrich` for every fixture at once over a Delta history, one plan for the joins.
+
+    Each fixture carries its moment (``__m``, null when it sees none); the tables of the
+    moments used are scanned lazily at their Delta versions (only the columns the joins read),
+    stacked with the moment as a column, and joined on (moment, key) — so no moment is read
+    whole and no moment a fixture does not see is read at all. Name lookups, the season rule
+    and the strategy choice stay per moment (each moment's teams and strategies decide them,
+    as in :func:`_enrich`); the result is the one the snapshots of the same moments give,
+    columns in the same order with the same dtypes.
+    """
+    from quantum_frames.history import _reader
+
+    index = pl.DataFrame(
+        {"snapshot_as_of": [m.as_of for m in moments], "__m": list(range(len(moments)))},
+        schema={"snapshot_as_of": pl.Datetime("us", "UTC"), "__m": pl.Int64},
+    )
+    base = base.join(index, on="snapshot_as_of", how="left", maintain_order="left")
+    used = sorted(base.get_column("__m").drop_nulls().unique().to_list()) or [len(moments) - 1]
+    jobs = [(v, n) for v in used for n in ("teams", "friction", "strategies")]
+    with ThreadPoolExecutor(2, thread_name_prefix="qf-pit") as pool:  # a Delta log replay each
+        found = list(pool.map(lambda job: _checked(root, moments[job[0]], job[1], _reader), jobs))
+    scans: dict[int, dict[str, pl.LazyFrame]] = {v: {} for v in used}
+    for (v, n), scan in zip(jobs, found, strict=True):
+        scans[v][n] = scan
+    schemas = {v: {n: scan.collect_schema() for n, scan in scans[v].items()} for v in used}
+    cols = {
+        v: [c for c in team_columns if c in schemas[v]["teams"] and c != "team_id"] for v in used
+    }
+    fr_cols = {v: [c for c in FRICTION_COLUMNS if c in schemas[v]["friction"]] for v in used}
+    st_cols = {v: [c for c in STRATEGY_COLUMNS if c in schemas[v]["strategies"]] for v in used}
+    teams = dict(  # the teams are small: their lookup and data columns, read in one go
+        zip(
+            used,
+            pl.collect_all(
+                [
+                    scans[v]["teams"].select(
+                        list(
+                            dict.fromkeys(
+                                c for c in (*_LOOKUP_COLUMNS, *cols[v]) if c in schemas[v]["teams"]
+                            )
+                        )
+                    )
+                    for v in used
+                ]
+            ),
+            strict=True,
+        )
+    )
+    moment = pl.col("__m")
+    lookups = []
+    for v in used:
+        rows = base.lazy().filter(moment == v)
+        names = pl.concat([rows.select(pl.col(c).alias("name")) for c in (home, away)])
+        lookups.append(name_ids(teams[v], names).with_columns(pl.lit(v, pl.Int64).alias("__m")))
+    ids = dict(zip(used, pl.collect_all(lookups), strict=True))
+    all_ids = pl.concat(ids.values(), how="diagonal_relaxed")
+    team_data, friction = [], []
+    for v in used:
+        team_data.append(
+            teams[v].lazy().select("team_id", *cols[v], pl.lit(v, pl.Int64).alias("__m"))
+        )
+        # only the pairs of teams the moment's fixtures name can match: the rest is dropped
+        # as it is read (after the season rule, which looks at the whole table)
+        found = ids[v].get_column("team_id").drop_nulls().unique().cast(pl.Int64)
+        friction.append(
+            one_season(scans[v]["friction"], season)
+            .filter(
+                pl.col("team_home_id").cast(pl.Int64, strict=False).is_in(found.implode())
+                & pl.col("team_away_id").cast(pl.Int64, strict=False).is_in(found.implode())
+            )
+            .select(
+                pl.col("team_home_id").alias("home_team_id"),
+                pl.col("team_away_id").alias("away_team_id"),
+                *fr_cols[v],
+                pl.lit(v, pl.Int64).alias("__m"),
+            )
+        )
+    all_teams = pl.concat(team_data, how="diagonal_relaxed")
+    all_cols = list(dict.fromkeys(c for v in used for c in cols[v]))
+    out = base.lazy()
+    for side, col in (("home", home), ("away", away)):
+        side_ids = all_ids.rename({"name": col, "team_id": f"{side}_team_id"}).lazy()
+        side_data = all_teams.rename(
+            {"team_id": f"{side}_team_id", **{c: f"{side}_{c}" for c in all_cols}}
+        )
+        out = out.join(
+            side_ids, on=["__m", col], how="left", maintain_order="left", nulls_equal=False
+        )
+        out = out.join(side_data, on=["__m", f"{side}_team_id"], how="left", maintain_order="left")
+    out = out.join(
+        pl.concat(friction, how="diagonal_relaxed"),
+        on=["__m", "home_team_id", "away_team_id"],
+        how="left",
+        maintain_order="left",
+    )
+    joined = out.collect()
+    unknown: dict[str, None] = {}
+    seen = joined.filter(moment.is_not_null())
+    for side, col in (("home", home), ("away", away)):
+        missed = seen.filter(pl.col(col).is_not_null() & pl.col(f"{side}_team_id").is_null())
+        unknown.update(dict.fromkeys(missed.get_column(col).cast(pl.String).to_list()))
+    picks = []
+    for v in used:
+        part = joined.filter(moment == v)
+        contexts = []
+        for side, col, other in (("home", home, "away"), ("away", away, "home")):
+            tier = (  # as the moment's own teams frame types it (the stacked one may widen)
+                pl.col(f"{other}_tier").cast(schemas[v]["teams"]["tier"])
+                if "tier" in cols[v]
+                else pl.lit(None, pl.String)
+            )
+            contexts.append(
+                part.select(  # a name already reported as unknown is not reported again
+                    pl.when(pl.col(f"{side}_team_id").is_not_null())
+                    .then(pl.col(col))
+                    .alias("team"),
+                    pl.lit(side).alias("venue"),
+                    tier.alias("opponent_tier"),
+                )
+            )
+        # each row is chosen for alone: both sides' rows in one call, split back after
+        chosen = best_strategies(
+            scans[v]["strategies"],
+            teams[v],
+            pl.concat(contexts, how="vertical_relaxed"),  # names become text there anyway
+            columns=STRATEGY_COLUMNS,
+        )
+        sides = [
+            chosen.slice(i * part.height, part.height).select(
+                pl.col(c).alias(f"{side}_strategy_{c.removeprefix('strategy_')}")
+                for c in st_cols[v]
+            )
+            for i, side in enumerate(("home", "away"))
+        ]
+        picks.append(pl.concat([part.select("__row"), *sides], how="horizontal"))
+    if unknown:
+        report_unknown_teams(
+            sorted(unknown),
+            _reader.scan_table(root, moments[-1], "teams"),
+            strict=strict,
+            consequence="their fixtures have null team data, friction and strategies",
+        )
+    done = joined.join(
+        pl.concat(picks, how="diagonal_relaxed"), on="__row", how="left", maintain_order="left"
+    )
+    # the columns in the order the moments' own frames, concatenated, would give them
+    order = list(base.columns)
+    for v in used:
+        for side in ("home", "away"):
+            order += [f"{side}_team_id", *(f"{side}_{c}" for c in cols[v])]
+        order += fr_cols[v]
+        for side in ("home", "away"):
+            order += [f"{side}_strategy_{c.removeprefix('strategy_')}" for c in st_cols[v]]
+    order = [c for c in dict.fromkeys(order) if c != "__m"]
+    return done.select(order).sort("__row").drop("__row")
+
+
+def _checked(root: Path, moment: Moment, name: str, reader: Any) -> pl.LazyFrame:
+    """Table ``name`` of ``moment`` scanned lazily, its columns and dtypes checked against the log.
+
+    Raises:
+        HistoryError: the table's schema is not what the log recorded (naming the table).
+    """
+    from quantum_frames.errors import HistoryError
+
+    scan: pl.LazyFrame = reader.scan_table(root, moment, name)
+    state = moment.tables[name]
+    try:
+        got = [(c, str(d)) for c, d in scan.collect_schema().items()]
+    except Exception:  # a column the log lists is missing: collect_schema raises
+        got = []
+    if got != [(c.name, c.dtype) for c in state.columns]:
+        msg = (
+            f"history {root}: table {name!r} at Delta version {state.version} does not match "
+            f"moment {moment.version}'s log entry: its columns and dtypes differ. Hint: the table "
+            "was changed outside quantum_frames; restore it from a backup."
+        )
+        raise HistoryError(msg, path=root / name, table=name)
+    return scan

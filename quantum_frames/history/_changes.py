@@ -102,14 +102,34 @@ def change_set(
     new_schema, old_schema = new.schema, old.schema
     new_cols = [c for c in new.columns if c not in key]
     old_cols = [c for c in old.columns if c not in key]
-    left = new.select(*key, *new_cols).with_columns(pl.lit(True).alias(f"{_OLD}new"))
-    right = old.select(
-        *key,
-        *(pl.col(c).alias(_OLD + c) for c in old_cols),
-        pl.lit(True).alias(f"{_OLD}old"),
-    )
-    joined = left.join(right, on=list(key), how="full", coalesce=True, maintain_order="left_right")
     names = list(dict.fromkeys([*new_cols, *old_cols]))
+    if aligned(new, old, key):
+        # row i is the same key in both moments (what the join would pair, in the same order):
+        # a column equal throughout (the same test as ne_missing, row by row) flags no row
+        schemas = (new_schema, old_schema)
+        names = [c for c in names if not _same_column(new, old, c, schemas)]
+        new_cols = [c for c in new_cols if c in names]
+        old_cols = [c for c in old_cols if c in names]
+        joined = pl.concat(
+            [
+                new.select(*key, *new_cols, pl.lit(True).alias(f"{_OLD}new")),
+                old.select(
+                    *(pl.col(c).alias(_OLD + c) for c in old_cols),
+                    pl.repeat(True, pl.len()).alias(f"{_OLD}old"),  # no column: still its height
+                ),
+            ],
+            how="horizontal",
+        )
+    else:
+        left = new.select(*key, *new_cols).with_columns(pl.lit(True).alias(f"{_OLD}new"))
+        right = old.select(
+            *key,
+            *(pl.col(c).alias(_OLD + c) for c in old_cols),
+            pl.lit(True).alias(f"{_OLD}old"),
+        )
+        joined = left.join(
+            right, on=list(key), how="full", coalesce=True, maintain_order="left_right"
+        )
     flags = []
     for i, c in enumerate(names):
         if c in new_schema and c in old_schema and new_schema[c] == old_schema[c]:
@@ -148,6 +168,29 @@ def change_set(
         pl.when(~was & ~now).then(columns).alias("columns"),
     )
     return out, key
+
+
+def aligned(new: pl.DataFrame, old: pl.DataFrame, key: tuple[str, ...]) -> bool:
+    """Whether ``new`` and ``old`` hold the same keys in the same row order (same key dtypes)."""
+    return (
+        new.height == old.height
+        and all(new.schema[k] == old.schema[k] for k in key)
+        and new.select(key).equals(old.select(key))
+    )
+
+
+def _same_column(
+    new: pl.DataFrame, old: pl.DataFrame, name: str, schemas: tuple[pl.Schema, pl.Schema]
+) -> bool:
+    """Whether column ``name`` has one dtype in both frames and equal values row by row.
+
+    ``Series.equals`` (null equal to null) is ``equal_missing(...).all()``: the complement of
+    ``ne_missing(...).any()``, so NaN, -0.0 and nulls count alike here and row by row.
+    """
+    new_schema, old_schema = schemas
+    if name not in new_schema or name not in old_schema or new_schema[name] != old_schema[name]:
+        return False
+    return new.get_column(name).equals(old.get_column(name), null_equal=True)
 
 
 def counts(frame: pl.DataFrame) -> dict[str, int]:

@@ -255,23 +255,37 @@ def open_table(root: Path, name: str, state: TableState) -> DeltaTable:
     return table
 
 
-def scan_table(root: Path, moment: Moment, name: str) -> pl.LazyFrame:
-    """A LazyFrame over table ``name`` as of ``moment``, stand-in dtypes restored."""
+def scan_table(
+    root: Path, moment: Moment, name: str, opened: dict[str, DeltaTable] | None = None
+) -> pl.LazyFrame:
+    """A LazyFrame over table ``name`` as of ``moment``, stand-in dtypes restored.
+
+    The Delta table opened is put into ``opened`` (by name) when given.
+    """
     state = moment.tables[name]
     table = open_table(root, name, state)
+    if opened is not None:
+        opened[name] = table
     scan = restore(pl.scan_delta(table), decode_schema(state.restore))
     # the moment's column order: delta-rs keeps a table's earlier order when a moment holds
     # the same columns in another order
     return scan.select([c.name for c in state.columns]) if state.columns else scan
 
 
-def read_tables(root: Path, moment: Moment, names: tuple[str, ...]) -> dict[str, pl.DataFrame]:
+def read_tables(
+    root: Path,
+    moment: Moment,
+    names: tuple[str, ...],
+    opened: dict[str, DeltaTable] | None = None,
+) -> dict[str, pl.DataFrame]:
     """The tables ``names`` of ``moment``, decoded together and checked against the log.
+
+    The Delta tables opened are put into ``opened`` (by name) when given.
 
     Raises:
         HistoryError: a table cannot be read, or does not match what the log recorded.
     """
-    scans = [scan_table(root, moment, name) for name in names]
+    scans = [scan_table(root, moment, name, opened) for name in names]
     try:
         frames = pl.collect_all(scans)
     except Exception:  # say which table is damaged
@@ -433,7 +447,8 @@ def changes(
 def history_frames(path: str | os.PathLike[str]) -> list[QuantumFrames]:
     """Every moment of a history as QuantumFrames that read their tables on first use.
 
-    For ``point_in_time``: only the moments a fixture falls on are ever read.
+    Only the moments whose tables are used are ever read (each then stays with its object);
+    ``point_in_time`` does not need them: it scans the moments its fixtures use lazily.
     """
     require_deltalake()
     root = Path(path)

@@ -11,11 +11,12 @@ the table.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -44,6 +45,8 @@ from quantum_frames.history._reader import read_tables, require_deltalake
 from quantum_frames.snapshots.manifest import parse_when
 
 if TYPE_CHECKING:
+    from deltalake import DeltaTable
+
     from quantum_frames.frames import QuantumFrames
 
 __all__ = ["Append", "write_history"]
@@ -140,35 +143,10 @@ def write_history(
         check_contract(report, frozen, path=root, against=f"moment {head.version}")
     flat = dict(q.tables())
     raw = {f"raw/{name}": frame for name, frame in q.raw.items()}
-    previous = read_tables(root, head, FLAT_TABLES) if head else {}
+    frames = {**flat, **raw}
+    opened: dict[str, DeltaTable] = {}  # the tables read at the newest moment, reused to commit
+    previous = read_tables(root, head, FLAT_TABLES, opened) if head else {}
     unchanged = {n for n, f in flat.items() if n in previous and tables_equal([f], [previous[n]])}
-    # a lossless table is compared only when its flat table is unchanged: with the same raw
-    # table and options the flat one would be the same too, so it is written either way
-    alike = tuple(f"raw/{n}" for n in FLAT_TABLES if n in unchanged)
-    if head is not None and alike:
-        before = read_tables(root, head, alike)
-        unchanged |= {n for n in alike if tables_equal([raw[n]], [before[n]])}
-    if head is not None and len(unchanged) == len(FLAT_TABLES) + len(RAW_TABLES):
-        message = (
-            f"history {root}: the load is identical to moment {head.version} (as of "
-            f"{_log.iso(head.as_of)}); no new version was written."
-        )
-        nothing = {
-            n: c and ChangeCounts(c.key, 0, 0, 0)
-            for n, c in ((n, head.tables[n].changes) for n in FLAT_TABLES)
-        }
-        return Append(root, head, False, nothing, message)
-    change_frames = {}
-    change_counts: dict[str, ChangeCounts | None] = {}
-    for name, frame in flat.items():
-        last = head.tables[name].changes if head is not None else None
-        if name in unchanged and last is not None:  # equal to the last moment: no join needed
-            change_frames[name] = pl.DataFrame(schema=CHANGE_SCHEMA)
-            change_counts[name] = ChangeCounts(last.key, 0, 0, 0)
-            continue
-        found, key = change_set(name, frame, previous.get(name))
-        change_frames[name] = found
-        change_counts[name] = None if key is None else ChangeCounts(key, **counts(found))
     version = 0 if head is None else head.version + 1
     source = _source_record(q.source)
     moment = Moment(
@@ -181,53 +159,100 @@ def write_history(
         database_moment=_database_moment(q.source, source),
         flatten=dict(q.options),
     )
-    root.mkdir(parents=True, exist_ok=True)
-    _log.remove_stale_temporaries(root)
-    drafts = {  # each table's state but its Delta version, known once committed
-        name: TableState(
-            version=0,
-            rows=frame.height,
-            columns=_columns(frame, _report_of(q, name) if name in FLAT_TABLES else None),
-            restore=encode_schema(storable(frame)[1]),
-            changes=change_counts.get(name),
-        )
-        for name, frame in {**flat, **raw}.items()
-    }
-    changes_json = json.dumps({n: c and c.to_json() for n, c in change_counts.items()})
-    states: dict[str, TableState] = {}
+    # The Parquet files are written on two threads while this one compares the lossless tables
+    # and computes the change sets (the files need neither; only the commits, which carry the
+    # change counts, wait for them). A file never committed is removed when the append fails.
+    pool = ThreadPoolExecutor(2, thread_name_prefix="qf-history")
+    files: dict[str, Future[_File]] = {}
+    commits: dict[str, Future[int]] = {}  # each table's commit, once its file is written
+
+    def write(names: list[str]) -> None:
+        if names:
+            root.mkdir(parents=True, exist_ok=True)
+        for name in sorted(names, key=lambda n: frames[n].estimated_size(), reverse=True):
+            files[name] = pool.submit(_write_file, root, name, frames[name], moment)
+
     try:
-        with ThreadPoolExecutor(2, thread_name_prefix="qf-history") as pool:
-            jobs = {  # a table unchanged since the newest moment keeps its Delta version
-                name: pool.submit(
-                    _commit_table,
-                    root,
-                    name,
-                    frame,
-                    moment,
-                    _metadata(moment, name, drafts[name], changes_json),
-                )
-                for name, frame in {**flat, **raw}.items()
-                if name not in unchanged
+        # a changed flat table's lossless table is written either way: with the same raw table
+        # and options the flat one would be the same too
+        write([m for n in FLAT_TABLES if n not in unchanged for m in (n, f"raw/{n}")])
+        alike = tuple(f"raw/{n}" for n in FLAT_TABLES if n in unchanged)
+        if head is not None and alike:
+            before = read_tables(root, head, alike, opened)
+            same = {n for n in alike if tables_equal([raw[n]], [before[n]])}
+            unchanged |= same
+            write([n for n in alike if n not in same])
+        if head is not None and len(unchanged) == len(FLAT_TABLES) + len(RAW_TABLES):
+            message = (
+                f"history {root}: the load is identical to moment {head.version} (as of "
+                f"{_log.iso(head.as_of)}); no new version was written."
+            )
+            nothing = {
+                n: c and ChangeCounts(c.key, 0, 0, 0)
+                for n, c in ((n, head.tables[n].changes) for n in FLAT_TABLES)
             }
-            delta_versions = {name: job.result() for name, job in jobs.items()}
-        if head is not None:
-            delta_versions |= {name: head.tables[name].version for name in unchanged}
-        states = {n: replace(d, version=delta_versions[n]) for n, d in drafts.items()}
-        rows = pl.concat(list(change_frames.values()))
-        changes_state = _commit_changes(root, rows, moment, head)
-        if changes_state is not None:
-            states[CHANGES_TABLE] = changes_state
-        moment = replace(moment, tables=states)
-        _log.publish(root, moment)
-    except HistoryError:
+            return Append(root, head, False, nothing, message)
+        change_frames = {}
+        change_counts: dict[str, ChangeCounts | None] = {}
+        for name, frame in flat.items():
+            last = head.tables[name].changes if head is not None else None
+            if name in unchanged and last is not None:  # equal to the last moment: no join
+                change_frames[name] = pl.DataFrame(schema=CHANGE_SCHEMA)
+                change_counts[name] = ChangeCounts(last.key, 0, 0, 0)
+                continue
+            found, key = change_set(name, frame, previous.get(name))
+            change_frames[name] = found
+            change_counts[name] = None if key is None else ChangeCounts(key, **counts(found))
+        _log.remove_stale_temporaries(root)
+        drafts = {  # each table's state but its Delta version, known once committed
+            name: TableState(
+                version=0,
+                rows=frame.height,
+                columns=_columns(frame, _report_of(q, name) if name in FLAT_TABLES else None),
+                restore=encode_schema(storable(frame)[1]),
+                changes=change_counts.get(name),
+            )
+            for name, frame in frames.items()
+        }
+        changes_json = json.dumps({n: c and c.to_json() for n, c in change_counts.items()})
+        try:
+            # the commits (a Delta log replay and a commit file each) run on two more threads:
+            # each table's as soon as its file is there, the changes table's once all are
+            with ThreadPoolExecutor(2, thread_name_prefix="qf-commit") as committer:
+                for job in as_completed(files.values()):
+                    written = job.result()
+                    name = written.table
+                    metadata = _metadata(moment, name, drafts[name], changes_json)
+                    commits[name] = committer.submit(
+                        _commit_table, root, name, written, moment, metadata, opened.get(name)
+                    )
+                rows = pl.concat(list(change_frames.values()))  # every file written
+                changes_job = committer.submit(_commit_changes, root, rows, moment, head)
+                # a table unchanged since the newest moment keeps its version
+                delta_versions = {name: commit.result() for name, commit in commits.items()}
+                changes_state = changes_job.result()
+            if head is not None:
+                delta_versions |= {name: head.tables[name].version for name in unchanged}
+            states = {n: replace(d, version=delta_versions[n]) for n, d in drafts.items()}
+            if changes_state is not None:
+                states[CHANGES_TABLE] = changes_state
+            moment = replace(moment, tables=states)
+            _log.publish(root, moment)
+        except HistoryError:
+            raise
+        except Exception as exc:
+            msg = (
+                f"appending to history {root} failed: {type(exc).__name__}: {exc}. The history "
+                f"still reads as its newest complete moment{f' ({head.version})' if head else ''}."
+                " Hint: fix the cause and append again."
+            )
+            raise HistoryError(msg, path=root) from exc
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _remove_uncommitted(root, files, commits, moment)
         raise
-    except Exception as exc:
-        msg = (
-            f"appending to history {root} failed: {type(exc).__name__}: {exc}. The history still "
-            f"reads as its newest complete moment{f' ({head.version})' if head else ''}. Hint: "
-            "fix the cause and append again."
-        )
-        raise HistoryError(msg, path=root) from exc
+    finally:
+        pool.shutdown(wait=True)
     total = dict(change_counts)
     shown = ", ".join(
         f"{n} +{c.inserted} ~{c.updated} -{c.deleted}" if c else f"{n} (no key)"
@@ -258,51 +283,126 @@ def _metadata(moment: Moment, name: str, state: TableState, changes: str) -> dic
     }
 
 
-def _commit_table(
-    root: Path, name: str, frame: pl.DataFrame, moment: Moment, metadata: dict[str, str]
-) -> int:
-    """Commit ``frame`` as the new version of table ``name``; return its Delta version.
+@dataclass(frozen=True)
+class _File:
+    """A table's Parquet file of this moment, written and fsynced, not yet committed."""
 
-    The Parquet file is written as a snapshot's are — flat tables by Arrow's writer (about
-    twice as fast as delta-rs's own writer here, and read faster), lossless ones by Polars'
-    faster writer — fsynced, then committed as the table's only file, with the frame's
-    schema, in one Delta transaction.
+    table: str
+    name: str
+    size: int
+    mtime: int
+    rows: int
+    schema: Any  # pyarrow.Schema
+
+
+def _write_file(root: Path, name: str, frame: pl.DataFrame, moment: Moment) -> _File:
+    """Write ``frame`` as the Parquet file of this moment's version of table ``name``.
+
+    The file is written as a snapshot's are — flat tables by Arrow's writer (about twice as
+    fast as delta-rs's own writer here, and read faster), lossless ones by Polars' writer
+    (straight from the frame: no Arrow copy) — and fsynced; :func:`_commit_table` then makes
+    it the table's only file.
     """
     import pyarrow.parquet as pq
-    from deltalake import CommitProperties, DeltaTable, Schema
-    from deltalake.exceptions import CommitFailedError
-    from deltalake.transaction import AddAction, create_table_with_add_actions
 
     from quantum_frames.snapshots.writer import ROW_GROUP_ROWS
 
     data = storable(frame)[0]
-    table = _one_batch(data)
     uri = root / name
     uri.mkdir(parents=True, exist_ok=True)
     file = f"part-{moment.version:05d}-{uuid.uuid4().hex}.zstd.parquet"
-    if name in RAW_TABLES:
-        data.write_parquet(uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
-    else:
-        pq.write_table(table, uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
-    fd = os.open(uri / file, os.O_RDONLY)
     try:
-        os.fsync(fd)
-        size, mtime = os.fstat(fd).st_size, os.fstat(fd).st_mtime_ns // 1_000_000
-    finally:
-        os.close(fd)
-    stats = json.dumps({"numRecords": table.num_rows})
-    add = AddAction(file, size, {}, mtime, True, stats)
-    schema = Schema.from_arrow(table.schema)
+        if name in RAW_TABLES:
+            schema = data.head(0).to_arrow().schema
+            data.write_parquet(uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        else:
+            table = _one_batch(data)
+            schema = table.schema
+            pq.write_table(table, uri / file, compression="zstd", row_group_size=ROW_GROUP_ROWS)
+        fd = os.open(uri / file, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            size, mtime = os.fstat(fd).st_size, os.fstat(fd).st_mtime_ns // 1_000_000
+        finally:
+            os.close(fd)
+    except BaseException:  # a part-written file (a full disk …) is no file of the table
+        with contextlib.suppress(OSError):
+            (uri / file).unlink()
+        raise
+    return _File(name, file, size, mtime, data.height, schema)
+
+
+def _remove_uncommitted(
+    root: Path,
+    files: Mapping[str, Future[_File]],
+    commits: Mapping[str, Future[int]],
+    moment: Moment,
+) -> None:
+    """Remove the Parquet files of a failed append that no Delta commit refers to.
+
+    A file whose commit succeeded is kept (a Delta version refers to it, even if no log entry
+    does); one whose commit failed is kept too if the table's log holds this moment's commit
+    after all (the failure came after the commit).
+    """
+    for name, job in files.items():
+        if job.cancelled() or job.exception() is not None:
+            continue  # nothing written (a failed write removes its own file)
+        commit = commits.get(name)
+        if commit is not None and (commit.exception() is None or _committed(root, name, moment)):
+            continue
+        with contextlib.suppress(OSError):
+            (root / name / job.result().name).unlink()
+
+
+def _committed(root: Path, name: str, moment: Moment) -> bool:
+    """Whether table ``name`` holds this moment's commit (True when that cannot be told)."""
+    from deltalake import DeltaTable
+
+    try:
+        _version_of(DeltaTable(root / name), moment)
+    except HistoryError:  # not among the newest 50 commits: not committed
+        return False
+    except Exception:  # the table cannot be read: keep the file
+        return True
+    return True
+
+
+def _commit_table(
+    root: Path,
+    name: str,
+    written: _File,
+    moment: Moment,
+    metadata: dict[str, str],
+    table: DeltaTable | None = None,
+) -> int:
+    """Commit ``written`` as the new version of table ``name``; return its Delta version.
+
+    One Delta transaction, with the file's schema, that makes it the table's only file.
+    ``table`` is the table as opened to read the newest moment (brought up to date here), or
+    None to open it.
+    """
+    from deltalake import CommitProperties, DeltaTable, Schema
+    from deltalake.exceptions import CommitFailedError, TableNotFoundError
+    from deltalake.transaction import AddAction, create_table_with_add_actions
+
+    uri = root / name
+    stats = json.dumps({"numRecords": written.rows})
+    add = AddAction(written.name, written.size, {}, written.mtime, True, stats)
+    schema = Schema.from_arrow(written.schema)
     props = CommitProperties(custom_metadata=metadata)
     try:
-        if DeltaTable.is_deltatable(str(uri)):
-            DeltaTable(uri).create_write_transaction(
-                [add], "overwrite", schema, commit_properties=props
-            )
+        if table is None:
+            try:
+                table = DeltaTable(uri)
+            except TableNotFoundError:
+                create_table_with_add_actions(
+                    str(uri), schema, [add], mode="overwrite", commit_properties=props
+                )
+                return _version_of(DeltaTable(uri), moment)
         else:
-            create_table_with_add_actions(
-                str(uri), schema, [add], mode="overwrite", commit_properties=props
-            )
+            table.update_incremental()  # the newest version: the commit's read version
+        table.create_write_transaction([add], "overwrite", schema, commit_properties=props)
+        table.update_incremental()
     except CommitFailedError as exc:
         msg = (
             f"history {root}: another process committed to table {name!r} while this append was "
@@ -310,7 +410,7 @@ def _commit_table(
             "append again."
         )
         raise HistoryError(msg, path=uri, table=name) from None
-    return _version_of(DeltaTable(uri), moment)
+    return _version_of(table, moment)
 
 
 def _commit_changes(
@@ -321,6 +421,7 @@ def _commit_changes(
     Nothing is appended when empty: the state of the newest moment carries over.
     """
     from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
+    from deltalake.exceptions import TableNotFoundError
 
     previous = head.tables.get(CHANGES_TABLE) if head else None
     if rows.is_empty():
@@ -335,8 +436,12 @@ def _commit_changes(
         "columns",
     )
     uri = root / CHANGES_TABLE
+    try:
+        table: DeltaTable | None = DeltaTable(uri)
+    except TableNotFoundError:
+        table = None
     write_deltalake(
-        uri,
+        uri if table is None else table,
         _one_batch(data),
         mode="append",
         commit_properties=CommitProperties(
@@ -346,7 +451,11 @@ def _commit_changes(
     )
     total = (previous.rows if previous else 0) + data.height
     columns = tuple(Column(n, str(d)) for n, d in data.schema.items())
-    return TableState(version=_version_of(DeltaTable(uri), moment), rows=total, columns=columns)
+    if table is None:
+        table = DeltaTable(uri)
+    else:
+        table.update_incremental()
+    return TableState(version=_version_of(table, moment), rows=total, columns=columns)
 
 
 def _one_batch(frame: pl.DataFrame) -> Any:
@@ -362,8 +471,12 @@ def _one_batch(frame: pl.DataFrame) -> Any:
 def _version_of(table: Any, moment: Moment) -> int:
     """The Delta version of this moment's commit, found by its snapshot id.
 
-    It is not assumed to be the newest: another process may have committed since.
+    It is not assumed to be the newest: another process may have committed since. The newest
+    commit is looked at first (reading 50 commits costs 10 ms a table).
     """
+    newest = table.history(limit=1)
+    if newest and newest[0].get("quantum_frames.snapshot_id") == moment.snapshot_id:
+        return int(newest[0]["version"])
     for entry in table.history(limit=50):
         if entry.get("quantum_frames.snapshot_id") == moment.snapshot_id:
             return int(entry["version"])

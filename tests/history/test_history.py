@@ -368,21 +368,87 @@ def test_point_in_time_reads_only_the_moments_fixtures_use(
     later = roi_changed(sample)
     sample.write_history(history, as_of="2025-09-01")
     later.write_history(history, as_of="2025-09-10")
-    read: list[int] = []
-    real = _reader.read_tables
+    scanned: list[tuple[int, str]] = []
+    real = _reader.scan_table
 
-    def counting(
-        root: Path, moment: qf.history.Moment, names: tuple[str, ...]
-    ) -> dict[str, pl.DataFrame]:
-        read.append(moment.version)
-        return real(root, moment, names)
+    def counting(root: Path, moment: qf.history.Moment, name: str) -> pl.LazyFrame:
+        scanned.append((moment.version, name))
+        return real(root, moment, name)
 
-    monkeypatch.setattr(_reader, "read_tables", counting)
+    def no_eager_read(*_: object) -> None:
+        pytest.fail("a moment was read whole")
+
+    monkeypatch.setattr(_reader, "scan_table", counting)
+    monkeypatch.setattr(_reader, "read_tables", no_eager_read)
     fixtures = pl.DataFrame(
         {"date": [date(2025, 9, 5)], "home": ["Liverpool"], "away": ["Everton"]}
     )
     qf.point_in_time(fixtures, history)
-    assert read == [0]
+    assert sorted(scanned) == [(0, "friction"), (0, "strategies"), (0, "teams")]
+
+
+def _drifted(q: QuantumFrames) -> QuantumFrames:
+    """``q`` a moment later, drifted: team columns gone and retyped, a strategy column gone."""
+    return rebuilt(
+        q,
+        teams=lambda raw: raw.drop("avg_clv").with_columns(
+            pl.col("tier_rank").cast(pl.Float64),
+            pl.when(pl.col("team_name") == "Liverpool")
+            .then(pl.lit("MID"))
+            .otherwise("tier")
+            .alias("tier"),
+        ),
+        friction=lambda raw: raw.drop("chaos_potential"),
+        strategies=lambda raw: raw.drop("market_type"),
+    )
+
+
+def test_point_in_time_over_a_drifting_history_equals_the_snapshots(
+    sample: QuantumFrames, tmp_path: Path
+) -> None:
+    history, folder = tmp_path / "history", tmp_path / "snapshots"
+    moments = [
+        (_drifted(sample), "2025-09-01"),
+        (sample, "2025-09-10"),
+        (_drifted(sample), "2025-09-20"),
+    ]
+    for q, when in moments:
+        q.write_history(history, as_of=when)
+        q.write_snapshot(folder / when, as_of=when)
+    names = sample.teams["team_name"].to_list()
+    fixtures = pl.DataFrame(
+        {
+            "date": [date(2025, 8, 30), *(date(2025, 9, 2 + 2 * i) for i in range(14))],
+            "home": ["Liverpool", "Liverpool", "Liverpol", *names[:12]],
+            "away": ["Everton", "Everton", "Arsenal", None, *names[13:24]],
+        }
+    )
+    with pytest.warns(qf.NoSnapshotWarning), pytest.warns(qf.UnresolvedTeamsWarning):
+        via_history = qf.point_in_time(fixtures, history)
+    with pytest.warns(qf.NoSnapshotWarning), pytest.warns(qf.UnresolvedTeamsWarning):
+        via_folder = qf.point_in_time(fixtures, folder)
+    assert via_history.schema == via_folder.schema
+    assert via_history.equals(via_folder)
+    assert via_history["home_tier"].to_list()[:3] == [None, "MID", None]
+    assert via_history["home_strategy_name"].null_count() < via_history.height
+    for season in (None, "2025-2026"):  # one season named, and the lazy way in
+        got = qf.point_in_time(
+            fixtures.lazy().filter(pl.col("date") > date(2025, 9, 4)), history, season=season
+        )
+        want = qf.point_in_time(
+            fixtures.filter(pl.col("date") > date(2025, 9, 4)), folder, season=season
+        )
+        assert isinstance(got, pl.LazyFrame)
+        assert got.collect().equals(want)
+    early = fixtures.head(1)
+    with pytest.warns(qf.NoSnapshotWarning):
+        alone = qf.point_in_time(early, history)
+    with pytest.warns(qf.NoSnapshotWarning):
+        assert alone.equals(qf.point_in_time(early, folder))
+    none = qf.point_in_time(fixtures.head(0), history)
+    assert none.schema == qf.point_in_time(fixtures.head(0), folder).schema
+    with pytest.raises(qf.UnknownTeamError):
+        qf.point_in_time(fixtures.slice(2, 1), history, strict=True)
 
 
 def test_drift_against_a_history_a_snapshot_and_frames(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pytest
@@ -200,3 +200,42 @@ def test_two_appenders_at_once_one_wins_the_other_is_told(
     assert back.raw.teams.filter(pl.col("team_id") == 1)["roi"].item() == winner_roi
     got = qf.changes(history, since="2025-09-01")
     assert got.select("key", "change").rows() == [('{"team_id":1}', "updated")]
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_failed_commit_leaves_no_file_that_no_commit_refers_to(
+    sample: QuantumFrames, history: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    from deltalake import DeltaTable
+
+    from quantum_frames.history import _writer
+
+    sample.write_history(history, as_of="2025-09-01")
+    real = _writer._commit_table
+
+    def fail(*args: Any) -> int:
+        if when == "after":  # the commit is made, then something fails: its file stays
+            real(*args)
+        msg = f"the commit failed {when} committing (simulated)"
+        raise OSError(msg)
+
+    monkeypatch.setattr(_writer, "_commit_table", fail)
+    with pytest.raises(qf.HistoryError, match="simulated"):
+        changed(sample).write_history(history, as_of="2025-09-10")
+    tables = ["teams", "friction", "strategies", "raw/teams", "raw/friction", "raw/strategies"]
+    for name in [*tables, "changes"]:
+        table = DeltaTable(history / name)
+        referenced = {
+            Path(uri.removeprefix("file://")).name
+            for version in range(table.version() + 1)
+            for uri in DeltaTable(history / name, version=version).file_uris()
+        }
+        on_disk = {p.name for p in (history / name).glob("*.parquet")}
+        assert on_disk == referenced, name  # every file a version refers to, and no other
+    changed_tables = {
+        "teams": 2 if when == "after" else 1,
+        "raw/teams": 2 if when == "after" else 1,
+    }
+    for name in tables:
+        assert len(list((history / name).glob("*.parquet"))) == changed_tables.get(name, 1), name
+    assert qf.read_history(history).teams.equals(sample.teams)  # the moment was not published
