@@ -278,7 +278,9 @@ def _enrich(
     team_data = q.teams.select("team_id", *cols)
     out = rows
     for side, col in (("home", home), ("away", away)):
-        side_ids = ids.rename({"name": col, "team_id": f"{side}_team_id"})
+        side_ids = ids.rename({"name": col, "team_id": f"{side}_team_id"}).with_columns(
+            pl.col(col).cast(rows.schema[col])  # name_ids gives names as text: team ids back
+        )
         side_data = team_data.rename(
             {"team_id": f"{side}_team_id", **{c: f"{side}_{c}" for c in cols}}
         )
@@ -407,7 +409,11 @@ def _over_history(
     all_cols = list(dict.fromkeys(c for v in used for c in cols[v]))
     out = base.lazy()
     for side, col in (("home", home), ("away", away)):
-        side_ids = all_ids.rename({"name": col, "team_id": f"{side}_team_id"}).lazy()
+        side_ids = (
+            all_ids.rename({"name": col, "team_id": f"{side}_team_id"})
+            .with_columns(pl.col(col).cast(base.schema[col]))  # team ids back from name_ids' text
+            .lazy()
+        )
         side_data = all_teams.rename(
             {"team_id": f"{side}_team_id", **{c: f"{side}_{c}" for c in all_cols}}
         )

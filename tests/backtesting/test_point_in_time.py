@@ -214,3 +214,36 @@ def test_bad_input_is_a_quantum_frames_error(history: list[QuantumFrames]) -> No
     with pytest.raises(qf.InvalidArgumentTypeError, match="fixtures must be a polars") as typed:
         qf.point_in_time({"date": [], "home": [], "away": []}, history)  # type: ignore[type-var]
     assert typed.value.argument == "fixtures"
+
+
+@pytest.mark.parametrize("source", ["frames", "folder", "history"])
+def test_team_ids_instead_of_names_give_the_same_enrichment(
+    tmp_path: Path, history: list[QuantumFrames], source: str
+) -> None:
+    """Fixtures naming teams by team_id (an integer column) are enriched as by their names."""
+    if source == "folder":
+        for q in history:
+            q.write_snapshot(tmp_path / f"s-{q.as_of:%Y%m%d}", as_of=q.as_of)
+    if source == "history":
+        pytest.importorskip("deltalake")
+        for q in sorted(history, key=lambda q: q.as_of or datetime.min.replace(tzinfo=UTC)):
+            q.write_history(tmp_path / "h", as_of=q.as_of)
+    where = {"frames": history, "folder": tmp_path, "history": tmp_path / "h"}[source]
+    teams = history[0].teams
+    ids = dict(zip(teams["team_name"].to_list(), teams["team_id"].to_list(), strict=True))
+    by_name = pl.DataFrame(
+        {
+            "date": [date(2025, 9, 5), date(2025, 9, 12)],
+            "home": ["Liverpool", "Arsenal"],
+            "away": ["Everton", "Liverpool"],
+        }
+    )
+    by_id = by_name.with_columns(
+        pl.col(c).replace_strict(ids, return_dtype=teams.schema["team_id"])
+        for c in ("home", "away")
+    )
+    named = qf.point_in_time(by_name, where)  # type: ignore[arg-type]
+    numbered = qf.point_in_time(by_id, where)  # type: ignore[arg-type]
+    assert [numbered["home_tier"][0], numbered["away_tier"][1]] == ["MID", "ELITE"]  # Liverpool
+    assert numbered.drop("home", "away").equals(named.drop("home", "away"))
+    assert numbered.select("home", "away").equals(by_id.select("home", "away"))

@@ -6,9 +6,11 @@ import math
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quantum_frames.history import ChangeSetWarning
 from quantum_frames.history._changes import aligned, change_set
 
 OLD = pl.DataFrame(
@@ -103,3 +105,16 @@ def test_the_aligned_path_equals_the_join(data: st.DataObject) -> None:
     )
     want = [[c for c in ("a", "b") if flags[c]] for flags in changed.iter_rows(named=True)]
     assert fast["columns"].to_list() == [w for w in want if w]
+
+
+def test_rows_without_a_unique_key_get_no_change_set_and_a_warning_naming_the_table() -> None:
+
+    doubled = pl.DataFrame({"team_id": [1, 1], "team_name": ["A", "A"], "x": [1.0, 2.0]})
+    with pytest.warns(ChangeSetWarning, match="table 'teams': no unique key") as caught:
+        found, key = change_set("teams", doubled, doubled.head(1))
+    assert key is None
+    assert found.is_empty()
+    assert "keep the primary key column" in str(caught[0].message)
+    # a unique key in this moment but not in the last: no change set either (never a guess)
+    with pytest.warns(ChangeSetWarning):
+        assert change_set("teams", doubled.head(1), doubled)[1] is None
