@@ -290,8 +290,8 @@ def main() -> int:
         [
             f"## History (Delta Lake), {datetime.now(UTC):%Y-%m-%d}",
             "",
-            f"Machine: {where}. `python benchmarks/bench_history.py` (`make bench`); one run on "
-            "a shared machine (other sessions were running): read the ratios, not the seconds.",
+            f"Machine: {where}. `python benchmarks/bench_history.py` (`make bench`); one run, "
+            "its cases interleaved: read the ratios (the seconds move with the machine's load).",
             "",
             "| goal (issue 19) | figure | |",
             "|---|---:|---|",
