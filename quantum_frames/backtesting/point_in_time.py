@@ -120,6 +120,7 @@ def point_in_time(
                 f"Hint: pass {argument}= naming the fixtures' {argument} column."
             )
             raise InvalidArgumentError(msg, argument=argument)
+    _check_reserved(df.columns, team_columns)
     delta = _delta_history(snapshots)
     history = [] if delta is not None else _history(snapshots)
     when = [m.as_of for m in delta[1]] if delta is not None else [q.as_of for q in history]
@@ -264,6 +265,40 @@ def _moment(fixtures: pl.DataFrame, on: str) -> pl.Expr:
     return moment.alias("__moment")
 
 
+def _check_reserved(columns: Sequence[str], team_columns: Sequence[str]) -> None:
+    """Refuse fixtures that already hold a column the enrichment adds or works with.
+
+    A joined value would otherwise sit beside the caller's under another name, or the caller's
+    would be read (a strategy context reading the fixture's own ``home_tier``) or kept in its
+    place: a silently wrong enrichment.
+    """
+    added = [
+        "snapshot_as_of",
+        *FRICTION_COLUMNS,
+        *(
+            f"{side}_{c}"
+            for side in ("home", "away")
+            for c in (
+                "team_id",
+                *team_columns,
+                *(f"strategy_{c.removeprefix('strategy_')}" for c in STRATEGY_COLUMNS),
+            )
+        ),
+    ]
+    taken = [c for c in columns if c in added or c in _INTERNAL]
+    if taken:
+        msg = (
+            f"the fixtures already hold column(s) {taken} that point_in_time adds or uses "
+            "itself. Hint: drop or rename them first (an enriched frame: enrich the fixtures it "
+            "was made from)."
+        )
+        raise InvalidArgumentError(msg, argument="fixtures")
+
+
+#: The columns point_in_time works with internally.
+_INTERNAL: Final = frozenset({"__row", "__moment", "__m"})
+
+
 def _enrich(
     rows: pl.DataFrame,
     q: QuantumFrames,
@@ -391,14 +426,18 @@ def _over_history(
         )
         # only the pairs of teams the moment's fixtures name can match: the rest is dropped
         # as it is read (after the season rule, which looks at the whole table)
-        found = ids[v].get_column("team_id").drop_nulls().unique().cast(pl.Int64)
-        friction.append(
-            one_season(scans[v]["friction"], season)
-            .filter(
-                pl.col("team_home_id").cast(pl.Int64, strict=False).is_in(found.implode())
-                & pl.col("team_away_id").cast(pl.Int64, strict=False).is_in(found.implode())
+        found = ids[v].get_column("team_id").drop_nulls().unique()
+        fr = one_season(scans[v]["friction"], season)
+        fr_schema = schemas[v]["friction"]
+        if all(fr_schema.get(c) == found.dtype for c in ("team_home_id", "team_away_id")):
+            # ids of the join's own dtype: a pair no fixture names cannot match, whatever they
+            # are (any other dtypes: no filter, the join decides as for a folder)
+            fr = fr.filter(
+                pl.col("team_home_id").is_in(found.implode())
+                & pl.col("team_away_id").is_in(found.implode())
             )
-            .select(
+        friction.append(
+            fr.select(
                 pl.col("team_home_id").alias("home_team_id"),
                 pl.col("team_away_id").alias("away_team_id"),
                 *fr_cols[v],

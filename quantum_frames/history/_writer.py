@@ -167,8 +167,8 @@ def write_history(
     commits: dict[str, Future[int]] = {}  # each table's commit, once its file is written
 
     def write(names: list[str]) -> None:
-        if names:
-            root.mkdir(parents=True, exist_ok=True)
+        if names:  # the commit log first: a failed first append leaves a history (of no moment)
+            (root / _log.LOG_DIR).mkdir(parents=True, exist_ok=True)  # that takes the next one
         for name in sorted(names, key=lambda n: frames[n].estimated_size(), reverse=True):
             files[name] = pool.submit(_write_file, root, name, frames[name], moment)
 
@@ -242,9 +242,13 @@ def write_history(
             raise
         except Exception as exc:
             msg = (
-                f"appending to history {root} failed: {type(exc).__name__}: {exc}. The history "
-                f"still reads as its newest complete moment{f' ({head.version})' if head else ''}."
-                " Hint: fix the cause and append again."
+                f"appending to history {root} failed: {type(exc).__name__}: {exc}. "
+                + (
+                    f"The history still reads as its newest complete moment ({head.version})."
+                    if head
+                    else "The history holds no moment yet."
+                )
+                + " Hint: fix the cause and append again."
             )
             raise HistoryError(msg, path=root) from exc
     except BaseException:
@@ -359,9 +363,10 @@ def _committed(root: Path, name: str, moment: Moment) -> bool:
     from deltalake import DeltaTable
 
     try:
-        _version_of(DeltaTable(root / name), moment)
-    except HistoryError:  # not among the newest 50 commits: not committed
-        return False
+        table = DeltaTable(root / name)
+        _version_of(table, moment)
+    except HistoryError:  # not among the newest 50 commits: not committed, if that was all
+        return table.version() >= 50  # of them; past 50 it cannot be ruled out: keep the file
     except Exception:  # the table cannot be read: keep the file
         return True
     return True

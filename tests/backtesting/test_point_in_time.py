@@ -247,3 +247,67 @@ def test_team_ids_instead_of_names_give_the_same_enrichment(
     assert [numbered["home_tier"][0], numbered["away_tier"][1]] == ["MID", "ELITE"]  # Liverpool
     assert numbered.drop("home", "away").equals(named.drop("home", "away"))
     assert numbered.select("home", "away").equals(by_id.select("home", "away"))
+
+
+def _text_ids(q: QuantumFrames) -> QuantumFrames:
+    """``q`` with every team id as text ("T1", …), in the flat and the lossless tables."""
+    from quantum_frames.frames import SourceTables
+
+    def text(frame: pl.DataFrame, *cols: str) -> pl.DataFrame:
+        return frame.with_columns(pl.format("T{}", pl.col(c)).alias(c) for c in cols)
+
+    tables = {
+        "teams": ("team_id",),
+        "friction": ("team_home_id", "team_away_id"),
+        "strategies": ("team_id",),
+    }
+    flat = {name: text(frame, *tables[name]) for name, frame in q.tables()}
+    raw = {name: text(frame, *tables[name]) for name, frame in q.raw.items()}
+    return replace(
+        q,
+        teams=flat["teams"],
+        friction=flat["friction"],  # type: ignore[arg-type]  # wrapped by QuantumFrames
+        strategies=flat["strategies"],
+        raw=SourceTables(**raw),
+    )
+
+
+def test_text_team_ids_over_a_history_equal_a_folder(
+    tmp_path: Path, history: list[QuantumFrames]
+) -> None:
+    """Team ids held as text: a history enriches the fixtures as a folder of snapshots does."""
+    pytest.importorskip("deltalake")
+    moments = sorted((_text_ids(q) for q in history), key=lambda q: q.as_of or datetime.min)
+    for q in moments:
+        q.write_snapshot(tmp_path / "folder" / f"s-{q.as_of:%Y%m%d}", as_of=q.as_of)
+        q.write_history(tmp_path / "h", as_of=q.as_of)
+    fixtures = pl.DataFrame(
+        {
+            "date": [date(2025, 9, 5), date(2025, 9, 12)],
+            "home": ["Liverpool", "Arsenal"],
+            "away": ["Everton", "Liverpool"],
+        }
+    )
+    via_history = qf.point_in_time(fixtures, tmp_path / "h")
+    via_folder = qf.point_in_time(fixtures, tmp_path / "folder")
+    assert via_history["home_team_id"].dtype == pl.String
+    assert via_history["friction_score"].null_count() == 0
+    assert via_history.equals(via_folder)
+
+
+@pytest.mark.parametrize("column", ["friction_score", "home_tier", "snapshot_as_of", "__m"])
+@pytest.mark.parametrize("source", ["frames", "history"])
+def test_fixtures_holding_a_column_point_in_time_adds_are_refused(
+    tmp_path: Path, history: list[QuantumFrames], column: str, source: str
+) -> None:
+    """Never the caller's value kept (or read) under an enriched column's name."""
+    if source == "history":
+        pytest.importorskip("deltalake")
+        for q in sorted(history, key=lambda q: q.as_of or datetime.min):
+            q.write_history(tmp_path / "h", as_of=q.as_of)
+    where = history if source == "frames" else tmp_path / "h"
+    fixtures = pl.DataFrame(
+        {"date": [date(2025, 9, 12)], "home": ["Liverpool"], "away": ["Everton"], column: [1.0]}
+    )
+    with pytest.raises(qf.InvalidArgumentError, match=f"'{column}'.*Hint: drop or rename"):
+        qf.point_in_time(fixtures, where)

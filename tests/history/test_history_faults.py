@@ -239,3 +239,36 @@ def test_a_failed_commit_leaves_no_file_that_no_commit_refers_to(
     for name in tables:
         assert len(list((history / name).glob("*.parquet"))) == changed_tables.get(name, 1), name
     assert qf.read_history(history).teams.equals(sample.teams)  # the moment was not published
+
+
+@pytest.mark.parametrize("failing", ["change_set", "_commit_table"])
+def test_a_failed_first_append_leaves_a_history_the_next_append_takes(
+    sample: QuantumFrames, history: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """The first append fails after writing files: the folder is a history of no moment yet.
+
+    Appending again works (it was refused as "neither a history nor empty"), and reading it
+    before that says there is no moment.
+    """
+    from quantum_frames.history import _writer
+
+    def fail(*_: Any) -> Any:
+        msg = "failed on the first append (simulated)"
+        raise OSError(msg)
+
+    # a commit's failure is a HistoryError saying so; the change set's is raised as it is
+    expected = (
+        pytest.raises(qf.HistoryError, match="holds no moment yet")
+        if failing == "_commit_table"
+        else pytest.raises(OSError, match="simulated")
+    )
+    with monkeypatch.context() as patch:
+        patch.setattr(_writer, failing, fail)
+        with expected:
+            sample.write_history(history, as_of="2025-09-01")
+    assert any(history.rglob("*.parquet")) or failing == "change_set"  # files were written
+    with pytest.raises(qf.HistoryError):
+        qf.read_history(history)
+    sample.write_history(history, as_of="2025-09-01")
+    assert qf.list_history(history)["version"].to_list() == [0]
+    assert qf.read_history(history).teams.equals(sample.teams)
