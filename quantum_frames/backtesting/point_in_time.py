@@ -92,8 +92,9 @@ def point_in_time(
 
     Raises:
         UnknownTeamError: ``strict`` and a team name matches no team.
-        InvalidArgumentError: a column is missing, a date is not a date, or no snapshot has
-            an as_of (also a ``ValueError``).
+        InvalidArgumentError: a column is missing, a date is not a date, no snapshot has an
+            as_of, or the fixtures already hold a column this adds (``friction_score``,
+            ``home_tier`` …: an enriched frame enriched again) (also a ``ValueError``).
         InvalidArgumentTypeError: ``fixtures`` is not a polars frame (also a ``TypeError``).
 
     Examples:
