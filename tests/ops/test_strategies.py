@@ -218,6 +218,39 @@ def _reference_best(strategies: list[dict[str, Any]], team: str, context: dict[s
     return fits[0]["strategy_id"] if fits else None
 
 
+_VENUES, _TIERS = ["home", "away"], ["ELITE", "TOP6", "MID"]
+
+
+def _random_strategies(
+    data: st.DataObject, *, active: st.SearchStrategy[bool | None]
+) -> list[dict[str, Any]]:
+    """1–12 strategies of teams 1–3: ties, null conviction/roi, list and scalar filters."""
+    filters = st.one_of(
+        st.just("NULL"),
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "venue": st.sampled_from(_VENUES),
+                "opponent_tier": st.one_of(
+                    st.sampled_from(_TIERS), st.lists(st.sampled_from(_TIERS), min_size=1)
+                ),
+            },
+        ),
+    )
+    n = data.draw(st.integers(1, 12))
+    return [
+        {
+            "strategy_id": i + 1,
+            "team_id": data.draw(st.integers(1, 3)),
+            "filters": data.draw(filters),
+            "conviction": data.draw(st.one_of(st.none(), st.sampled_from([40.0, 70.0, 90.0]))),
+            "roi": data.draw(st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 2.5]))),
+            "is_active": data.draw(active),
+        }
+        for i in range(n)
+    ]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_best_strategies_equals_a_reference_on_random_strategies(data: st.DataObject) -> None:
@@ -225,37 +258,13 @@ def test_best_strategies_equals_a_reference_on_random_strategies(data: st.DataOb
 
     The strategies have ties, null conviction/roi, inactive ones, list and scalar filters.
     """
-    venues, tiers = ["home", "away"], ["ELITE", "TOP6", "MID"]
-    filters = st.one_of(
-        st.just("NULL"),
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "venue": st.sampled_from(venues),
-                "opponent_tier": st.one_of(
-                    st.sampled_from(tiers), st.lists(st.sampled_from(tiers), min_size=1)
-                ),
-            },
-        ),
-    )
-    n = data.draw(st.integers(1, 12))
-    strategies = [
-        {
-            "strategy_id": i + 1,
-            "team_id": data.draw(st.integers(1, 3)),
-            "filters": data.draw(filters),
-            "conviction": data.draw(st.one_of(st.none(), st.sampled_from([40.0, 70.0, 90.0]))),
-            "roi": data.draw(st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 2.5]))),
-            "is_active": data.draw(st.booleans()),
-        }
-        for i in range(n)
-    ]
+    strategies = _random_strategies(data, active=st.booleans())
     rows = data.draw(
         st.lists(
             st.tuples(
                 st.sampled_from(_TEAMS),
-                st.one_of(st.none(), st.sampled_from(venues)),
-                st.one_of(st.none(), st.sampled_from(tiers)),
+                st.one_of(st.none(), st.sampled_from(_VENUES)),
+                st.one_of(st.none(), st.sampled_from(_TIERS)),
             ),
             min_size=1,
             max_size=20,
@@ -283,39 +292,15 @@ def test_best_strategy_of_one_team_equals_the_general_query(data: st.DataObject)
     Random strategies (ties, nulls, inactive ones, list and scalar filters) and random
     contexts, typos and nulls included.
     """
-    venues, tiers = ["home", "away"], ["ELITE", "TOP6", "MID"]
-    filters = st.one_of(
-        st.just("NULL"),
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "venue": st.sampled_from(venues),
-                "opponent_tier": st.one_of(
-                    st.sampled_from(tiers), st.lists(st.sampled_from(tiers), min_size=1)
-                ),
-            },
-        ),
-    )
-    n = data.draw(st.integers(1, 12))
-    strategies = [
-        {
-            "strategy_id": i + 1,
-            "team_id": data.draw(st.integers(1, 3)),
-            "filters": data.draw(filters),
-            "conviction": data.draw(st.one_of(st.none(), st.sampled_from([40.0, 70.0, 90.0]))),
-            "roi": data.draw(st.one_of(st.none(), st.sampled_from([-1.0, 0.0, 2.5]))),
-            "is_active": data.draw(st.one_of(st.none(), st.booleans())),
-        }
-        for i in range(n)
-    ]
+    strategies = _random_strategies(data, active=st.one_of(st.none(), st.booleans()))
     q = tiny(strategies)
     team = data.draw(st.sampled_from(_TEAMS[:3]))
     context = data.draw(
         st.fixed_dictionaries(
             {},
             optional={
-                "venue": st.one_of(st.none(), st.sampled_from([*venues, "Home", "neutral"])),
-                "opponent_tier": st.one_of(st.none(), st.sampled_from([*tiers, "BOTTOM"])),
+                "venue": st.one_of(st.none(), st.sampled_from([*_VENUES, "Home", "neutral"])),
+                "opponent_tier": st.one_of(st.none(), st.sampled_from([*_TIERS, "BOTTOM"])),
             },
         )
     )
