@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from quantum_frames import _lazy
 from quantum_frames._version import __version__
 from quantum_frames.errors import (
     FlattenCollisionError,
@@ -192,15 +193,7 @@ def __getattr__(name: str) -> Any:
     Raises:
         AttributeError: ``name`` is no name of the package.
     """
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'quantum_frames' has no attribute {name!r}"
-        raise AttributeError(msg)
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _LAZY, globals(), name)
 
 
 def __dir__() -> list[str]:

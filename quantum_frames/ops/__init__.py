@@ -16,8 +16,9 @@ Examples:
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any, Final
+
+from quantum_frames import _lazy
 
 if TYPE_CHECKING:
     from quantum_frames.ops.friction import (
@@ -110,6 +111,8 @@ _HOME: Final[dict[str, str]] = {
         "tiers",
     ),
 }
+#: The same, as module paths (what the loader imports).
+_MODULES: Final = {name: f"quantum_frames.ops.{home}" for name, home in _HOME.items()}
 
 __all__ = [
     "TAGS",
@@ -158,13 +161,7 @@ def __getattr__(name: str) -> Any:
     Raises:
         AttributeError: ``name`` is not a re-exported operation (nor already imported).
     """
-    home = _HOME.get(name)
-    if home is None:
-        msg = f"module 'quantum_frames.ops' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(f"quantum_frames.ops.{home}"), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _MODULES, globals(), name)
 
 
 def __dir__() -> list[str]:

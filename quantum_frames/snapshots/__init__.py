@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from quantum_frames import _lazy
 from quantum_frames.snapshots.reader import (
     LazySnapshot,
     list_snapshots,
@@ -16,6 +17,9 @@ from quantum_frames.snapshots.reader import (
 
 if TYPE_CHECKING:  # imported on first use (PEP 562 below): the writer pulls in pyarrow
     from quantum_frames.snapshots.writer import write_snapshot
+
+#: The names imported on first use, by the module that holds them.
+_LAZY: Final = {"write_snapshot": "quantum_frames.snapshots.writer"}
 
 __all__ = [
     "LazySnapshot",
@@ -41,13 +45,9 @@ def __getattr__(name: str) -> Any:
     Raises:
         AttributeError: ``name`` is no name of the module.
     """
-    if name != "write_snapshot":
-        msg = f"module 'quantum_frames.snapshots' has no attribute {name!r}"
-        raise AttributeError(msg)
-    from quantum_frames.snapshots.writer import write_snapshot
-
-    globals()[name] = write_snapshot
-    return write_snapshot
+    return _lazy.load(
+        __name__, {"write_snapshot": "quantum_frames.snapshots.writer"}, globals(), name
+    )
 
 
 def __dir__() -> list[str]:
