@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 import quantum_frames as qf
-from quantum_frames.source import fetch_tables
+from quantum_frames.source import DEFAULT_TABLES, fetch_tables
 from quantum_frames.source._dsn import Dsn
 
 if TYPE_CHECKING:
@@ -289,7 +289,7 @@ def test_a_snapshot_that_cannot_be_exported_is_a_source_error_with_a_hint(
 
     A pooler or an old standby refuses the same way, for its own reasons.
     """
-    from quantum_frames.source._postgres import DEFAULT_TABLES, _plan
+    from quantum_frames.source._postgres import _plan
 
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -331,11 +331,7 @@ def test_the_snapshot_session_ended_mid_load_is_a_retryable_source_error(
         fetch_tables(
             Dsn.parse(pg_dsn),
             schema=schema,
-            tables={
-                "teams": "team_quantum_dna_v3",
-                "friction": "quantum_friction_matrix_v3",
-                "strategies": "quantum_strategies_v3",
-            },
+            tables=DEFAULT_TABLES,
             connect_timeout=5,
             statement_timeout=None,
             partition_rows=1,
@@ -379,11 +375,7 @@ def test_a_server_idle_timeout_does_not_end_the_snapshot_session(
         result = fetch_tables(
             Dsn.parse(dsn),
             schema=schema,
-            tables={
-                "teams": "team_quantum_dna_v3",
-                "friction": "quantum_friction_matrix_v3",
-                "strategies": "quantum_strategies_v3",
-            },
+            tables=DEFAULT_TABLES,
             connect_timeout=5,
             statement_timeout=None,
             partition_rows=1,
@@ -448,6 +440,14 @@ def _slow_views(pg: psycopg.Connection, schema: str, slow: str, *, fail: bool = 
         )
 
 
+def _load_views(pg_dsn: str, schema: str) -> qf.QuantumFrames:
+    """A load of the views over teams and strategies, the three tables read at once."""
+    views = {"teams": "teams_v", "strategies": "strategies_v"}
+    return qf.read_postgres(
+        pg_dsn, schema=schema, tables=views, partition_rows=10**9, progress=False
+    )
+
+
 @pytest.mark.parametrize("slow", ["teams", "strategies"])
 def test_tables_read_at_once_give_their_notes_in_one_order(
     pg: psycopg.Connection, pg_dsn: str, schema: str, slow: str
@@ -459,13 +459,7 @@ def test_tables_read_at_once_give_their_notes_in_one_order(
     seed(pg, schema)
     _slow_views(pg, schema, slow)
     with pytest.warns(qf.ColumnKeptAsTextWarning) as caught:
-        q = qf.read_postgres(
-            pg_dsn,
-            schema=schema,
-            tables={"teams": "teams_v", "strategies": "strategies_v"},
-            partition_rows=10**9,
-            progress=False,
-        )
+        q = _load_views(pg_dsn, schema)
     notes = q.source["text_columns"]
     assert [n.split(".")[1] for n in notes] == ["teams_v", "strategies_v"], notes
     shown = [str(w.message) for w in caught if issubclass(w.category, qf.ColumnKeptAsTextWarning)]
@@ -483,12 +477,6 @@ def test_tables_read_at_once_fail_with_the_first_tables_error(
     seed(pg, schema)
     _slow_views(pg, schema, slow, fail=True)
     with pytest.raises(qf.SourceError) as info:
-        qf.read_postgres(
-            pg_dsn,
-            schema=schema,
-            tables={"teams": "teams_v", "strategies": "strategies_v"},
-            partition_rows=10**9,
-            progress=False,
-        )
+        _load_views(pg_dsn, schema)
     assert "teams_v" in str(info.value)
     assert any("strategies_v" in note for note in getattr(info.value, "__notes__", []))
