@@ -282,9 +282,9 @@ def _check_reserved(columns: Sequence[str], team_columns: Sequence[str]) -> None
             for c in (
                 "team_id",
                 *team_columns,
-                *(f"strategy_{c.removeprefix('strategy_')}" for c in STRATEGY_COLUMNS),
             )
         ),
+        *(_strategy_column(side, c) for side in ("home", "away") for c in STRATEGY_COLUMNS),
     ]
     taken = [c for c in columns if c in added or c in _INTERNAL]
     if taken:
@@ -294,6 +294,11 @@ def _check_reserved(columns: Sequence[str], team_columns: Sequence[str]) -> None
             "was made from)."
         )
         raise InvalidArgumentError(msg, argument="fixtures")
+
+
+def _strategy_column(side: str, column: str) -> str:
+    """The enriched name of a strategy column: ``home_strategy_name``, ``away_strategy_id`` …."""
+    return f"{side}_strategy_{column.removeprefix('strategy_')}"
 
 
 #: The columns point_in_time works with internally.
@@ -342,7 +347,7 @@ def _enrich(
         )
         chosen = best_strategies(q.strategies, q.teams, context, columns=STRATEGY_COLUMNS)
         picked = chosen.select(
-            pl.col(c).alias(f"{side}_strategy_{c.removeprefix('strategy_')}")
+            pl.col(c).alias(_strategy_column(side, c))
             for c in STRATEGY_COLUMNS
             if c in chosen.columns
         )
@@ -501,8 +506,7 @@ def _over_history(
         )
         sides = [
             chosen.slice(i * part.height, part.height).select(
-                pl.col(c).alias(f"{side}_strategy_{c.removeprefix('strategy_')}")
-                for c in st_cols[v]
+                pl.col(c).alias(_strategy_column(side, c)) for c in st_cols[v]
             )
             for i, side in enumerate(("home", "away"))
         ]
@@ -524,7 +528,7 @@ def _over_history(
             order += [f"{side}_team_id", *(f"{side}_{c}" for c in cols[v])]
         order += fr_cols[v]
         for side in ("home", "away"):
-            order += [f"{side}_strategy_{c.removeprefix('strategy_')}" for c in st_cols[v]]
+            order += [_strategy_column(side, c) for c in st_cols[v]]
     order = [c for c in dict.fromkeys(order) if c != "__m"]
     return done.select(order).sort("__row").drop("__row")
 

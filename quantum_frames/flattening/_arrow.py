@@ -197,14 +197,15 @@ def decode_small_objects(
         if len(failed) == 1:
             declined |= failed
         batch = [c for c in batch if c not in failed]
-    return {
-        c: done[c]
-        if c in done
-        else None
-        if c in declined
-        else decode_objects(df.get_column(c), max_columns=max_columns)
-        for c in cols
-    }
+
+    def leaves(c: str) -> list[tuple[tuple[str, ...], pl.Series]] | None:
+        if c in done:
+            return done[c]
+        if c in declined:
+            return None  # the exact DuckDB path
+        return decode_objects(df.get_column(c), max_columns=max_columns)
+
+    return {c: leaves(c) for c in cols}
 
 
 #: Either screen below: text without a match holds neither a risky number nor a double to check.
